@@ -1,0 +1,70 @@
+"""The registry of checks: one per clause, grouped in modules by what they check.
+
+A check is a function of a ``Trial`` that draws what it needs, runs the layer and raises
+``ConformanceFailure`` when its clause does not hold. ``requires`` says when a clause does not
+apply to a layer (a feature it lacks, a device it needs), so that the item is skipped with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from conformance.spec import LayerSpec
+
+Requirement = Callable[[LayerSpec, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Check:
+    clause_id: str
+    run: Callable
+    requires: Requirement | None = None
+    examples_factor: float = 1.0
+
+    def skip_reason(self, spec: LayerSpec, device: str) -> str | None:
+        return self.requires(spec, device) if self.requires else None
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(clause_id: str, *, requires: Requirement | None = None, examples_factor: float = 1.0):
+    """Register the decorated function as the check of ``clause_id``."""
+
+    def register(function: Callable) -> Callable:
+        if clause_id in CHECKS:
+            raise ValueError(f"two checks for {clause_id}: {CHECKS[clause_id].run} and {function}")
+        CHECKS[clause_id] = Check(clause_id, function, requires, examples_factor)
+        return function
+
+    return register
+
+
+def needs_feature(feature: str, why: str) -> Requirement:
+    """A requirement that the spec declares ``feature``."""
+
+    def requirement(spec: LayerSpec, device: str) -> str | None:
+        if getattr(spec.features, feature):
+            return None
+        return f"{spec.name} does not declare `{feature}` support in its spec; {why}"
+
+    return requirement
+
+
+def all_checks() -> dict[str, Check]:
+    """Every registered check, in clause order (importing the check modules registers them)."""
+    from conformance.checks import (  # noqa: F401
+        batching,
+        devices,
+        gradients,
+        persistence,
+        reference_checks,
+        sequences,
+        shapes,
+        states,
+        symmetry,
+        validation,
+    )
+
+    return {key: CHECKS[key] for key in sorted(CHECKS, key=lambda c: int(c[1:]))}

@@ -1,0 +1,1 @@
+"""C7-C8: batch independence and batch_first."""

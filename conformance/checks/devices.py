@@ -1,0 +1,1 @@
+"""C14: the same results on every device."""

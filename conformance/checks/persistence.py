@@ -1,0 +1,1 @@
+"""C17-C18: state round trips and memory layout."""

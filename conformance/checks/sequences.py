@@ -1,0 +1,1 @@
+"""C9: variable-length (packed) input."""

@@ -1,0 +1,1 @@
+"""C10, C13: initial states and determinism."""

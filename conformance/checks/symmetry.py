@@ -1,0 +1,1 @@
+"""C4-C5: reversal equivariance and causality."""

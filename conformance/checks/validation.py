@@ -1,0 +1,1 @@
+"""C16: invalid inputs are rejected."""

@@ -1,0 +1,132 @@
+"""One hypothesis example of one check: draws, builds the layer and inputs, runs it, and
+remembers enough to print the configuration and a repro snippet when the clause fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+
+from conformance import adapters
+from conformance.compare import OutputLayout
+from conformance.failures import ConformanceFailure, LayerContractError
+from conformance.spec import LayerConfig, LayerSpec
+from conformance.strategies import Example, examples
+from conformance.tolerances import Tolerance, tolerance_for
+
+INPUT_LOW, INPUT_HIGH = -2.0, 2.0
+
+
+class Trial:
+    def __init__(self, spec: LayerSpec, clause_id: str, device: str, draw) -> None:
+        self.spec = spec
+        self.clause_id = clause_id
+        self.device = torch.device(device)
+        self.dtype = getattr(torch, spec.check_dtype)
+        self._draw = draw
+        self.example: Example | None = None
+        self.input_shape: tuple[int, ...] | None = None
+        self.with_state = False
+        self._inputs_made = 0
+
+    # -- drawing -----------------------------------------------------------------------------
+    def draw(self, strategy: st.SearchStrategy, label: str) -> Any:
+        return self._draw(strategy, label=label)
+
+    def draw_example(self, **options: Any) -> Example:
+        """Draw the configuration, sizes and seed of this example (see strategies.examples)."""
+        self.example = self.draw(examples(self.spec, **options), "example")
+        return self.example
+
+    @property
+    def config(self) -> LayerConfig:
+        assert self.example is not None, "draw_example() first"
+        return self.example.config
+
+    # -- building ----------------------------------------------------------------------------
+    def layer(self, config: LayerConfig | None = None, *, dtype=None, device=None, seed=None):
+        """The layer under test, built from the example's seed (the same weights every call)."""
+        return adapters.build_layer(
+            self.spec,
+            config or self.config,
+            seed=self.example.seed if seed is None else seed,
+            device=device or self.device,
+            dtype=dtype or self.dtype,
+        )
+
+    def tensor(self, shape, *, dtype=None, device=None) -> torch.Tensor:
+        """Bounded, finite values; each call draws the next tensor of the example's stream."""
+        generator = torch.Generator().manual_seed(self.example.seed + 1 + self._inputs_made)
+        self._inputs_made += 1
+        values = torch.rand(tuple(shape), generator=generator, dtype=torch.float64)
+        values = values * (INPUT_HIGH - INPUT_LOW) + INPUT_LOW
+        return values.to(device=device or self.device, dtype=dtype or self.dtype)
+
+    def input(self, *, batch_first: bool | None = None, batched: bool = True, **kwargs) -> torch.Tensor:
+        """x for the example: (T,B,I), (B,T,I) with batch_first, or (T,I) unbatched."""
+        example, config = self.example, self.config
+        batch_first = config.batch_first if batch_first is None else batch_first
+        if not batched:
+            shape = (example.seq_len, config.input_size)
+        elif batch_first:
+            shape = (example.batch, example.seq_len, config.input_size)
+        else:
+            shape = (example.seq_len, example.batch, config.input_size)
+        if self.input_shape is None:
+            self.input_shape = shape
+        return self.tensor(shape, **kwargs)
+
+    def initial_state(
+        self, config: LayerConfig | None = None, *, batch: int | None = None, batched: bool = True, **kwargs
+    ):
+        """h0, or (h0, c0) for an LSTM, of torch's shapes (2L,B,H_out) and (2L,B,H); unbatched drops B."""
+        config = config or self.config
+        batch = self.example.batch if batch is None else batch
+        batch_dims = (batch,) if batched else ()
+        h0 = self.tensor((2 * config.num_layers, *batch_dims, config.output_size), **kwargs)
+        self.with_state = True
+        if not self.spec.has_cell_state:
+            return h0
+        return h0, self.tensor((2 * config.num_layers, *batch_dims, config.hidden_size), **kwargs)
+
+    # -- running -----------------------------------------------------------------------------
+    def run(self, module, x, state=None, *, allow_nonfinite: bool = False):
+        """Call the layer; a layer that raises, returns the wrong type or NaN fails this clause."""
+        __tracebackhide__ = True
+        try:
+            output, final = adapters.run_layer(self.spec, module, x, state)
+        except LayerContractError as error:
+            raise ConformanceFailure(self.clause_id, str(error)) from error
+        except Exception as error:  # the layer's own code raised
+            raise ConformanceFailure(
+                self.clause_id,
+                f"{self.spec.name} raised {type(error).__name__}: {error}",
+                hint="the layer raised on a valid input; the repro below calls it the same way",
+            ) from error
+        if not allow_nonfinite:
+            self._require_finite(output, final)
+        return output, final
+
+    def _require_finite(self, output, final) -> None:
+        data = output.data if isinstance(output, torch.nn.utils.rnn.PackedSequence) else output
+        for name, tensor in [("output", data)] + [
+            (f"state[{i}]", t) for i, t in enumerate(adapters.states_of(final))
+        ]:
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                raise ConformanceFailure(
+                    self.clause_id,
+                    f"{self.spec.name} returned non-finite values (NaN or inf) in its {name} "
+                    "for a finite input in [-2, 2]",
+                )
+
+    # -- comparing ---------------------------------------------------------------------------
+    def tolerance(self, *, dtype=None, gradient: bool = False) -> Tolerance:
+        return tolerance_for(dtype or self.dtype, gradient=gradient)
+
+    def output_layout(self, config: LayerConfig | None = None, *, batched: bool = True) -> OutputLayout:
+        config = config or self.config
+        return OutputLayout(config.batch_first, batched, config.output_size)
+
+    def fail(self, detail: str, *, hint: str | None = None) -> ConformanceFailure:
+        return ConformanceFailure(self.clause_id, detail, hint=hint)
