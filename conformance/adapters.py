@@ -7,7 +7,6 @@ the wrong type or NaN is reported the same way, with the clause that was being c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import torch

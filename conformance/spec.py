@@ -46,7 +46,7 @@ class LayerConfig:
             kwargs["proj_size"] = self.proj_size
         return kwargs
 
-    def but(self, **changes: Any) -> "LayerConfig":
+    def but(self, **changes: Any) -> LayerConfig:
         return replace(self, **changes)
 
 
@@ -66,7 +66,7 @@ class Features:
     gradcheck: bool = True
     serialization: bool = True
 
-    def but(self, **changes: Any) -> "Features":
+    def but(self, **changes: Any) -> Features:
         return replace(self, **changes)
 
 
@@ -127,7 +127,7 @@ class LayerSpec:
         origin: str | None = None,
         expected_failures: Mapping[str, str] | None = None,
         **constructor_kwargs: Any,
-    ) -> "LayerSpec":
+    ) -> LayerSpec:
         """A spec for a class with torch's constructor signature and call convention."""
         kind = kind or _torch_kind(layer_class, constructor_kwargs)
         if kind == "rnn_relu":

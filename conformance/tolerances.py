@@ -15,7 +15,7 @@ class Tolerance:
     rtol: float
     atol: float
 
-    def scaled(self, factor: float) -> "Tolerance":
+    def scaled(self, factor: float) -> Tolerance:
         return Tolerance(self.rtol * factor, self.atol * factor)
 
 
