@@ -247,7 +247,7 @@ def _initial_states(
             h0, c0 = state
         expected = {"h0": ((rows, batch, output_size), h0), "c0": ((rows, batch, hidden_size), c0)}
     else:
-        if isinstance(state, tuple):
+        if isinstance(state, (tuple, list)):
             raise TypeError(f"{kind} takes a single h0 tensor, not a tuple")
         h0 = like.new_zeros(rows, batch, output_size) if state is None else state
         expected = {"h0": ((rows, batch, output_size), h0)}
@@ -290,7 +290,7 @@ def reference_forward(
         if state is not None:
             state = (
                 tuple(s.unsqueeze(1) for s in state)
-                if isinstance(state, tuple)
+                if isinstance(state, (tuple, list))
                 else (state.unsqueeze(1))
             )
     elif batch_first:
