@@ -28,6 +28,9 @@ TOLERANCES: dict[str, Tolerance] = {
     "bfloat16": Tolerance(rtol=5e-2, atol=5e-2),
 }
 
+# Clauses that promise identical results (C13 determinism, C17 round trips): no slack at all.
+EXACT = Tolerance(rtol=0.0, atol=0.0)
+
 # Gradients accumulate over every step and layer, so they get a wider band than values.
 GRADIENT_FACTOR = 10.0
 
