@@ -113,10 +113,10 @@ def fix_until_stable(
         new_text = apply_to_original(text, edits)
         if new_text == text:
             break
+        applied = set(edits)
+        fixed += sum(1 for finding in to_fix if applied.issuperset(finding.fix))
         text = new_text
-        before = len(findings)
         findings = check(normalise_newlines(text))
-        fixed += max(before - len(findings), 0)
     return text, findings, fixed
 
 
