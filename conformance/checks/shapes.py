@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from conformance.adapters import states_of
 from conformance.checks import check
-from conformance.compare import assert_close
+from conformance.checks.sequences import pack, shorter_sequences_only, time_major, unpack
+from conformance.compare import assert_close, close
+from conformance.strategies import lengths as sequence_lengths
 from conformance.trial import Trial
 
 
@@ -84,3 +86,110 @@ def state_shape(trial: Trial) -> None:
             raise trial.fail(
                 f"unbatched {name} has shape {tuple(tensor.shape)}, expected {unbatched_shape}"
             )
+
+
+# -- C3 -------------------------------------------------------------------------------------------
+
+BACKWARD_AT_LAST_STEP = (
+    "the backward state equals the backward half at the last step T-1: the backward direction "
+    "ends at step 0, so its final state is the backward half of output[0]"
+)
+FORWARD_AT_FIRST_STEP = (
+    "the forward state equals the forward half at step 0: the forward direction ends at the last "
+    "step, so its final state is the forward half of output[T-1]"
+)
+DIRECTIONS_EXCHANGED = (
+    "the last layer's forward and backward rows are exchanged: row 2l is the forward direction, "
+    "row 2l+1 the backward one"
+)
+DIRECTION_MAJOR_ROWS = (
+    "row L-1 holds the last layer's forward state: h_n's rows look direction-major (row d*L+l); "
+    "torch orders them layer-major, row 2l+d (h_n.view(L, 2, B, H_out), not view(2, L, B, H_out))"
+)
+LENGTHS_IGNORED = (
+    "only sequences shorter than the longest differ: the final state was not taken at each "
+    "sequence's own last real step (the PackedSequence's lengths are ignored)"
+)
+
+
+def _last_layer_ends(output_time_major, lengths: list[int], output_size: int):
+    """(forward half at each sequence's last step, backward half at step 0), each (B, H_out)."""
+    batch = range(output_time_major.shape[1])
+    last_steps = [length - 1 for length in lengths]
+    forward_end = output_time_major[last_steps, list(batch), :output_size]
+    backward_end = output_time_major[0, :, output_size:]
+    return forward_end, backward_end
+
+
+@check("C3")
+def state_matches_output(trial: Trial) -> None:
+    example = trial.draw_example()
+    config = example.config
+    L, T, B, H_out = config.num_layers, example.seq_len, example.batch, config.output_size
+    layer = trial.layer()
+    x = trial.input()
+    h0 = trial.initial_state() if example.with_initial_state else None
+    tolerance = trial.tolerance()
+    forward_row, backward_row = 2 * L - 2, 2 * L - 1
+
+    def h_n_of(state, context: str):
+        h_n = states_of(state)[0]
+        if tuple(h_n.shape) != (2 * L, B, H_out):
+            raise trial.fail(
+                f"h_n{context} has shape {tuple(h_n.shape)}, expected {(2 * L, B, H_out)} (see C2)"
+            )
+        return h_n
+
+    def locate(row: int, step: str):
+        direction = "forward" if row == forward_row else "backward"
+        return lambda index: (
+            f"batch element {index[0]}, feature {index[1]} of h_n row {row} (layer {L - 1}, "
+            f"{direction}) against the output's {direction} half at {step}"
+        )
+
+    output, state = trial.run(layer, x, h0)
+    h_n = h_n_of(state, "")
+    out = time_major(output, config.batch_first)
+    forward_end, backward_end = _last_layer_ends(out, [T] * B, H_out)
+
+    hints = [(out[0, :, H_out:], DIRECTIONS_EXCHANGED)]
+    if T >= 2:
+        hints.append((out[0, :, :H_out], FORWARD_AT_FIRST_STEP))
+    hint = None
+    if L >= 2 and close(h_n[L - 1], forward_end, tolerance):
+        hint = DIRECTION_MAJOR_ROWS
+    assert_close(
+        h_n[forward_row], forward_end, clause_id="C3", what="the last layer's forward state",
+        tolerance=tolerance, locate=locate(forward_row, f"the last step {T - 1}"),
+        hints=hints, hint=hint,
+    )
+    hints = [(out[T - 1, :, :H_out], DIRECTIONS_EXCHANGED)]
+    if T >= 2:
+        hints.insert(0, (out[T - 1, :, H_out:], BACKWARD_AT_LAST_STEP))
+    assert_close(
+        h_n[backward_row], backward_end, clause_id="C3", what="the last layer's backward state",
+        tolerance=tolerance, locate=locate(backward_row, "step 0"), hints=hints,
+    )
+
+    if not trial.spec.features.packed:
+        return
+    # Variable lengths: each sequence ends at its own last real step (forward), still at step 0
+    # for the backward direction, which starts there.
+    lengths = trial.draw(sequence_lengths(T, B), "lengths")
+    output, state = trial.run(layer, pack(x, lengths, batch_first=config.batch_first), h0)
+    h_n = h_n_of(state, " of the packed run")
+    padded, _ = unpack(trial, output, total_length=T)
+    forward_end, backward_end = _last_layer_ends(padded, lengths, H_out)
+    for row, expected, step in (
+        (forward_row, forward_end, "each sequence's own last step"),
+        (backward_row, backward_end, "step 0"),
+    ):
+        hint = None
+        if shorter_sequences_only(h_n[row], expected, lengths, tolerance, batch_dim=0):
+            hint = LENGTHS_IGNORED
+        assert_close(
+            h_n[row], expected, clause_id="C3",
+            what=f"with packed input (lengths {lengths}) the last layer's "
+            f"{'forward' if row == forward_row else 'backward'} state",
+            tolerance=tolerance, locate=locate(row, step), hint=hint,
+        )
