@@ -196,7 +196,10 @@ def _display(path: Path) -> str:
 
 
 def _warm_up() -> None:
-    """Import the rules (and libcst) before forking, so that every worker starts with them."""
+    """Import libcst and the rules before forking, so that every worker starts with them
+    instead of paying the import (about 0.4 s) once each."""
+    import libcst  # noqa: F401
+
     try:
         import lint_rules.checker  # noqa: F401
         import lint_rules.rules  # noqa: F401

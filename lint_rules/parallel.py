@@ -8,7 +8,6 @@ workers start with them loaded instead of importing them each. On Linux the pool
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +32,9 @@ def worth_a_pool(jobs: int, line_counts: Sequence[int]) -> bool:
     return jobs > 1 and len(line_counts) > 1 and sum(line_counts) >= MIN_LINES_FOR_POOL
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context():  # -> multiprocessing.context.BaseContext; imported only when a pool is used
+    import multiprocessing
+
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
