@@ -1,1 +1,260 @@
 """C10, C13: initial states and determinism."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from hypothesis import strategies as st
+
+from conformance import adapters
+from conformance.adapters import states_of
+from conformance.checks import check, needs_feature
+from conformance.compare import assert_close, close, locate_state
+from conformance.failures import LayerContractError
+from conformance.trial import Trial
+
+# -- C10 initial-state ------------------------------------------------------------------------------
+#
+# What is provable for any L, with rows ordered 2l+d: changing row r = 2l+d of h0 (and c0) cannot
+# reach the final states of the layers below l, nor the other direction of layer l (its input, the
+# layer below, is unchanged); it must reach its own final state. When l is the last layer, only
+# the output's half d may change (and it must). Higher layers' rows are free to change.
+
+BROADCAST_OVER_DIRECTIONS = (
+    "the output equals a run with each layer's h0 row used for both directions: the layer "
+    "broadcast h0 over the directions instead of rejecting it (check h0.shape[0] == 2 * num_layers)"
+)
+MISSING_DIRECTION_ACCEPTED = (
+    "an h0 without the direction dimension is the classic bug of callers that build it as "
+    "(num_layers, B, H); raise so that they find out (check h0.shape[0] == 2 * num_layers)"
+)
+ONE_ROW_FOR_BOTH = (
+    "h0 row {row} reached both directions of layer {layer}: one row of h0 may feed both "
+    "directions (e.g. h0[0] used for the backward direction too)"
+)
+OTHER_DIRECTION_ONLY = (
+    "h0 row {row} moved the other direction of layer {layer} and not its own: the layer may read "
+    "the rows of h0 in the wrong order (forward and backward exchanged)"
+)
+DIRECTION_MAJOR = (
+    "changing h0 row {row} (layer {layer}, {direction}) acted like a change of row {twin}: the "
+    "layer may read h0 direction-major (row d*L+l) instead of layer-major (row 2l+d)"
+)
+ROW_IGNORED = (
+    "the {direction} direction of layer {layer} may not start from h0 row {row}: h0 ignored, or "
+    "another row (e.g. h0[{other}], fed to both directions) used in its place"
+)
+
+HALF_NAMES = ("forward", "backward")
+
+
+def _with_row_replaced(state, replacement, row: int, which: str):
+    """``state`` with row ``row`` of h0 (``which`` = "h"), of c0 ("c") or of both taken from
+    ``replacement``; the other rows keep their values."""
+
+    def replaced(tensor, new, name):
+        if which not in (name, "both"):
+            return tensor
+        tensor = tensor.clone()
+        tensor[row] = new[row]
+        return tensor
+
+    if isinstance(state, tuple):
+        return replaced(state[0], replacement[0], "h"), replaced(state[1], replacement[1], "c")
+    return replaced(state, replacement, "h")
+
+
+def _dead(vectors: torch.Tensor) -> torch.Tensor:
+    """Per batch element: the state vector is exactly zero (every relu unit off)."""
+    return (vectors == 0).all(dim=-1)
+
+
+def _rows_moved(before, after, tolerance) -> set[int]:
+    moved = set()
+    for a, b in zip(states_of(before), states_of(after)):
+        for row in range(a.shape[0]):
+            if not close(b[row], a[row], tolerance):
+                moved.add(row)
+    return moved
+
+
+@check("C10", requires=needs_feature("initial_state", "C10 passes h0 (and c0)"))
+def initial_state(trial: Trial) -> None:
+    example = trial.draw_example(initial_state=True)
+    config, spec = example.config, trial.spec
+    layer = trial.layer()
+    x = trial.input()
+    _rejects_missing_direction_dimension(trial, layer, x)
+
+    change = RowChange(
+        layer=trial.draw(st.integers(0, config.num_layers - 1), "changed layer"),
+        direction=trial.draw(st.integers(0, 1), "changed direction"),
+        which=trial.draw(st.sampled_from(("h", "c", "both")), "changed tensor")
+        if spec.has_cell_state
+        else "h",
+        num_layers=config.num_layers,
+    )
+    state = trial.initial_state()
+    changed = _with_row_replaced(state, trial.initial_state(), change.row, change.which)
+    output, final = trial.run(layer, x, state)
+    changed_output, changed_final = trial.run(layer, x, changed)
+    for name, tensor in zip(("h_n", "c_n"), states_of(final)):
+        if tensor.shape[0] != 2 * config.num_layers:
+            raise trial.fail(
+                f"{name} has {tensor.shape[0]} rows, expected 2 * num_layers = "
+                f"{2 * config.num_layers} (see C2)"
+            )
+    _unreachable_rows_unchanged(trial, change, final, changed_final)
+    if change.layer == config.num_layers - 1:
+        _only_own_half_moves(trial, change, output, changed_output)
+    _own_row_moves(trial, change, layer, x, state, changed)
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """Row ``2 * layer + direction`` of h0 (``which`` = "h"), of c0 ("c") or of both is redrawn."""
+
+    layer: int
+    direction: int
+    which: str
+    num_layers: int
+
+    @property
+    def row(self) -> int:
+        return 2 * self.layer + self.direction
+
+    @property
+    def other_row(self) -> int:
+        return 2 * self.layer + 1 - self.direction
+
+    @property
+    def unreachable(self) -> list[int]:
+        """The final-state rows this change cannot reach: the layers below and the other direction."""
+        return [2 * lower + d for lower in range(self.layer) for d in (0, 1)] + [self.other_row]
+
+    @property
+    def direction_major_twin(self) -> int | None:
+        """The layer-major row that a direction-major reader takes this row for (None if the same)."""
+        direction, layer = divmod(self.row, self.num_layers)
+        twin = 2 * layer + direction
+        return twin if twin != self.row else None
+
+    def describe(self) -> str:
+        names = {"h": "h0", "c": "c0", "both": "h0 and c0"}
+        return f"{names[self.which]} row {self.row} (layer {self.layer}, {HALF_NAMES[self.direction]})"
+
+    def words(self) -> dict:
+        return dict(
+            row=self.row, layer=self.layer, direction=HALF_NAMES[self.direction], other=self.other_row
+        )
+
+
+def _unreachable_rows_unchanged(trial: Trial, change: RowChange, final, changed_final) -> None:
+    tolerance = trial.tolerance()
+    moved = _rows_moved(final, changed_final, tolerance)
+    twin = change.direction_major_twin
+    hint = None
+    if twin is not None and twin in moved and twin in change.unreachable:
+        hint = DIRECTION_MAJOR.format(twin=twin, **change.words())
+    elif change.other_row in moved:
+        hint = (ONE_ROW_FOR_BOTH if change.row in moved else OTHER_DIRECTION_ONLY).format(
+            **change.words()
+        )
+    for name, before, after in zip(("h_n", "c_n"), states_of(final), states_of(changed_final)):
+        expected = after.clone()
+        expected[change.unreachable] = before[change.unreachable]
+        assert_close(
+            after, expected, clause_id="C10",
+            what=f"{name} after changing {change.describe()}, in the rows it cannot reach "
+            f"({', '.join(map(str, change.unreachable))})",
+            tolerance=tolerance, locate=locate_state, hint=hint,
+        )
+
+
+def _only_own_half_moves(trial: Trial, change: RowChange, output, changed_output) -> None:
+    """In the last layer a row of h0 moves its own half of the output, and only that half."""
+    tolerance = trial.tolerance()
+    H_out = trial.config.output_size
+    halves = [slice(0, H_out), slice(H_out, 2 * H_out)]
+    own, other = halves[change.direction], halves[1 - change.direction]
+    own_moved = not close(changed_output[..., own], output[..., own], tolerance)
+    expected = changed_output.clone()
+    expected[..., other] = output[..., other]
+    assert_close(
+        changed_output, expected, clause_id="C10",
+        what=f"the output's {HALF_NAMES[1 - change.direction]} half after changing "
+        f"{change.describe()}",
+        tolerance=tolerance, locate=trial.output_layout().locate,
+        hint=(ONE_ROW_FOR_BOTH if own_moved else OTHER_DIRECTION_ONLY).format(**change.words()),
+    )
+    if own_moved:
+        return
+    # A relu unit that is off at the half's first step in both runs forgets h0 for good.
+    step_axis = 1 if trial.config.batch_first else 0
+    first_step = 0 if change.direction == 0 else output.shape[step_axis] - 1
+    if trial.spec.kind == "rnn_relu":
+        first = output.select(step_axis, first_step)[..., own]
+        changed_first = changed_output.select(step_axis, first_step)[..., own]
+        if bool((_dead(first) & _dead(changed_first)).all()):
+            return
+    raise trial.fail(
+        f"changing {change.describe()} left the output's {HALF_NAMES[change.direction]} half "
+        "unchanged at every step",
+        hint=ROW_IGNORED.format(**change.words()),
+    )
+
+
+def _own_row_moves(trial: Trial, change: RowChange, layer, x, state, changed) -> None:
+    """Row r of h0 must reach row r of the final state. After one step, so that it shows: over T
+    steps a small hidden-to-hidden weight can shrink the difference below the tolerance."""
+    tolerance = trial.tolerance()
+    first = x[:, :1] if trial.config.batch_first else x[:1]
+    _, final = trial.run(layer, first, state)
+    _, changed_final = trial.run(layer, first, changed)
+    row = change.row
+    if trial.spec.kind == "rnn_relu":
+        h, changed_h = states_of(final)[0][row], states_of(changed_final)[0][row]
+        if bool((_dead(h) & _dead(changed_h)).all()):
+            return  # every relu unit of that row is off in both runs: the row forgot its h0
+    if row in _rows_moved(final, changed_final, tolerance):
+        return
+    twin = change.direction_major_twin
+    hint = ROW_IGNORED.format(**change.words())
+    if twin is not None and twin in _rows_moved(final, changed_final, tolerance):
+        hint = DIRECTION_MAJOR.format(twin=twin, **change.words())
+    raise trial.fail(
+        f"changing {change.describe()} left row {row} of the final state unchanged after one "
+        f"step (input {tuple(first.shape)}): that layer and direction ignores its initial state",
+        hint=hint,
+    )
+
+
+def _rejects_missing_direction_dimension(trial: Trial, layer, x) -> None:
+    """An h0 of shape (L, B, H_out) (or (1, B, H_out)) must raise, never be broadcast."""
+    config = trial.config
+    L, B = config.num_layers, trial.example.batch
+    rows = trial.draw(st.sampled_from(sorted({L, 1})), "h0 rows without the direction dimension")
+    h0 = trial.tensor((rows, B, config.output_size))
+    bad = (h0, trial.tensor((rows, B, config.hidden_size))) if trial.spec.has_cell_state else h0
+    try:
+        output, _ = adapters.run_layer(trial.spec, layer, x, bad)
+    except LayerContractError:
+        output = None
+    except Exception:
+        return  # rejected, as it must be
+    shapes = " and ".join(str(tuple(t.shape)) for t in states_of(bad))
+    hint = MISSING_DIRECTION_ACCEPTED
+    if output is not None:
+        broadcast = tuple(
+            t.repeat_interleave(2, dim=0) if rows == L else t.expand(2 * L, *t.shape[1:])
+            for t in states_of(bad)
+        )
+        expected, _ = trial.run(layer, x, broadcast if len(broadcast) == 2 else broadcast[0])
+        if close(output, expected, trial.tolerance()):
+            hint = BROADCAST_OVER_DIRECTIONS
+    raise trial.fail(
+        f"an initial state of shape {shapes} for num_layers={L} (no direction dimension; expected "
+        f"{(2 * L, B, config.output_size)}) was accepted instead of raising an exception",
+        hint=hint,
+    )
