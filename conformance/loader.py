@@ -1,0 +1,126 @@
+"""Turn ``module:attr`` (the ``--birnn-layer`` value) or a class into a ``LayerSpec``.
+
+Every problem is a ``LayerLoadError`` whose message says what was wrong and what to write
+instead: the plugin turns it into a pytest usage error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.spec import KINDS, LayerSpec
+
+FORMAT_HELP = (
+    "use module:attr, e.g. torch.nn:LSTM or mypackage.layers:MyBiGRU, naming a class with "
+    "torch's constructor signature or a LayerSpec object"
+)
+
+
+class LayerLoadError(ValueError):
+    """A layer reference that cannot be used; the message is meant for the user as is."""
+
+
+def load_layer(
+    reference: str, *, kind: str | None = None, search_paths: Sequence[Path | str] = ()
+) -> LayerSpec:
+    """The spec named by ``reference`` (``module:attr``); ``kind`` applies to a class.
+
+    ``search_paths`` are appended to ``sys.path`` when the module is not importable otherwise,
+    so that ``pytest --birnn-layer mylayers:MyGRU`` finds ``mylayers.py`` in the invocation
+    directory as ``python -m pytest`` would.
+    """
+    module_name, separator, attribute = reference.partition(":")
+    if not separator or not module_name or not attribute:
+        raise LayerLoadError(f"--birnn-layer {reference!r}: {FORMAT_HELP}")
+    module = _import(module_name, reference, search_paths)
+    target: Any = module
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            available = sorted(name for name in dir(module) if not name.startswith("_"))
+            raise LayerLoadError(
+                f"--birnn-layer {reference!r}: module {module_name!r} has no attribute "
+                f"{attribute!r}; it defines: {', '.join(available[:20]) or 'nothing public'}"
+            ) from None
+    return as_spec(target, kind=kind, origin=reference)
+
+
+def as_spec(layer: Any, *, kind: str | None = None, origin: str | None = None) -> LayerSpec:
+    """A ``LayerSpec`` as is, or a spec for a layer class with torch's constructor signature."""
+    where = f"--birnn-layer {origin!r}" if origin else repr(layer)
+    if kind is not None and kind not in KINDS:
+        raise LayerLoadError(f"unknown kind {kind!r} (--birnn-kind); choose one of: {', '.join(KINDS)}")
+    if isinstance(layer, LayerSpec):
+        if kind is not None and layer.kind not in (None, kind):
+            raise LayerLoadError(
+                f"{where} is a LayerSpec that declares kind {layer.kind!r}; --birnn-kind "
+                f"{kind!r} contradicts it (set the kind on the spec instead)"
+            )
+        if kind is not None and layer.kind is None:
+            from dataclasses import replace
+
+            return replace(layer, kind=kind)
+        return layer
+    import torch
+
+    if isinstance(layer, type) and issubclass(layer, torch.nn.Module):
+        try:
+            return LayerSpec.from_class(layer, kind=kind, origin=origin)
+        except ValueError as error:
+            raise LayerLoadError(f"{where}: {error}") from None
+    if isinstance(layer, torch.nn.Module):
+        raise LayerLoadError(
+            f"{where} is an instance of {type(layer).__name__}, not a class: the suite builds "
+            "a fresh layer for every drawn configuration, so name the class or a LayerSpec"
+        )
+    raise LayerLoadError(
+        f"{where} is {_describe(layer)}, not a layer: {FORMAT_HELP} "
+        "(a subclass of torch.nn.Module)"
+    )
+
+
+def _import(module_name: str, reference: str, search_paths: Sequence[Path | str]):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if not _is_the_module(error, module_name) or not search_paths:
+            raise LayerLoadError(_import_failure(reference, module_name, error)) from None
+    except Exception as error:  # the user's module itself failed: say how
+        raise LayerLoadError(_import_failure(reference, module_name, error)) from None
+    # Not importable from sys.path: try the invocation directory, as `python -m pytest` would.
+    for path in map(str, search_paths):
+        if path not in sys.path:
+            sys.path.append(path)
+    try:
+        return importlib.import_module(module_name)
+    except Exception as error:
+        raise LayerLoadError(_import_failure(reference, module_name, error)) from None
+
+
+def _is_the_module(error: ModuleNotFoundError, module_name: str) -> bool:
+    """True when the module (or a parent package) is missing, not one of its own imports."""
+    missing = error.name or ""
+    return module_name == missing or module_name.startswith(missing + ".")
+
+
+def _import_failure(reference: str, module_name: str, error: BaseException) -> str:
+    if isinstance(error, ModuleNotFoundError) and _is_the_module(error, module_name):
+        return (
+            f"--birnn-layer {reference!r}: no module named {error.name!r} "
+            "(is it installed, or on the path? run pytest from the directory that holds it, "
+            "or set `pythonpath` in the pytest configuration)"
+        )
+    return f"--birnn-layer {reference!r}: importing {module_name!r} raised {type(error).__name__}: {error}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, type):
+        return f"the class {value.__qualname__} (not a torch.nn.Module subclass)"
+    if callable(value):
+        return f"a {type(value).__name__} ({getattr(value, '__qualname__', value)!r})"
+    return f"a {type(value).__name__}"

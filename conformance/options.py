@@ -1,0 +1,151 @@
+"""The plugin's command-line and ini options, and what a session chose with them.
+
+Imported by the plugin at every pytest start-up, so it imports neither torch nor hypothesis:
+the layers are resolved (which imports torch) only when ``--birnn-layer`` is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+PROFILE_NAMES = ("dev", "ci", "thorough")  # conformance.profiles.PROFILES, without importing it
+DEFAULT_DEVICES = ("cpu", "cuda")  # conformance.device_support.DEFAULT_DEVICES, likewise
+KIND_NAMES = ("rnn_tanh", "rnn_relu", "gru", "lstm")  # conformance.spec.KINDS, likewise
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("birnn-conformance", "bidirectional RNN conformance (birnn-conformance)")
+    group.addoption(
+        "--birnn-layer",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="run the conformance suite on this layer: a class with torch's constructor "
+        "signature or a LayerSpec object, e.g. torch.nn:LSTM (repeatable). Without path "
+        "arguments only the conformance items run.",
+    )
+    group.addoption(
+        "--birnn-kind",
+        choices=KIND_NAMES,
+        help="the equations a --birnn-layer class that is not torch's implements (enables the "
+        "reference clause C11 and the LSTM cell state)",
+    )
+    group.addoption(
+        "--birnn-devices",
+        metavar="DEVICES",
+        help="comma-separated torch devices (default: cpu,cuda); absent ones are skipped with a reason",
+    )
+    group.addoption(
+        "--birnn-profile",
+        choices=PROFILE_NAMES,
+        help="dev (10 examples), ci (20, derandomized, no database), thorough (200); default: ci "
+        "when the CI variable is set, else dev, or the profile given with --hypothesis-profile",
+    )
+    group.addoption(
+        "--birnn-clauses",
+        metavar="IDS",
+        help="comma-separated clause ids or labels to run, e.g. C1,C4 (default: all)",
+    )
+    parser.addini("birnn_layers", "layers to check, one module:attr per line", type="linelist", default=[])
+    parser.addini("birnn_kind", "default for --birnn-kind", default="")
+    parser.addini("birnn_devices", "default for --birnn-devices", default="")
+    parser.addini("birnn_profile", "default for --birnn-profile", default="")
+    parser.addini("birnn_clauses", "default for --birnn-clauses", default="")
+
+
+@dataclass
+class Choice:
+    """What this pytest session asked the conformance plugin for."""
+
+    references: list[str]
+    kind: str | None
+    devices: list[str]
+    clauses: list[str] | None
+    profile: str | None  # None: chosen by the environment (ci under CI, else dev) at run time
+    explicit: set[str] = field(default_factory=set)  # the options given on the command line
+    only_conformance: bool = False
+    specs: list[Any] = field(default_factory=list)  # LayerSpec objects, once resolved
+
+    @property
+    def used(self) -> bool:
+        """Whether this session uses the plugin from the command line or the ini file."""
+        return bool(self.references or self.explicit)
+
+
+def read_choice(config: pytest.Config) -> Choice:
+    """Options first, then ini values, then defaults; a bad value is a usage error."""
+    option, explicit = config.option, set()
+    references = list(option.birnn_layer)
+    if references:
+        explicit.add("layer")
+    else:
+        references = list(config.getini("birnn_layers"))
+    kind = option.birnn_kind or config.getini("birnn_kind") or None
+    if kind is not None and kind not in KIND_NAMES:
+        raise pytest.UsageError(f"birnn_kind = {kind!r}: choose one of {', '.join(KIND_NAMES)}")
+    devices_text = option.birnn_devices or config.getini("birnn_devices")
+    if option.birnn_devices:
+        explicit.add("devices")
+    devices = _split(devices_text) or list(DEFAULT_DEVICES)
+    clauses_text = option.birnn_clauses or config.getini("birnn_clauses")
+    if option.birnn_clauses:
+        explicit.add("clauses")
+    clauses = _checked_clauses(_split(clauses_text)) or None
+    profile = option.birnn_profile or config.getini("birnn_profile") or None
+    if option.birnn_profile:
+        explicit.add("profile")
+    elif getattr(option, "hypothesis_profile", None):
+        # the user chose a hypothesis profile for this run: respect it, and say so in the header
+        profile = "hypothesis:" + option.hypothesis_profile
+    if profile is not None and profile.split(":")[0] not in (*PROFILE_NAMES, "hypothesis"):
+        raise pytest.UsageError(f"birnn_profile = {profile!r}: choose one of {', '.join(PROFILE_NAMES)}")
+    return Choice(
+        references=references,
+        kind=kind,
+        devices=devices,
+        clauses=clauses,
+        profile=profile,
+        explicit=explicit,
+        # `pytest --birnn-layer X` alone means "check X"; paths on the command line add tests
+        only_conformance=bool(option.birnn_layer) and config.args_source != pytest.Config.ArgsSource.ARGS,
+    )
+
+
+def resolve_layers(choice: Choice, config: pytest.Config) -> None:
+    """Import the layers (this imports torch); any problem becomes a usage error, not a traceback."""
+    from conformance.loader import LayerLoadError, load_layer
+
+    search_paths = [config.invocation_params.dir, config.rootpath]
+    specs = []
+    for reference in choice.references:
+        try:
+            specs.append(load_layer(reference, kind=choice.kind, search_paths=search_paths))
+        except LayerLoadError as error:
+            raise pytest.UsageError(str(error)) from None
+    seen: dict[str, str] = {}
+    for spec, reference in zip(specs, choice.references):
+        if spec.name in seen:
+            raise pytest.UsageError(
+                f"--birnn-layer {seen[spec.name]!r} and {reference!r} are both named {spec.name!r}; "
+                "test ids must be unique: give one a LayerSpec with another name"
+            )
+        seen[spec.name] = reference
+    choice.specs = specs
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _checked_clauses(selection: list[str]) -> list[str]:
+    from conformance.clauses import CLAUSES
+
+    for item in selection:
+        if item.split("-")[0].upper() not in CLAUSES:
+            raise pytest.UsageError(
+                f"--birnn-clauses: unknown clause {item!r}; valid ids: {', '.join(CLAUSES)}"
+            )
+    return selection

@@ -1,0 +1,95 @@
+"""The header and the conformance matrix of a pytest session.
+
+The matrix is built from test reports alone (their ``user_properties`` carry the case), so it is
+the same under pytest-xdist, where the controller only sees the reports its workers send.
+Light imports only: this object is registered in every session, used or not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.options import Choice
+
+
+class ConformanceSummary:
+    """Registered as a plugin: records each case's outcome and prints the matrix at the end."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, tuple[tuple[str, str, str], str, str]] = {}
+        self.origins: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = dict(
+            (key, value) for key, value in report.user_properties if key.startswith("birnn_")
+        )
+        if not {"birnn_layer", "birnn_clause", "birnn_device"} <= properties.keys():
+            return
+        status = _status(report)
+        if status is None:
+            return
+        case = (properties["birnn_layer"], properties["birnn_clause"], properties["birnn_device"])
+        if properties.get("birnn_origin"):
+            self.origins[case[0]] = properties["birnn_origin"]
+        # setup, call, teardown arrive in order: a later error (teardown) overrides a pass
+        if report.when != "teardown" or status == "error":
+            self.outcomes[report.nodeid] = (case, status, _message(report, status))
+
+    def results(self) -> list:
+        from conformance.report import Result
+
+        return [
+            Result(layer, clause_id, device, status, message)
+            for (layer, clause_id, device), status, message in self.outcomes.values()
+        ]
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.outcomes:
+            return
+        from conformance.report import format_matrix
+
+        terminalreporter.write_sep("=", "birnn conformance matrix")
+        for line in format_matrix(self.results(), origins=self.origins).splitlines():
+            terminalreporter.write_line(line)
+
+
+def header_lines(choice: Choice) -> list[str]:
+    """Torch, the devices (with why one is skipped), CUDA/cuDNN/TF32 and the profile."""
+    from conformance import device_support
+    from conformance.running import describe_profile, session_profile
+
+    lines = [f"birnn-conformance: {'; '.join(device_support.describe())}"]
+    devices = []
+    for device in choice.devices:
+        reason = device_support.skip_reason(device)
+        devices.append(device + (f" (skipped: {reason})" if reason else ""))
+    lines.append(f"  devices: {', '.join(devices)}")
+    lines.append(f"  profile: {describe_profile(choice.profile or session_profile())}")
+    for spec in choice.specs:
+        kind = spec.kind or "none declared: C11 skipped, no cell state"
+        lines.append(f"  layer {spec.name}: {spec.origin} (kind {kind})")
+    if choice.clauses:
+        lines.append(f"  clauses: {', '.join(choice.clauses)}")
+    return lines
+
+
+def _status(report: pytest.TestReport) -> str | None:
+    if report.when == "call":
+        if hasattr(report, "wasxfail"):
+            return "xfailed" if report.skipped else "xpassed"
+        if report.failed and str(report.longrepr).startswith("[XPASS(strict)]"):
+            return "xpassed"
+        return report.outcome
+    if report.failed:
+        return "error"
+    if report.skipped:
+        return "xfailed" if hasattr(report, "wasxfail") else "skipped"
+    return None
+
+
+def _message(report: pytest.TestReport, status: str) -> str:
+    if status == "skipped" and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    if status in ("failed", "error"):
+        return report.longreprtext
+    return ""
