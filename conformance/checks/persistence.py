@@ -1,1 +1,223 @@
-"""C17-C18: state round trips and memory layout."""
+"""C17-C18: state round trips and memory layout.
+
+Both clauses change how the same thing is held, never what it is: the weights (a fresh instance
+loaded from ``state_dict``, a deep copy, a ``torch.save``/``torch.load`` round trip) or the input's
+memory (a transposed view, a strided slice, an expanded tensor). The results must not notice.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+
+import torch
+
+from conformance.adapters import states_of
+from conformance.checks import check, needs_feature
+from conformance.compare import assert_close, close, locate_state
+from conformance.failures import ConformanceFailure
+from conformance.tolerances import EXACT
+from conformance.trial import Trial
+
+# -- C17 state-round-trip --------------------------------------------------------------------------
+
+NOT_IN_STATE_DICT = (
+    "the copy and the pickled module agree, the instance loaded from state_dict does not: "
+    "something that affects the result is not in state_dict (a plain tensor attribute, or a buffer "
+    "registered with persistent=False, drawn at construction)"
+)
+STALE_CACHE = (
+    "a fresh instance that was never run agrees after load_state_dict, one that was run before "
+    "does not: a value computed on the first call (fused or transposed weights) is cached and not "
+    "refreshed when the parameters change"
+)
+
+
+@check("C17", requires=needs_feature("serialization", "C17 round-trips the layer's state"))
+def state_round_trip(trial: Trial) -> None:
+    example = trial.draw_example()
+    # eval mode: where checkpoints are used, and where inference-only caches live
+    layer = trial.layer().eval()
+    x = trial.input()
+    state = trial.initial_state() if example.with_initial_state else None
+    expected = trial.run(layer, x, state)
+
+    # A fresh instance (other weights) that has already run, as in "build, use, load a checkpoint".
+    fresh = trial.layer(seed=(example.seed + 1) % 2**31).eval()
+    trial.run(fresh, x, state)
+    _load(trial, fresh, layer.state_dict(), "a fresh instance, already run once")
+    loaded = trial.run(fresh, x, state)
+
+    copied = trial.run(_deep_copy(trial, layer), x, state)
+    pickled = trial.run(_saved_and_loaded(trial, layer), x, state)
+    from_file = trial.layer(seed=(example.seed + 2) % 2**31).eval()
+    _load(trial, from_file, _saved_state_dict(trial, layer), "a fresh instance")
+    reloaded = trial.run(from_file, x, state)
+
+    _require_identical(trial, copied, expected, "copy.deepcopy of the layer", None)
+    _require_identical(trial, pickled, expected, "the layer after torch.save/torch.load", None)
+    hint = None
+    if _same(copied, expected) and _same(pickled, expected):
+        hint = NOT_IN_STATE_DICT
+        if _same(reloaded, expected):  # the instance that never ran before loading is right
+            hint = STALE_CACHE
+    _require_identical(trial, loaded, expected, "a fresh instance after load_state_dict", hint)
+    _require_identical(
+        trial, reloaded, expected,
+        "a fresh instance loaded from a state_dict saved with torch.save (weights_only=True)", hint,
+    )
+
+
+def _load(trial: Trial, module, state_dict, what: str) -> None:
+    try:
+        module.load_state_dict(state_dict)
+    except Exception as error:
+        raise trial.fail(
+            f"load_state_dict of the layer's own state_dict into {what} raised "
+            f"{type(error).__name__}: {error}",
+            hint="the keys and shapes of state_dict must depend on the configuration only",
+        ) from error
+
+
+def _deep_copy(trial: Trial, layer):
+    try:
+        return copy.deepcopy(layer)
+    except Exception as error:
+        raise trial.fail(f"copy.deepcopy(layer) raised {type(error).__name__}: {error}") from error
+
+
+def _saved_and_loaded(trial: Trial, layer):
+    """The whole module through torch.save/torch.load (a pickle: weights_only=False)."""
+    buffer = io.BytesIO()
+    try:
+        torch.save(layer, buffer)
+        buffer.seek(0)
+        return torch.load(buffer, weights_only=False)
+    except Exception as error:
+        raise trial.fail(
+            f"torch.save(layer)/torch.load round trip raised {type(error).__name__}: {error}",
+            hint="a module that holds a lambda, a local class or an open resource cannot be "
+            "pickled; keep such things out of the module's attributes",
+        ) from error
+
+
+def _saved_state_dict(trial: Trial, layer):
+    buffer = io.BytesIO()
+    try:
+        torch.save(layer.state_dict(), buffer)
+        buffer.seek(0)
+        return torch.load(buffer, weights_only=True)
+    except Exception as error:
+        raise trial.fail(
+            f"torch.save(layer.state_dict())/torch.load(weights_only=True) raised "
+            f"{type(error).__name__}: {error}",
+            hint="state_dict should hold tensors only, so that it loads with weights_only=True",
+        ) from error
+
+
+def _same(actual, expected) -> bool:
+    pairs = zip((actual[0], *states_of(actual[1])), (expected[0], *states_of(expected[1])))
+    return all(close(a, e, EXACT) for a, e in pairs)
+
+
+def _require_identical(trial: Trial, actual, expected, what: str, hint: str | None) -> None:
+    __tracebackhide__ = True
+    assert_close(
+        actual[0], expected[0], clause_id="C17", what=f"output of {what}", tolerance=EXACT,
+        locate=trial.output_layout().locate, hint=hint,
+    )
+    for name, a, e in zip(("h_n", "c_n"), states_of(actual[1]), states_of(expected[1])):
+        assert_close(
+            a, e, clause_id="C17", what=f"{name} of {what}", tolerance=EXACT, locate=locate_state,
+            hint=hint,
+        )
+
+
+# -- C18 memory-layout -----------------------------------------------------------------------------
+
+RAW_MEMORY = (
+    "contiguous tensors give the right result and this layout does not: the layer reads memory "
+    "as if it were contiguous (as_strided, data_ptr or storage arithmetic, a numpy round trip); "
+    "call .contiguous() first, or use reshape and transpose"
+)
+
+
+def _transposed_view(tensor: torch.Tensor) -> torch.Tensor:
+    """The same values, held transposed in memory: a (0, 1)-transposed view of the transpose."""
+    return tensor.transpose(0, 1).contiguous().transpose(0, 1)
+
+
+def _strided_slice(tensor: torch.Tensor) -> torch.Tensor:
+    """The same values as every other feature of a twice-as-wide tensor (stride 2 in the last dim).
+
+    The skipped features hold other values, so a layer that reads raw memory reads those.
+    """
+    wide = torch.full((*tensor.shape[:-1], 2 * tensor.shape[-1]), 7.0, dtype=tensor.dtype, device=tensor.device)
+    wide[..., ::2] = tensor
+    return wide[..., ::2]
+
+
+def _with_layout(state, layout):
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(layout(t) for t in state)
+    return layout(state)
+
+
+LAYOUTS = {
+    "a transposed view": _transposed_view,
+    "a strided slice (every other feature of a wider tensor)": _strided_slice,
+}
+
+
+@check("C18")
+def memory_layout(trial: Trial) -> None:
+    example = trial.draw_example()
+    config, spec = example.config, trial.spec
+    batch_dim = 0 if config.batch_first else 1
+    layer = trial.layer()
+    x = trial.input()
+    state = trial.initial_state() if spec.features.initial_state else None
+    expected = trial.run(layer, x, state)
+
+    cases = []
+    for description, layout in LAYOUTS.items():
+        cases.append((f"the input as {description}", layout(x), state, expected))
+        if state is not None:
+            cases.append((f"h0 as {description}", x, _with_layout(state, layout), expected))
+    # Expanded tensors (stride 0 over the batch): every element the same sequence and h0 row,
+    # compared with a contiguous copy of the same values.
+    expanded = x.narrow(batch_dim, 0, 1).expand(x.shape)
+    expanded_state = _with_layout(state, lambda t: t[:, :1].expand(t.shape))
+    contiguous_state = _with_layout(expanded_state, torch.Tensor.contiguous)
+    expanded_expected = trial.run(layer, expanded.contiguous(), contiguous_state)
+    cases.append(("the input expanded over the batch (stride 0)", expanded, contiguous_state, expanded_expected))
+    if state is not None:
+        cases.append((
+            "h0 expanded over the batch (stride 0)", expanded.contiguous(), expanded_state, expanded_expected
+        ))
+
+    for description, inputs, initial, wanted in cases:
+        actual = _run_with_layout(trial, layer, inputs, initial, description)
+        assert_close(
+            actual[0], wanted[0], clause_id="C18", what=f"output with {description}",
+            tolerance=trial.tolerance(), locate=trial.output_layout().locate, hint=RAW_MEMORY,
+        )
+        for name, a, e in zip(("h_n", "c_n"), states_of(actual[1]), states_of(wanted[1])):
+            assert_close(
+                a, e, clause_id="C18", what=f"{name} with {description}", tolerance=trial.tolerance(),
+                locate=locate_state, hint=RAW_MEMORY,
+            )
+
+
+def _run_with_layout(trial: Trial, layer, x, state, description: str):
+    __tracebackhide__ = True
+    try:
+        return trial.run(layer, x, state)
+    except ConformanceFailure as failure:
+        raise trial.fail(
+            f"with {description} (the same values as a contiguous call that works): {failure.detail}",
+            hint="the layer may call .view() on a tensor that is not contiguous, or read its memory "
+            "directly; use reshape, or call .contiguous() first",
+        ) from failure
