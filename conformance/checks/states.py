@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from hypothesis import strategies as st
@@ -12,6 +12,7 @@ from conformance.adapters import states_of
 from conformance.checks import check, needs_feature
 from conformance.compare import assert_close, close, locate_state
 from conformance.failures import LayerContractError
+from conformance.tolerances import EXACT
 from conformance.trial import Trial
 
 # -- C10 initial-state ------------------------------------------------------------------------------
@@ -258,3 +259,129 @@ def _rejects_missing_direction_dimension(trial: Trial, layer, x) -> None:
         f"{(2 * L, B, config.output_size)}) was accepted instead of raising an exception",
         hint=hint,
     )
+
+
+# -- C13 determinism -----------------------------------------------------------------------------
+#
+# Eval mode must be a function: the same call twice gives bit-identical results. Dropout between
+# layers is checked against the same weights built with dropout=0 (eval must equal it) and in
+# train mode (it must differ). torch scales the kept units by 1/(1-p), so a train-mode run differs
+# from eval even when every unit is kept; a layer that drops without scaling could keep all of them
+# by chance (0.5^n for n units), so train mode gets enough tries for that to be below 1e-6.
+
+RANDOM_IN_EVAL = (
+    "eval mode draws random numbers: noise added in forward, dropout called with training=True "
+    "(F.dropout's default), or an uninitialised tensor (torch.empty) read"
+)
+RANDOM_DEFAULT_STATE = (
+    "with an explicit h0 the runs agree, without one they do not: the default initial state is "
+    "random (torch.randn or torch.empty in place of torch.zeros)"
+)
+DROPOUT_IN_EVAL = (
+    "eval mode does not match the same weights without dropout: dropout between layers still acts "
+    "in eval mode (pass training=self.training to F.dropout, or use an nn.Dropout module)"
+)
+DEFAULT_STATE_NOT_ZEROS = (
+    "the layer's default initial state is not zeros (a learned or random h0, or a state kept from "
+    "a previous call); torch starts from zeros when no h0 is given"
+)
+TRAIN_TRIES_FOR_ONE_IN_A_MILLION = 20  # 0.5^20 < 1e-6
+
+
+@check("C13")
+def determinism(trial: Trial) -> None:
+    example = trial.draw_example(allow_dropout=True)
+    config = example.config
+    if config.num_layers == 1 and config.dropout:
+        # dropout acts between layers only (torch warns when L = 1): nothing to check
+        config = config.but(dropout=0.0)
+        trial.example = example = replace(example, config=config)
+    spec = trial.spec
+    layer = trial.layer().eval()
+    x = trial.input()
+    state = trial.initial_state() if example.with_initial_state else None
+    first = trial.run(layer, x, state)
+    second = trial.run(layer, x, state)
+    hint = RANDOM_IN_EVAL
+    if config.dropout:
+        hint = DROPOUT_IN_EVAL
+    elif state is None and spec.features.initial_state and not _identical(first, second):
+        zeros = _zero_state(trial)
+        if _identical(trial.run(layer, x, zeros), trial.run(layer, x, zeros)):
+            hint = RANDOM_DEFAULT_STATE
+    _require_same(trial, second, first, "a second eval-mode run of the same input", EXACT, hint)
+
+    if spec.features.initial_state:
+        zeros = _zero_state(trial)
+        without = first if state is None else trial.run(layer, x)
+        _require_same(
+            trial, without, trial.run(layer, x, zeros),
+            "a run without h0 (expected: the run with h0 = zeros)", trial.tolerance(),
+            DEFAULT_STATE_NOT_ZEROS,
+        )
+
+    if config.dropout and config.num_layers >= 2:
+        _require_dropout_off_in_eval_only(trial, layer, x, state, first)
+
+
+def _require_dropout_off_in_eval_only(trial: Trial, layer, x, state, evaluated) -> None:
+    config = trial.config
+    plain = trial.layer(config.but(dropout=0.0)).eval()
+    if trial.spec.features.serialization:
+        plain.load_state_dict(layer.state_dict())
+    _require_same(
+        trial, evaluated, trial.run(plain, x, state),
+        f"eval-mode results with dropout={config.dropout} (expected: the same weights without "
+        "dropout)", trial.tolerance(), DROPOUT_IN_EVAL,
+    )
+    output, final = evaluated
+    if not output.any() or not states_of(final)[0][:2].any():
+        # relu units all off: the first layer's output (whose last step is h_n rows 0-1) or the
+        # whole output is exactly zero, and dropout of zeros changes nothing
+        return
+    units = trial.example.seq_len * trial.example.batch * 2 * config.output_size * (config.num_layers - 1)
+    tries = max(1, -(-TRAIN_TRIES_FOR_ONE_IN_A_MILLION // units))
+    layer.train()
+    try:
+        for attempt in range(tries):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(trial.example.seed + attempt)
+                trained = trial.run(layer, x, state)
+            if not close(trained[0], output, trial.tolerance()):
+                return
+    finally:
+        layer.eval()
+    raise trial.fail(
+        f"train mode with dropout={config.dropout} and {config.num_layers} layers gave the eval-mode "
+        f"output in {tries} run(s): dropout between layers is never applied",
+        hint="pass the dropout probability to the layers' connections and apply it when "
+        "self.training is set",
+    )
+
+
+def _identical(first, second) -> bool:
+    pairs = zip((first[0], *states_of(first[1])), (second[0], *states_of(second[1])))
+    return all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
+
+
+def _require_same(trial: Trial, actual, expected, what: str, tolerance, hint: str) -> None:
+    __tracebackhide__ = True
+    assert_close(
+        actual[0], expected[0], clause_id="C13", what=f"output of {what}", tolerance=tolerance,
+        locate=trial.output_layout().locate, hint=hint,
+    )
+    for name, a, e in zip(("h_n", "c_n"), states_of(actual[1]), states_of(expected[1])):
+        assert_close(
+            a, e, clause_id="C13", what=f"{name} of {what}", tolerance=tolerance,
+            locate=locate_state, hint=hint,
+        )
+
+
+def _zero_state(trial: Trial):
+    """h0 = 0 (and c0 = 0) of torch's shapes for the example."""
+    config, batch = trial.config, trial.example.batch
+    options = dict(dtype=trial.dtype, device=trial.device)
+    h0 = torch.zeros(2 * config.num_layers, batch, config.output_size, **options)
+    if not trial.spec.has_cell_state:
+        return h0
+    return h0, torch.zeros(2 * config.num_layers, batch, config.hidden_size, **options)
