@@ -341,7 +341,8 @@ def _diagnose(function, inputs, labels, eps: float = 1e-6) -> list[WrongGradient
     """
     generator = torch.Generator().manual_seed(0)
     projections = [
-        torch.randn(o.shape, generator=generator, dtype=o.dtype) for o in function(*inputs)
+        torch.randn(o.shape, generator=generator, dtype=o.dtype).to(o.device)
+        for o in function(*inputs)
     ]
 
     def scalar(*arguments):
@@ -353,7 +354,9 @@ def _diagnose(function, inputs, labels, eps: float = 1e-6) -> list[WrongGradient
         for tensor, gradient, label in zip(inputs, analytical, labels):
             pairs = []
             for _ in range(2):
-                direction = torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype)
+                direction = torch.randn(
+                    tensor.shape, generator=generator, dtype=tensor.dtype
+                ).to(tensor.device)
                 original = tensor.clone()
                 tensor.add_(direction, alpha=eps)
                 above = float(scalar(*inputs))
