@@ -160,7 +160,7 @@ def state_matches_output(trial: Trial) -> None:
         hint = DIRECTION_MAJOR_ROWS
     assert_close(
         h_n[forward_row], forward_end, clause_id="C3", what="the last layer's forward state",
-        tolerance=tolerance, locate=locate(forward_row, f"the last step {T - 1}"),
+        tolerance=tolerance, locate=locate(forward_row, f"step {T - 1}, the last"),
         hints=hints, hint=hint,
     )
     hints = [(out[T - 1, :, :H_out], DIRECTIONS_EXCHANGED)]

@@ -42,6 +42,11 @@ DIRECTION_MAJOR = (
     "changing h0 row {row} (layer {layer}, {direction}) acted like a change of row {twin}: the "
     "layer may read h0 direction-major (row d*L+l) instead of layer-major (row 2l+d)"
 )
+STATES_DIRECTION_MAJOR = (
+    "the rows that changed are the reachable ones once h_n is read direction-major (row d*L+l): "
+    "the final states may be returned in (direction, layer) order instead of torch's row 2l+d "
+    "(see C3)"
+)
 ROW_IGNORED = (
     "the {direction} direction of layer {layer} may not start from h0 row {row}: h0 ignored, or "
     "another row (e.g. h0[{other}], fed to both directions) used in its place"
@@ -137,9 +142,13 @@ class RowChange:
     @property
     def direction_major_twin(self) -> int | None:
         """The layer-major row that a direction-major reader takes this row for (None if the same)."""
-        direction, layer = divmod(self.row, self.num_layers)
-        twin = 2 * layer + direction
+        twin = self.direction_major(self.row)
         return twin if twin != self.row else None
+
+    def direction_major(self, row: int) -> int:
+        """The layer-major row of ``row`` read direction-major (row d*L+l is layer l, direction d)."""
+        direction, layer = divmod(row, self.num_layers)
+        return 2 * layer + direction
 
     def describe(self) -> str:
         names = {"h": "h0", "c": "c0", "both": "h0 and c0"}
@@ -158,6 +167,10 @@ def _unreachable_rows_unchanged(trial: Trial, change: RowChange, final, changed_
     hint = None
     if twin is not None and twin in moved and twin in change.unreachable:
         hint = DIRECTION_MAJOR.format(twin=twin, **change.words())
+    elif change.num_layers >= 2 and not {change.direction_major(m) for m in moved} & set(
+        change.unreachable
+    ):
+        hint = STATES_DIRECTION_MAJOR
     elif change.other_row in moved:
         hint = (ONE_ROW_FOR_BOTH if change.row in moved else OTHER_DIRECTION_ONLY).format(
             **change.words()
