@@ -85,38 +85,6 @@ def _rows_moved(before, after, tolerance) -> set[int]:
     return moved
 
 
-@check("C10", requires=needs_feature("initial_state", "C10 passes h0 (and c0)"))
-def initial_state(trial: Trial) -> None:
-    example = trial.draw_example(initial_state=True)
-    config, spec = example.config, trial.spec
-    layer = trial.layer()
-    x = trial.input()
-    _rejects_missing_direction_dimension(trial, layer, x)
-
-    change = RowChange(
-        layer=trial.draw(st.integers(0, config.num_layers - 1), "changed layer"),
-        direction=trial.draw(st.integers(0, 1), "changed direction"),
-        which=trial.draw(st.sampled_from(("h", "c", "both")), "changed tensor")
-        if spec.has_cell_state
-        else "h",
-        num_layers=config.num_layers,
-    )
-    state = trial.initial_state()
-    changed = _with_row_replaced(state, trial.initial_state(), change.row, change.which)
-    output, final = trial.run(layer, x, state)
-    changed_output, changed_final = trial.run(layer, x, changed)
-    for name, tensor in zip(("h_n", "c_n"), states_of(final)):
-        if tensor.shape[0] != 2 * config.num_layers:
-            raise trial.fail(
-                f"{name} has {tensor.shape[0]} rows, expected 2 * num_layers = "
-                f"{2 * config.num_layers} (see C2)"
-            )
-    _unreachable_rows_unchanged(trial, change, final, changed_final)
-    if change.layer == config.num_layers - 1:
-        _only_own_half_moves(trial, change, output, changed_output)
-    _own_row_moves(trial, change, layer, x, state, changed)
-
-
 @dataclass(frozen=True)
 class RowChange:
     """Row ``2 * layer + direction`` of h0 (``which`` = "h"), of c0 ("c") or of both is redrawn."""
@@ -158,6 +126,38 @@ class RowChange:
         return dict(
             row=self.row, layer=self.layer, direction=HALF_NAMES[self.direction], other=self.other_row
         )
+
+
+@check("C10", requires=needs_feature("initial_state", "C10 passes h0 (and c0)"))
+def initial_state(trial: Trial) -> None:
+    example = trial.draw_example(initial_state=True)
+    config, spec = example.config, trial.spec
+    layer = trial.layer()
+    x = trial.input()
+    _rejects_missing_direction_dimension(trial, layer, x)
+
+    change = RowChange(
+        layer=trial.draw(st.integers(0, config.num_layers - 1), "changed layer"),
+        direction=trial.draw(st.integers(0, 1), "changed direction"),
+        which=trial.draw(st.sampled_from(("h", "c", "both")), "changed tensor")
+        if spec.has_cell_state
+        else "h",
+        num_layers=config.num_layers,
+    )
+    state = trial.initial_state()
+    changed = _with_row_replaced(state, trial.initial_state(), change.row, change.which)
+    output, final = trial.run(layer, x, state)
+    changed_output, changed_final = trial.run(layer, x, changed)
+    for name, tensor in zip(("h_n", "c_n"), states_of(final)):
+        if tensor.shape[0] != 2 * config.num_layers:
+            raise trial.fail(
+                f"{name} has {tensor.shape[0]} rows, expected 2 * num_layers = "
+                f"{2 * config.num_layers} (see C2)"
+            )
+    _unreachable_rows_unchanged(trial, change, final, changed_final)
+    if change.layer == config.num_layers - 1:
+        _only_own_half_moves(trial, change, output, changed_output)
+    _own_row_moves(trial, change, layer, x, state, changed)
 
 
 def _unreachable_rows_unchanged(trial: Trial, change: RowChange, final, changed_final) -> None:

@@ -4,6 +4,7 @@ each broken layer in fixtures/ fails with the clause, the place of the error and
 from __future__ import annotations
 
 import pytest
+from hypothesis import Phase, settings
 from torch import nn
 
 from conformance.engine import Case, run_case
@@ -30,14 +31,18 @@ TORCH_SPECS = [
 ]
 
 
-def run(spec: LayerSpec, clause_id: str) -> None:
-    run_case(Case(spec, clause_id, "cpu"), profile("ci"))
+# Failing fixtures need no shrinking to show their message, and it is most of their time.
+NO_SHRINK = settings(profile("ci"), phases=[Phase.explicit, Phase.generate])
+
+
+def run(spec: LayerSpec, clause_id: str, options: settings = profile("ci")) -> None:
+    run_case(Case(spec, clause_id, "cpu"), options)
 
 
 def failure(spec: LayerSpec, clause_id: str) -> str:
     """The message of the check's failure on ``spec`` (it must fail, with its own clause)."""
     with pytest.raises(ConformanceFailure) as caught:
-        run(spec, clause_id)
+        run(spec, clause_id, NO_SHRINK)
     assert caught.value.clause_id == clause_id
     return str(caught.value)
 
@@ -120,8 +125,9 @@ def test_h0_broadcast_over_directions_fails_c10() -> None:
 
 def test_one_h0_row_for_both_directions_fails_c10() -> None:
     message = failure(breaks_c10_h0_shared_by_directions.SPEC, "C10")
+    # changing a forward row moves both halves; changing a backward row moves nothing
     assert "in the rows it cannot reach" in message or "unchanged" in message
-    assert "fed to both directions" in message or "feed both directions" in message
+    assert "both directions" in message
 
 
 def test_direction_major_h0_fails_c10_for_several_layers() -> None:
