@@ -22,6 +22,7 @@ from conformance.adapters import (
     torch_named_parameters,
 )
 from conformance.checks import check, needs_feature
+from conformance.checks.symmetry import require_two_halves
 from conformance.spec import LayerSpec
 from conformance.trial import Trial
 
@@ -62,6 +63,7 @@ def joint_gradient_flow(trial: Trial) -> None:
     x = trial.input().requires_grad_()
     state = trial.initial_state() if example.with_initial_state else None
     output, _ = trial.run(layer, x, state)
+    require_two_halves(trial, output)
     H_out = config.output_size
     loss_weights = trial.tensor(output.shape)
     half_losses = [

@@ -26,6 +26,16 @@ def exchange_halves(output: torch.Tensor, output_size: int) -> torch.Tensor:
     return torch.cat([output[..., output_size:], output[..., :output_size]], dim=-1)
 
 
+def require_two_halves(trial: Trial, output: torch.Tensor) -> None:
+    """The halves this clause reasons about exist only if the output has 2*H_out features."""
+    expected = 2 * trial.config.output_size
+    if output.dim() < 2 or output.shape[-1] != expected:
+        raise trial.fail(
+            f"the output has shape {tuple(output.shape)}, not {expected} features (forward half "
+            "then backward half), so its two halves cannot be told apart (see C1)"
+        )
+
+
 def with_backward_half(output: torch.Tensor, backward: torch.Tensor, output_size: int) -> torch.Tensor:
     """``output`` with its backward half replaced: what a known mistake would have returned."""
     return torch.cat([output[..., :output_size], backward], dim=-1)
@@ -61,7 +71,9 @@ def reversal_equivariance(trial: Trial) -> None:
         expected_output,
         clause_id="C4",
         what="the output (compared with the direction-swapped layer's output on the reversed "
-        "input, flipped back in time, halves exchanged)",
+        "input, flipped back in time, halves exchanged; a mistake in one direction's code shows "
+        "in both halves here, since the swap runs each direction's weights through the other's "
+        "code)",
         tolerance=trial.tolerance(),
         locate=trial.output_layout().locate,
         hints=hints,
@@ -152,6 +164,7 @@ def causality(trial: Trial) -> None:
     x = trial.input()
     state = trial.initial_state() if example.with_initial_state else None
     output, _ = trial.run(layer, x, state)
+    require_two_halves(trial, output)
     T, B = example.seq_len, example.batch
     element = trial.draw(st.one_of(st.none(), st.integers(0, B - 1)), "perturbed batch element")
     elements = list(range(B)) if element is None else [element]
