@@ -1,0 +1,567 @@
+"""The shared analysis of one module: find its RNNs and follow their inputs, outputs and states.
+
+One pass of a small abstract interpreter over the libcst tree (no metadata providers): imports
+go into a table, classes are read ``__init__`` first so that ``forward`` knows what ``self.rnn``
+is, helper methods such as ``init_hidden`` are interpreted once and their return values reused,
+and ``if self.bidirectional:`` guards travel with the path. The result is ``Events``: the facts
+every rule filters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import libcst as cst
+
+from lint_rules import guards
+from lint_rules import torch_api as api
+from lint_rules.calls import CallInterpreter
+from lint_rules.events import Events, Scope, StrayInitState
+from lint_rules.expressions import ExpressionEvaluator, install_handlers
+from lint_rules.imports import ImportTable, canonical
+from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
+from lint_rules.values import (
+    Alternatives,
+    Builder,
+    ClassRef,
+    Container,
+    FactoryRef,
+    FunctionRef,
+    Layer,
+    RnnModule,
+    RnnResult,
+    SelfRef,
+    StateTuple,
+    Sym,
+    TensorFact,
+    TupleValue,
+    builders_in,
+    is_state_value,
+)
+
+INIT_STATE_METHOD = re.compile(
+    r"(init|initial|zero|begin|reset|default).*(hidden|state)|(hidden|state).*init|^init_h",
+    re.IGNORECASE,
+)
+_FACTORY_TARGETS = frozenset(api.RNN_CLASSES) | frozenset(api.SIZED_LAYERS)
+_IN_PROGRESS = object()
+
+
+class Analysis(ExpressionEvaluator, CallInterpreter):
+    """Interpret one module; read ``events`` afterwards."""
+
+    def __init__(self, module: cst.Module, extra_constructors: Sequence[str] = ()) -> None:
+        self.module = module
+        self.extra_constructors = tuple(extra_constructors)
+        self.imports = ImportTable()
+        self.events = Events()
+        self.classes: dict[int, ClassContext] = {}
+        self.functions: dict[int, Any] = {}
+        self.calls_by_site: dict[int, Any] = {}
+        self.module_frame = Frame(env={}, scope=Scope(module))
+
+    # -- driver ----------------------------------------------------------------------------
+
+    def run(self) -> Events:
+        body = self.module.body
+        for statement in _module_level_statements(body):
+            if isinstance(statement, (cst.Import, cst.ImportFrom)):
+                self.imports.add(statement)
+        module_functions = []
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef):
+                module_functions.append(statement)
+                self.module_frame.env[statement.name.value] = self._function_value(statement)
+            elif isinstance(statement, cst.ClassDef):
+                self._register_class(statement)
+        self.run_block(body, self.module_frame)
+        for context in list(self.classes.values()):
+            self.process_class(context)
+        for function in module_functions:
+            self.interpret_function(function, None, self.module_frame)
+        return self.events
+
+    def _function_value(self, function: cst.FunctionDef) -> Any:
+        inner = self._factory_call(function)
+        if inner is not None:
+            return FactoryRef(function, inner[0], inner[1])
+        return FunctionRef(function, None)
+
+    def _factory_call(self, function: cst.FunctionDef) -> tuple[cst.Call, str] | None:
+        """``def LSTM(*args, **kwargs): m = nn.LSTM(*args, **kwargs); ...; return m``."""
+        if not isinstance(function.body, cst.IndentedBlock):
+            return None
+        built: dict[str, tuple[cst.Call, str]] = {}
+        for statement in function.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                    target = self._constructor_target(small.value)
+                    if target and len(small.targets) == 1:
+                        name = small.targets[0].target
+                        if isinstance(name, cst.Name):
+                            built[name.value] = (small.value, target)
+                elif isinstance(small, cst.Return) and small.value is not None:
+                    value = small.value
+                    if isinstance(value, cst.Name) and value.value in built:
+                        return built[value.value]
+                    if isinstance(value, cst.Call):
+                        target = self._constructor_target(value)
+                        if target:
+                            return value, target
+        return None
+
+    def _constructor_target(self, call: cst.Call) -> str | None:
+        qualified = self.imports.resolve(call.func)
+        if qualified is None:
+            return None
+        qualified = canonical(qualified)
+        return qualified if qualified in _FACTORY_TARGETS else None
+
+    def _register_class(self, node: cst.ClassDef) -> ClassContext:
+        context = self.classes.get(id(node))
+        if context is None:
+            context = ClassContext(node, node.name.value)
+            self.classes[id(node)] = context
+            self.module_frame.env.setdefault(node.name.value, ClassRef(node))
+        return context
+
+    # -- classes ---------------------------------------------------------------------------
+
+    def process_class(self, context: ClassContext, parent: Frame | None = None) -> None:
+        if context.processed:
+            return
+        context.processed = True
+        parent = parent or self.module_frame
+        for base in context.node.bases:
+            base_value = self.evaluate(base.value, parent)
+            if isinstance(base_value, ClassRef):
+                base_context = self.classes.get(id(base_value.node))
+                if base_context is not None and base_context is not context:
+                    self.process_class(base_context)
+                    context.bases.append(base_context)
+        body = context.node.body
+        statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+        for statement in statements:
+            if isinstance(statement, cst.FunctionDef):
+                context.methods[statement.name.value] = statement
+                for attribute in _self_assignment_targets(statement):
+                    context.assigners.setdefault(attribute, []).append(statement)
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign):
+                        value = self.evaluate(small.value, parent)
+                        for target in small.targets:
+                            if isinstance(target.target, cst.Name):
+                                context.constants[target.target.value] = value
+        init = context.methods.get("__init__")
+        if init is not None:
+            self.interpret_function(init, context, parent)
+        for method in context.methods.values():
+            if method is not init:
+                self.interpret_function(method, context, parent)
+        self._collect_stray_init_states(context)
+
+    def class_attribute(self, context: ClassContext, attribute: str, frame: Frame) -> Any:
+        if attribute in context.attributes:
+            return context.attributes[attribute]
+        if attribute in context.constants:
+            return context.constants[attribute]
+        if attribute in context.methods:
+            return FunctionRef(context.methods[attribute], context)
+        for method in context.assigners.get(attribute, ()):
+            if method is frame.scope.node:
+                continue
+            result = self.interpret_function(method, context, None)
+            value = result.self_assignments.get(attribute)
+            if is_state_value(value) or isinstance(value, (RnnModule, Layer, Container)):
+                return value
+        for base in context.bases:
+            value = self.class_attribute(base, attribute, frame)
+            if value is not MISSING:
+                return value
+        return MISSING
+
+    def _collect_stray_init_states(self, context: ClassContext) -> None:
+        rnns = context.own_rnns()
+        if not rnns:
+            return
+        for name, method in context.methods.items():
+            if not INIT_STATE_METHOD.search(name):
+                continue
+            result = self.functions.get(id(method))
+            if isinstance(result, FunctionResult):
+                found = builders_in(result.returned)
+                if found:
+                    self.events.stray_init_states.append(StrayInitState(tuple(found), tuple(rnns)))
+
+    # -- functions -------------------------------------------------------------------------
+
+    def interpret_function(
+        self, function: cst.FunctionDef, owner: ClassContext | None, parent: Frame | None
+    ) -> FunctionResult:
+        """Run a function once (memoised); its parameters are unknown names."""
+        done = self.functions.get(id(function))
+        if done is _IN_PROGRESS:
+            return FunctionResult(None, {})
+        if done is not None:
+            return done
+        self.functions[id(function)] = _IN_PROGRESS
+        parent = parent or self.module_frame
+        frame = Frame(env={}, scope=Scope(function), parent=parent, owner=owner)
+        frame.is_init = owner is not None and function.name.value == "__init__"
+        self._bind_parameters(function, frame, owner)
+        self.run_block(function.body, frame)
+        returned = _join(frame.returns)
+        assignments = {
+            key[5:]: value for key, value in frame.env.items() if key.startswith("self.")
+        }
+        if frame.is_init and owner is not None:
+            owner.attributes.update(assignments)
+        result = FunctionResult(returned, assignments)
+        self.functions[id(function)] = result
+        return result
+
+    def _bind_parameters(self, function: cst.FunctionDef, frame: Frame,
+                         owner: ClassContext | None) -> None:
+        params = function.params
+        ordered = list(params.posonly_params) + list(params.params)
+        is_method = owner is not None and not any(
+            isinstance(decorator.decorator, cst.Name)
+            and decorator.decorator.value == "staticmethod"
+            for decorator in function.decorators
+        )
+        for index, param in enumerate(ordered + list(params.kwonly_params)):
+            name = param.name.value
+            frame.scope.names.add(name)
+            if index == 0 and is_method and ordered:
+                frame.self_name = name
+                continue
+            truth = None
+            if param.default is not None:
+                default = self.evaluate(param.default, frame.parent or self.module_frame)
+                truth = default.truth if isinstance(default, Sym) else None
+            frame.env[name] = Sym(("name", name), truth)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                frame.env[star.name.value] = None
+                frame.scope.names.add(star.name.value)
+
+    # -- statements ------------------------------------------------------------------------
+
+    def run_block(self, block: Any, frame: Frame) -> None:
+        statements = block if isinstance(block, (list, tuple)) else block.body
+        for statement in statements:
+            self.run_statement(statement, frame)
+
+    def run_statement(self, statement: Any, frame: Frame) -> None:
+        handler = _STATEMENTS.get(type(statement))
+        if handler is None:
+            self.visit_children(statement, frame)
+        else:
+            handler(self, statement, frame)
+
+    def _simple_line(self, line: cst.SimpleStatementLine, frame: Frame) -> None:
+        for small in line.body:
+            self.run_statement(small, frame)
+
+    def _assign(self, statement: cst.Assign, frame: Frame) -> None:
+        value = self.evaluate(statement.value, frame)
+        for target in statement.targets:
+            self.assign(target.target, value, frame)
+
+    def _annotated_assign(self, statement: cst.AnnAssign, frame: Frame) -> None:
+        if statement.value is not None:
+            self.assign(statement.target, self.evaluate(statement.value, frame), frame)
+
+    def _augmented_assign(self, statement: cst.AugAssign, frame: Frame) -> None:
+        self.evaluate(statement.value, frame)
+        self.assign(statement.target, None, frame)
+
+    def _expression(self, statement: cst.Expr, frame: Frame) -> None:
+        self.evaluate(statement.value, frame)
+
+    def _return(self, statement: cst.Return, frame: Frame) -> None:
+        value = self.evaluate(statement.value, frame) if statement.value is not None else None
+        frame.returns.append(value)
+
+    def _import(self, statement: cst.Import | cst.ImportFrom, frame: Frame) -> None:
+        self.imports.add(statement)
+
+    def _nothing(self, statement: Any, frame: Frame) -> None:
+        return None
+
+    def _function(self, statement: cst.FunctionDef, frame: Frame) -> None:
+        if frame is self.module_frame:
+            return  # module-level functions run after the module body
+        frame.env[statement.name.value] = FunctionRef(statement, frame.owner)
+        self.interpret_function(statement, frame.owner, frame)
+
+    def _class(self, statement: cst.ClassDef, frame: Frame) -> None:
+        context = self._register_class(statement)
+        if frame is not self.module_frame:
+            frame.env[statement.name.value] = ClassRef(statement)
+            self.process_class(context, frame)
+
+    def _if(self, statement: cst.If, frame: Frame) -> None:
+        self.evaluate(statement.test, frame)
+        when_true, when_false = guards.polarity(statement.test)
+        saved_env, saved_guard = frame.env, frame.guard
+        frame.env = dict(saved_env)
+        frame.guard = when_true if when_true is not None else saved_guard
+        self.run_block(statement.body, frame)
+        body_env = frame.env
+        body_exits = _always_exits(statement.body)
+        frame.env = dict(saved_env)
+        frame.guard = when_false if when_false is not None else saved_guard
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            self._if(orelse, frame)
+        elif isinstance(orelse, cst.Else):
+            self.run_block(orelse.body, frame)
+        else_env = frame.env
+        else_exits = orelse is not None and _always_exits(
+            orelse.body if isinstance(orelse, cst.Else) else None
+        )
+        frame.guard = saved_guard
+        if body_exits and not else_exits:
+            frame.env = else_env
+            if when_false is not None:
+                frame.guard = when_false
+        elif else_exits and not body_exits:
+            frame.env = body_env
+            if when_true is not None:
+                frame.guard = when_true
+        else:
+            frame.env = _merge(body_env, else_env)
+
+    def _loop_body(self, statement: cst.For | cst.While, frame: Frame) -> None:
+        before = frame.env
+        frame.env = dict(before)
+        frame.loop_depth += 1
+        self.run_block(statement.body, frame)
+        frame.loop_depth -= 1
+        frame.env = _merge(before, frame.env)
+        if statement.orelse is not None:
+            self.run_block(statement.orelse.body, frame)
+
+    def _for(self, statement: cst.For, frame: Frame) -> None:
+        iterable = self.evaluate(statement.iter, frame)
+        element = None
+        if isinstance(iterable, (Container, TupleValue)) and iterable.items:
+            element = iterable.items[0] if _all_alike(iterable.items) else None
+        self.assign(statement.target, element, frame)
+        self._loop_body(statement, frame)
+
+    def _while(self, statement: cst.While, frame: Frame) -> None:
+        self.evaluate(statement.test, frame)
+        self._loop_body(statement, frame)
+
+    def _with(self, statement: cst.With, frame: Frame) -> None:
+        for item in statement.items:
+            self.evaluate(item.item, frame)
+            if item.asname is not None:
+                self.assign(item.asname.name, None, frame)
+        self.run_block(statement.body, frame)
+
+    def _try(self, statement: Any, frame: Frame) -> None:
+        self.run_block(statement.body, frame)
+        for handler in statement.handlers:
+            self.run_block(handler.body, frame)
+        if statement.orelse is not None:
+            self.run_block(statement.orelse.body, frame)
+        if statement.finalbody is not None:
+            self.run_block(statement.finalbody.body, frame)
+
+    # -- assignment ------------------------------------------------------------------------
+
+    def assign(self, target: Any, value: Any, frame: Frame) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(target.value, value, frame)
+        elif isinstance(target, cst.Attribute):
+            base = self.evaluate(target.value, frame)
+            if isinstance(base, SelfRef):
+                self._bind("self." + target.attr.value, value, frame)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            self._unpack(target, value, frame)
+        elif isinstance(target, cst.Subscript):
+            self.evaluate(target.value, frame)
+        elif isinstance(target, cst.StarredElement):
+            self.assign(target.value, None, frame)
+
+    def _unpack(self, target: cst.Tuple | cst.List, value: Any, frame: Frame) -> None:
+        elements = target.elements
+        items: tuple = ()
+        if not any(isinstance(element, cst.StarredElement) for element in elements):
+            if isinstance(value, TupleValue):
+                items = value.items
+            elif isinstance(value, RnnResult):
+                items = (self.output_fact(value), self.state_value(value.site))
+            elif isinstance(value, StateTuple):
+                items = (self.state_fact(value.site, "h"), self.state_fact(value.site, "c"))
+        if len(items) != len(elements):
+            items = (None,) * len(elements)
+        for element, item in zip(elements, items):
+            self.assign(element.value, item, frame)
+
+    def _bind(self, name: str, value: Any, frame: Frame) -> None:
+        frame.env[name] = value
+        frame.scope.names.add(name)
+        if frame.is_init and name.startswith("self.") and frame.owner is not None:
+            frame.owner.attributes[name[5:]] = value
+        if isinstance(value, RnnModule) and value.rnn.label.startswith("this "):
+            value.rnn.label = name
+        elif isinstance(value, Container):
+            for item in value.items:
+                if isinstance(item, RnnModule) and item.rnn.label.startswith("this "):
+                    item.rnn.label = f"{name}[...]"
+        if isinstance(value, (TensorFact, StateTuple)) and (
+            isinstance(value, StateTuple) or value.role == "state"
+        ):
+            event = self.calls_by_site.get(id(value.site))
+            if event is not None and event.in_loop and name in event.state_names:
+                event.carried = True
+
+
+def _module_level_statements(body: Sequence[Any]) -> list[Any]:
+    """Small statements at module level, also inside top-level ``if``/``try`` blocks."""
+    found: list[Any] = []
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            found.extend(statement.body)
+        elif isinstance(statement, (cst.If, cst.Try)):
+            found.extend(_module_level_statements(statement.body.body))
+            orelse = getattr(statement, "orelse", None)
+            if isinstance(orelse, cst.Else):
+                found.extend(_module_level_statements(orelse.body.body))
+            for handler in getattr(statement, "handlers", ()):
+                found.extend(_module_level_statements(handler.body.body))
+    return found
+
+
+def _self_assignment_targets(function: cst.FunctionDef) -> set[str]:
+    """Attributes ``self.x`` a method assigns anywhere in its body (statements only)."""
+    found: set[str] = set()
+    pending = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                targets = []
+                if isinstance(small, cst.Assign):
+                    targets = [target.target for target in small.targets]
+                elif isinstance(small, cst.AnnAssign):
+                    targets = [small.target]
+                while targets:
+                    target = targets.pop()
+                    if isinstance(target, (cst.Tuple, cst.List)):
+                        targets.extend(element.value for element in target.elements)
+                    elif (
+                        isinstance(target, cst.Attribute)
+                        and isinstance(target.value, cst.Name)
+                        and target.value.value == "self"
+                    ):
+                        found.add(target.attr.value)
+        elif isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            pending.extend(node.body)
+        elif isinstance(node, cst.BaseCompoundStatement) and not isinstance(
+            node, (cst.FunctionDef, cst.ClassDef)
+        ):
+            for name in ("body", "orelse", "finalbody"):
+                child = getattr(node, name, None)
+                if child is not None:
+                    pending.append(child.body if isinstance(child, cst.Else) else child)
+            pending.extend(handler.body for handler in getattr(node, "handlers", ()))
+    return found
+
+
+def _always_exits(block: Any) -> bool:
+    if block is None or not isinstance(block, cst.IndentedBlock) or not block.body:
+        return False
+    last = block.body[-1]
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        return isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    return False
+
+
+def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Join two branches: a name keeps its fact only where both agree (or one alone sets it)."""
+    merged: dict[str, Any] = {}
+    for name, value in first.items():
+        other = second.get(name, MISSING)
+        if other is MISSING or other is value or _same(value, other):
+            merged[name] = value
+        elif is_state_value(value) and is_state_value(other):
+            merged[name] = Alternatives((value, other))
+        else:
+            merged[name] = None
+    for name, value in second.items():
+        if name not in first:
+            merged[name] = value
+    return merged
+
+
+def _same(first: Any, second: Any) -> bool:
+    if isinstance(first, Sym) and isinstance(second, Sym):
+        return first.key == second.key and first.truth == second.truth
+    return False
+
+
+def _join(values: list[Any]) -> Any:
+    values = [value for value in values if value is not None]
+    if not values:
+        return None
+    first = values[0]
+    if all(value is first or _same(value, first) for value in values):
+        return first
+    if all(is_state_value(value) for value in values):
+        return Alternatives(tuple(values))
+    return None
+
+
+def _all_alike(items: tuple) -> bool:
+    first = items[0]
+    if all(item is first for item in items):
+        return True
+    if all(isinstance(item, RnnModule) for item in items):
+        return len({(item.rnn.bidirectional, item.rnn.hidden_size) for item in items}) == 1
+    if all(isinstance(item, TupleValue) and len(item.items) == 2 for item in items):
+        return _all_alike(tuple(item.items[1] for item in items))
+    return False
+
+
+_STATEMENTS = {
+    cst.SimpleStatementLine: Analysis._simple_line,
+    cst.Assign: Analysis._assign,
+    cst.AnnAssign: Analysis._annotated_assign,
+    cst.AugAssign: Analysis._augmented_assign,
+    cst.Expr: Analysis._expression,
+    cst.Return: Analysis._return,
+    cst.Import: Analysis._import,
+    cst.ImportFrom: Analysis._import,
+    cst.Pass: Analysis._nothing,
+    cst.Break: Analysis._nothing,
+    cst.Continue: Analysis._nothing,
+    cst.Global: Analysis._nothing,
+    cst.Nonlocal: Analysis._nothing,
+    cst.FunctionDef: Analysis._function,
+    cst.ClassDef: Analysis._class,
+    cst.If: Analysis._if,
+    cst.For: Analysis._for,
+    cst.While: Analysis._while,
+    cst.With: Analysis._with,
+    cst.Try: Analysis._try,
+    cst.TryStar: Analysis._try,
+}
+
+install_handlers(Analysis)
+
+__all__ = ["Analysis", "Builder"]
+
+
+def analyse(module: cst.Module, extra_constructors: Sequence[str] = ()) -> Events:
+    """The facts about every RNN in ``module``."""
+    return Analysis(module, extra_constructors).run()

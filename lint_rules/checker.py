@@ -1,0 +1,90 @@
+"""The linter's entry points for the engine: a cheap text test and the full check of a module.
+
+``import libcst`` (and everything built on it) happens inside ``check_source`` only, so a run
+over files that the text test rules out never pays for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from lint_rules.model import Edit, Finding, ParseFailure
+
+# A rule can only fire where an RNN is built: by torch's classes (or getattr(nn, ...) with a
+# `bidirectional` argument), a factory wrapping them, or a configured extra constructor.
+_MAY_HAVE_RNN = re.compile(r"LSTM|GRU|RNN|bidirectional|pack_padded_sequence")
+
+
+def might_have_findings(source: str, extra_constructors: Sequence[str] = ()) -> bool:
+    """False only when no rule can fire on ``source`` (no RNN can be built in it)."""
+    if _MAY_HAVE_RNN.search(source):
+        return True
+    return any(
+        extra.rsplit(".", 1)[-1] in source for extra in extra_constructors if extra.strip()
+    )
+
+
+def check_source(
+    source: str,
+    *,
+    extra_constructors: Sequence[str] = (),
+    select: Collection[str] | None = None,
+) -> list[Finding]:
+    """Findings of the selected rules (None: all) on ``source``, sorted by position and code."""
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise _parse_failure(source, error) from None
+    except (RecursionError, MemoryError) as error:
+        raise ParseFailure(1, 1, f"cannot parse: {type(error).__name__}") from None
+
+    from lint_rules.analysis import analyse
+    from lint_rules.positions import LineIndex, node_spans
+    from lint_rules.rules import ALL_RULES
+    from lint_rules.rules.base import RuleContext
+
+    context = RuleContext(module, analyse(module, extra_constructors))
+    raw = []
+    for rule in ALL_RULES:
+        if select is None or rule.code in select:
+            raw.extend((rule.code, finding) for finding in rule.check(context))
+    if not raw:
+        return []
+    wanted = [finding.node for _, finding in raw]
+    wanted.extend(node for _, finding in raw for node, _ in finding.fix)
+    spans = node_spans(module, wanted)
+    lines = LineIndex(source)
+    findings: dict[tuple[int, int, str], Finding] = {}
+    for code, finding in raw:
+        span = spans.get(id(finding.node))
+        if span is None:
+            continue
+        line, column = lines.line_column(span[0])
+        edits = tuple(
+            Edit(spans[id(node)][0], spans[id(node)][1], text)
+            for node, text in finding.fix
+            if id(node) in spans
+        )
+        findings.setdefault((line, column, code), Finding(code, line, column, finding.message, edits))
+    return [findings[key] for key in sorted(findings)]
+
+
+def _parse_failure(source: str, error: Exception) -> ParseFailure:
+    """Python's own message and position when it agrees the code is invalid; libcst's else."""
+    import ast
+
+    try:
+        ast.parse(source)
+    except SyntaxError as syntax_error:
+        line = syntax_error.lineno or 1
+        column = syntax_error.offset or 1
+        return ParseFailure(line, max(column, 1), f"SyntaxError: {syntax_error.msg}")
+    except (ValueError, RecursionError, MemoryError) as other:
+        return ParseFailure(1, 1, f"cannot parse: {other}")
+    line = getattr(error, "raw_line", 1) or 1
+    column = (getattr(error, "raw_column", 0) or 0) + 1
+    message = str(getattr(error, "message", error)).splitlines()[0]
+    return ParseFailure(line, column, f"libcst cannot parse this file: {message}")

@@ -1,0 +1,149 @@
+"""BRN003: ``h_n[-1]`` of a bidirectional RNN used as the sequence summary.
+
+h_n's rows are layer-major, direction-minor (row ``2 * layer + direction``), so its last row is the
+last layer's *backward* direction only; the forward direction's summary is ``h_n[-2]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lint_rules.rules.base import RawFinding, Rule, RuleContext
+from lint_rules.values import tri_and
+
+CODE = "BRN003"
+NAME = "last-layer-state-misread"
+SUMMARY = (
+    "`h_n[-1]` (or `hidden[-1]`, `h_n[-1, :, :]`) used as the sequence summary of a bidirectional "
+    "RNN: it is only the backward direction of the last layer"
+)
+MESSAGE = (
+    "`{expression}` of bidirectional `{rnn}` is only the last layer's backward direction; "
+    "use both directions: `torch.cat(({state}[-2], {state}[-1]), dim=-1)`"
+)
+
+WRONG = (
+    '''
+import torch.nn as nn
+
+
+class TextClassifier(nn.Module):
+    def __init__(self, vocab_size, embed_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.rnn = nn.LSTM(embed_dim, hidden_dim, num_layers=2, batch_first=True,
+                           bidirectional=True)
+        self.fc = nn.Linear(hidden_dim, n_classes)
+
+    def forward(self, tokens):
+        _, (hidden, _) = self.rnn(self.embedding(tokens))
+        return self.fc(hidden[-1])
+''',
+    '''
+import torch.nn as nn
+
+
+class SpeakerEncoder(nn.Module):
+    def __init__(self, n_mels=40, hidden=256):
+        super().__init__()
+        self.gru = nn.GRU(n_mels, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, mels):
+        _, h_n = self.gru(mels)
+        embedding = h_n[-1, :, :]
+        return embedding / embedding.norm(dim=1, keepdim=True)
+''',
+)
+
+RIGHT = (
+    '''
+import torch
+import torch.nn as nn
+
+
+class TextClassifier(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.rnn = nn.LSTM(embed_dim, hidden_dim, num_layers=2, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim * 2, n_classes)
+
+    def forward(self, embedded):
+        _, (hidden, _) = self.rnn(embedded)
+        return self.fc(torch.cat((hidden[-2], hidden[-1]), 1))
+''',
+    '''
+import torch.nn as nn
+
+
+class LanguageModel(nn.Module):
+    """Unidirectional: h_n[-1] and out[-1] are the whole summary."""
+
+    def __init__(self, vocab_size, hidden_size):
+        super().__init__()
+        self.rnn = nn.GRU(hidden_size, hidden_size, num_layers=2)
+        self.decoder = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x):
+        out, h_n = self.rnn(x)
+        return self.decoder(out[-1]) + self.decoder(h_n[-1])
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, input_size, hidden_size, bidirectional):
+        super().__init__()
+        self.bidirectional = bidirectional
+        self.rnn = nn.GRU(input_size, hidden_size, bidirectional=bidirectional)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        if self.bidirectional:
+            return torch.cat([h_n[-2, :, :], h_n[-1, :, :]], dim=1)
+        return h_n[-1]
+''',
+    '''
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers):
+        super().__init__()
+        self.num_layers = num_layers
+        self.hidden_size = hidden_size
+        self.rnn = nn.LSTM(input_size, hidden_size, num_layers, bidirectional=True)
+
+    def forward(self, x):
+        _, (h_n, _) = self.rnn(x)
+        by_layer = h_n.view(self.num_layers, 2, x.size(1), self.hidden_size)
+        last = by_layer[-1]
+        return last.transpose(0, 1).reshape(x.size(1), 2 * self.hidden_size)
+''',
+)
+
+
+def check(context: RuleContext) -> Iterator[RawFinding]:
+    rows_read: dict[tuple[int, int, str], set] = {}
+    for index in context.events.indexes:
+        fact = index.value
+        if fact.role == "state" and index.items:
+            key = (id(index.scope), id(fact.site), fact.part)
+            rows_read.setdefault(key, set()).add(index.items[0])
+    for index in context.events.indexes:
+        fact = index.value
+        if fact.role != "state" or index.result is None or index.items[0] != ("int", -1):
+            continue
+        if tri_and(fact.site.bidirectional, index.guard) is not True:
+            continue
+        if rows_read[(id(index.scope), id(fact.site), fact.part)] - {("int", -1)}:
+            continue  # the other direction is read too: a concatenation written out by hand
+        state = context.code(index.node.value)
+        message = MESSAGE.format(
+            expression=context.code(index.node), rnn=fact.site.rnn.label, state=state
+        )
+        yield RawFinding(index.node, message)
+
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)

@@ -1,0 +1,149 @@
+"""BRN004: the output at the last step of a bidirectional RNN used as the sequence summary.
+
+At the last step the forward half has read the whole sequence, but the backward half has read
+that one step only; the backward summary is at step 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lint_rules.rules.base import RawFinding, Rule, RuleContext
+from lint_rules.values import tri_and
+
+CODE = "BRN004"
+NAME = "last-step-output-as-summary"
+SUMMARY = (
+    "`output[:, -1]` / `output[-1]` of a bidirectional RNN used as the sequence summary: its "
+    "backward half has seen one step"
+)
+MESSAGE = (
+    "`{expression}` is the last step of bidirectional `{rnn}`'s output, whose backward half has "
+    "seen only that step; take the forward half there and the backward half at step 0: "
+    "`{right}` (H = `{hidden}`), or use h_n"
+)
+
+WRONG = (
+    '''
+import torch.nn as nn
+
+
+class SentimentRNN(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim * 2, output_dim)
+
+    def forward(self, embedded):
+        output, _ = self.lstm(embedded)
+        return self.fc(output[:, -1, :])
+''',
+    '''
+import torch.nn as nn
+
+
+class KeywordSpotter(nn.Module):
+    def __init__(self, n_mfcc, hidden, n_keywords):
+        super().__init__()
+        self.rnn = nn.GRU(n_mfcc, hidden, num_layers=2, bidirectional=True)
+        self.classifier = nn.Linear(2 * hidden, n_keywords)
+
+    def forward(self, features):
+        outputs, _ = self.rnn(features.transpose(0, 1))
+        last = outputs[-1]
+        return self.classifier(last)
+''',
+)
+
+RIGHT = (
+    '''
+import torch
+import torch.nn as nn
+
+
+class SentimentRNN(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim * 2, output_dim)
+
+    def forward(self, embedded):
+        out, _ = self.lstm(embedded)
+        H = self.hidden_dim
+        summary = torch.cat((out[:, -1, :H], out[:, 0, H:]), dim=1)
+        return self.fc(summary)
+''',
+    '''
+import torch.nn as nn
+
+
+class Decoder(nn.Module):
+    """Step-by-step decoding with a unidirectional RNN: out[-1] is fine."""
+
+    def __init__(self, vocab_size, hidden_size):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, hidden_size)
+        self.rnn = nn.GRU(hidden_size, hidden_size)
+        self.out = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, token, hidden, max_len=20):
+        outputs = []
+        for _ in range(max_len):
+            output, hidden = self.rnn(self.embedding(token), hidden)
+            logits = self.out(output[-1])
+            token = logits.argmax(-1).unsqueeze(0)
+            outputs.append(logits)
+        return outputs
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class MeanMaxPool(nn.Module):
+    def __init__(self, embed_dim, hidden, n_classes):
+        super().__init__()
+        self.rnn = nn.LSTM(embed_dim, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(4 * hidden, n_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        mean = out.mean(1)
+        maximum = out.max(1)[0]
+        return self.fc(torch.cat([mean, maximum], dim=1))
+''',
+)
+
+
+def check(context: RuleContext) -> Iterator[RawFinding]:
+    steps_read: dict[tuple[int, int], set] = {}
+    for index in context.events.indexes:
+        fact = index.value
+        if fact.role == "output" and fact.time_axis is not None and len(index.items) > fact.time_axis:
+            key = (id(index.scope), id(fact.site))
+            steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
+    for index in context.events.indexes:
+        fact, result = index.value, index.result
+        if fact.role != "output" or result is None or result.width != 2:
+            continue
+        if index.items[fact.time_axis] != ("int", -1):
+            continue
+        if tri_and(fact.site.bidirectional, index.guard) is not True:
+            continue
+        if ("int", 0) in steps_read[(id(index.scope), id(fact.site))]:
+            continue  # step 0 is read as well: the two halves are taken where they belong
+        output = context.code(index.node.value)
+        hidden = fact.site.rnn.output_size
+        size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "?"
+        if fact.time_axis == 1:
+            right = f"torch.cat(({output}[:, -1, :H], {output}[:, 0, H:]), dim=-1)"
+        else:
+            right = f"torch.cat(({output}[-1, :, :H], {output}[0, :, H:]), dim=-1)"
+        message = MESSAGE.format(
+            expression=context.code(index.node), rnn=fact.site.rnn.label, right=right, hidden=size
+        )
+        yield RawFinding(index.node, message)
+
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)

@@ -1,0 +1,164 @@
+"""BRN006: states or outputs split with directions before layers.
+
+h_n is ``(num_layers * 2, B, H)`` with row ``2 * layer + direction``: ``view(num_layers, 2, B, H)``
+separates layers from directions, while ``view(2, num_layers, B, H)``, ``h_n[:num_layers]`` or
+``h_n.chunk(2)`` mix layers and directions as soon as there is more than one layer. The output's
+features are ``[forward H; backward H]``: ``view(..., 2, H)``, not ``view(..., H, 2)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lint_rules.rules.base import RawFinding, Rule, RuleContext, is_direction_count
+from lint_rules.values import TensorFact, keys_match, tri_and
+
+CODE = "BRN006"
+NAME = "direction-split-order"
+SUMMARY = (
+    "states or outputs split with directions before layers, e.g. `h_n.view(2, num_layers, B, H)` "
+    "instead of `view(num_layers, 2, B, H)`"
+)
+MESSAGE = (
+    "`{expression}` splits bidirectional `{rnn}`'s {what} in the wrong order: {layout}; "
+    "write `{right}`"
+)
+_STATE_LAYOUT = "h_n's rows are layer-major (row 2 * layer + direction)"
+_OUTPUT_LAYOUT = "the output's features are [forward H; backward H]"
+
+WRONG = (
+    '''
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers=2):
+        super().__init__()
+        self.num_layers = num_layers
+        self.hidden_size = hidden_size
+        self.rnn = nn.GRU(input_size, hidden_size, num_layers, bidirectional=True)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        h_n = h_n.view(2, self.num_layers, x.size(1), self.hidden_size)
+        return h_n[:, -1]
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers=3):
+        super().__init__()
+        self.num_layers = num_layers
+        self.rnn = nn.LSTM(input_size, hidden_size, num_layers, bidirectional=True)
+
+    def forward(self, x):
+        _, (h_n, _) = self.rnn(x)
+        forward_states = h_n[:self.num_layers]
+        backward_states = h_n[self.num_layers:]
+        return torch.cat((forward_states[-1], backward_states[-1]), dim=1)
+''',
+)
+
+RIGHT = (
+    '''
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers=2):
+        super().__init__()
+        self.num_layers = num_layers
+        self.hidden_size = hidden_size
+        self.rnn = nn.GRU(input_size, hidden_size, num_layers, bidirectional=True)
+
+    def forward(self, x):
+        out, h_n = self.rnn(x)
+        h_n = h_n.view(self.num_layers, 2, x.size(1), self.hidden_size)
+        halves = out.view(x.size(0), x.size(1), 2, self.hidden_size)
+        return h_n[-1], halves[:, :, 0]
+''',
+    '''
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    """One layer: the two rows of h_n are exactly the two directions."""
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.rnn = nn.LSTM(input_size, hidden_size, bidirectional=True)
+
+    def forward(self, x):
+        _, (h_n, _) = self.rnn(x)
+        forward_state, backward_state = h_n.chunk(2, 0)
+        return forward_state + backward_state
+''',
+)
+
+
+def check(context: RuleContext) -> Iterator[RawFinding]:
+    for reshape in context.events.reshapes:
+        fact, sizes = reshape.value, reshape.sizes
+        if not _bidirectional_here(fact, reshape.guard):
+            continue
+        rnn = fact.site.rnn
+        if fact.role == "state" and len(sizes) >= 3 and not rnn.has_single_layer:
+            if is_direction_count(sizes[0]) and sizes[1] is not None and rnn.num_layers is not None:
+                if keys_match(sizes[1].key, rnn.num_layers.key):
+                    right = _swapped(context, reshape.node, 0, 1)
+                    yield _finding(context, reshape.node, fact, "state", _STATE_LAYOUT, right)
+        elif fact.role in ("output", "step") and len(sizes) >= 2 and rnn.output_size is not None:
+            if is_direction_count(sizes[-1]) and sizes[-2] is not None:
+                if keys_match(sizes[-2].key, rnn.output_size.key):
+                    right = _swapped(context, reshape.node, len(sizes) - 2, len(sizes) - 1)
+                    yield _finding(context, reshape.node, fact, "output", _OUTPUT_LAYOUT, right)
+    for index in context.events.indexes:
+        fact = index.value
+        if fact.role != "state" or not index.items or index.items[0][0] != "slice":
+            continue
+        rnn = fact.site.rnn
+        if rnn.has_single_layer or rnn.num_layers is None:
+            continue
+        if tri_and(fact.site.bidirectional, index.guard) is not True:
+            continue
+        _, lower, upper = index.items[0]
+        bound = upper if lower is None or lower.int_value == 0 else lower
+        if bound is not None and keys_match(bound.key, rnn.num_layers.key):
+            state = context.code(index.node.value)
+            right = f"{state}.view(num_layers, 2, batch, hidden)[:, 0]"
+            yield _finding(context, index.node, fact, "state", _STATE_LAYOUT, right)
+    for chunk in context.events.chunks:
+        fact = chunk.value
+        layers = fact.site.rnn.num_layers
+        if layers is None or layers.int_value == 1:
+            continue
+        if tri_and(fact.site.bidirectional, chunk.guard) is True:
+            state = context.code(chunk.node.func.value) if hasattr(chunk.node.func, "value") else "h_n"
+            right = f"{state}.view(num_layers, 2, batch, hidden)"
+            yield _finding(context, chunk.node, fact, "state", _STATE_LAYOUT, right)
+
+
+def _bidirectional_here(fact: TensorFact, guard) -> bool:
+    return tri_and(fact.site.bidirectional, guard) is True
+
+
+def _swapped(context: RuleContext, call, first: int, second: int) -> str:
+    arguments = [context.code(arg.value) for arg in call.args]
+    if len(arguments) > max(first, second):
+        arguments[first], arguments[second] = arguments[second], arguments[first]
+    return f"{context.code(call.func)}({', '.join(arguments)})"
+
+
+def _finding(context: RuleContext, node, fact: TensorFact, what: str, layout: str,
+             right: str) -> RawFinding:
+    message = MESSAGE.format(
+        expression=context.code(node), rnn=fact.site.rnn.label, what=what, layout=layout,
+        right=right,
+    )
+    return RawFinding(node, message)
+
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)

@@ -1,0 +1,95 @@
+"""BRN007: a bidirectional RNN run one step at a time, carrying its state forward.
+
+Online or streaming use feeds an RNN one step (or chunk) at a time and passes its state on. A
+bidirectional RNN's backward direction then only ever sees the current step: the future it is
+meant to read does not exist yet. Streaming needs a unidirectional RNN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lint_rules.rules.base import RawFinding, Rule, RuleContext
+
+CODE = "BRN007"
+NAME = "bidirectional-in-streaming"
+SUMMARY = (
+    "a bidirectional RNN called one step at a time in a loop that carries its state forward "
+    "(online/streaming use): the backward direction cannot see the future"
+)
+MESSAGE = (
+    "bidirectional `{rnn}` is called step by step in a loop that carries its state forward, so "
+    "its backward direction never sees the future; use a unidirectional RNN for streaming, or "
+    "run the bidirectional one over the whole sequence at once"
+)
+
+WRONG = (
+    '''
+import torch
+import torch.nn as nn
+
+
+class StreamingRecognizer(nn.Module):
+    def __init__(self, n_mels, hidden, n_tokens):
+        super().__init__()
+        self.rnn = nn.LSTM(n_mels, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, n_tokens)
+
+    def stream(self, frames):
+        state = None
+        logits = []
+        for t in range(frames.size(1)):
+            step, state = self.rnn(frames[:, t:t + 1], state)
+            logits.append(self.out(step))
+        return torch.cat(logits, dim=1)
+''',
+)
+
+RIGHT = (
+    '''
+import torch.nn as nn
+
+
+class Decoder(nn.Module):
+    def __init__(self, vocab_size, hidden_size):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, hidden_size)
+        self.rnn = nn.LSTM(hidden_size, hidden_size)
+        self.out = nn.Linear(hidden_size, vocab_size)
+
+    def greedy(self, token, hidden, steps):
+        tokens = []
+        for _ in range(steps):
+            output, hidden = self.rnn(self.embedding(token), hidden)
+            token = self.out(output).argmax(-1)
+            tokens.append(token)
+        return tokens
+''',
+    '''
+import torch.nn as nn
+
+
+class SentenceEncoder(nn.Module):
+    """A bidirectional RNN in a loop over independent sentences carries no state: fine."""
+
+    def __init__(self, embed_dim, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(embed_dim, hidden, bidirectional=True)
+
+    def forward(self, sentences):
+        summaries = []
+        for sentence in sentences:
+            out, h_n = self.rnn(sentence)
+            summaries.append(out.mean(0))
+        return summaries
+''',
+)
+
+
+def check(context: RuleContext) -> Iterator[RawFinding]:
+    for call in context.events.calls:
+        if call.carried and call.site.bidirectional is True:
+            yield RawFinding(call.site.node, MESSAGE.format(rnn=call.site.rnn.label))
+
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)
