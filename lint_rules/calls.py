@@ -94,8 +94,9 @@ class CallInterpreter:
 
     def call(self, node: cst.Call, frame: Frame) -> Any:
         func = node.func
-        if _last_name(func) in api.PACKERS:
+        if _last_name(func) in api.PACKERS or _last_name(func) == "pad_packed_sequence":
             frame.scope.packs = True
+            self.events.module_packs = True
         if isinstance(func, cst.Attribute):
             base_node = func.value
             root = base_node

@@ -90,3 +90,4 @@ class Events:
     chunks: list[Chunk] = field(default_factory=list)
     stray_init_states: list[StrayInitState] = field(default_factory=list)
     rnns: list[RnnInfo] = field(default_factory=list)
+    module_packs: bool = False  # the module packs sequences somewhere (so may its callers)

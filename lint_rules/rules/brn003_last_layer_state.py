@@ -128,7 +128,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
     rows_read: dict[tuple[int, int, str], set] = {}
     for index in context.events.indexes:
         fact = index.value
-        if fact.role == "state" and index.items:
+        if index.guard is not False and fact.role == "state" and index.items:
             key = (id(index.scope), id(fact.site), fact.part)
             rows_read.setdefault(key, set()).add(index.items[0])
     for index in context.events.indexes:

@@ -120,7 +120,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
     steps_read: dict[tuple[int, int], set] = {}
     for index in context.events.indexes:
         fact = index.value
-        if fact.role == "output" and fact.time_axis is not None and len(index.items) > fact.time_axis:
+        if index.guard is not False and fact.role == "output" and fact.time_axis is not None and len(index.items) > fact.time_axis:
             key = (id(index.scope), id(fact.site))
             steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
     for index in context.events.indexes:

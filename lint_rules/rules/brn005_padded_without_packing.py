@@ -155,6 +155,8 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         evidence = _evidence(call)
         if evidence is None:
             continue
+        if context.events.module_packs and not isinstance(call.input, Padded):
+            continue  # names alone are weak evidence where the module packs elsewhere
         message = MESSAGE.format(rnn=call.site.rnn.label, evidence=evidence)
         yield RawFinding(call.site.node, message)
 
