@@ -60,7 +60,13 @@ class ConformanceItem(pytest.Item):
 
 def conformance_items(session: pytest.Session, choice: Choice) -> list[ConformanceItem]:
     suite = ConformanceSuite.from_parent(session, name=SUITE_NAME, nodeid=SUITE_NAME, choice=choice)
-    return suite.collect()
+    items = suite.collect()
+    # what pytest's own collection would report, so that "collected N items" counts ours
+    report = pytest.CollectReport(suite.nodeid, "passed", None, result=items)
+    session.config.hook.pytest_collectreport(report=report)
+    for item in items:
+        session.config.hook.pytest_itemcollected(item=item)
+    return items
 
 
 def case_properties(case: Case) -> list[tuple[str, str]]:

@@ -6,7 +6,9 @@ instead: the plugin turns it into a pytest usage error, never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import inspect
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,10 +44,13 @@ def load_layer(
         try:
             target = getattr(target, part)
         except AttributeError:
-            available = sorted(name for name in dir(module) if not name.startswith("_"))
+            available = [name for name in dir(target) if not name.startswith("_")]
+            close = [name for name in available if name.lower() == part.lower()]
+            close = close or difflib.get_close_matches(part, available, n=5)
+            suggestion = f"; did you mean {' or '.join(close)}?" if close else ""
             raise LayerLoadError(
-                f"--birnn-layer {reference!r}: module {module_name!r} has no attribute "
-                f"{attribute!r}; it defines: {', '.join(available[:20]) or 'nothing public'}"
+                f"--birnn-layer {reference!r}: {module_name!r} has no attribute {attribute!r}"
+                + suggestion
             ) from None
     return as_spec(target, kind=kind, origin=reference)
 
@@ -54,7 +59,9 @@ def as_spec(layer: Any, *, kind: str | None = None, origin: str | None = None) -
     """A ``LayerSpec`` as is, or a spec for a layer class with torch's constructor signature."""
     where = f"--birnn-layer {origin!r}" if origin else repr(layer)
     if kind is not None and kind not in KINDS:
-        raise LayerLoadError(f"unknown kind {kind!r} (--birnn-kind); choose one of: {', '.join(KINDS)}")
+        raise LayerLoadError(
+            f"unknown kind {kind!r} (--birnn-kind); choose one of: {', '.join(KINDS)}"
+        )
     if isinstance(layer, LayerSpec):
         if kind is not None and layer.kind not in (None, kind):
             raise LayerLoadError(
@@ -69,6 +76,8 @@ def as_spec(layer: Any, *, kind: str | None = None, origin: str | None = None) -
     import torch
 
     if isinstance(layer, type) and issubclass(layer, torch.nn.Module):
+        _check_torch_kind(layer, kind, where)
+        _check_constructor(layer, where)
         try:
             return LayerSpec.from_class(layer, kind=kind, origin=origin)
         except ValueError as error:
@@ -79,9 +88,47 @@ def as_spec(layer: Any, *, kind: str | None = None, origin: str | None = None) -
             "a fresh layer for every drawn configuration, so name the class or a LayerSpec"
         )
     raise LayerLoadError(
-        f"{where} is {_describe(layer)}, not a layer: {FORMAT_HELP} "
-        "(a subclass of torch.nn.Module)"
+        f"{where} is {_describe(layer)}, not a layer: {FORMAT_HELP} (a subclass of torch.nn.Module)"
     )
+
+
+def _check_torch_kind(layer_class: type, kind: str | None, where: str) -> None:
+    """A kind given for one of torch's classes must be its own (nn.RNN: tanh or relu)."""
+    import torch.nn as nn
+
+    own = next(
+        (
+            name
+            for base, name in ((nn.LSTM, "lstm"), (nn.GRU, "gru"), (nn.RNN, "rnn"))
+            if issubclass(layer_class, base)
+        ),
+        None,
+    )
+    if kind is None or own is None or kind.startswith(own):
+        return
+    raise LayerLoadError(
+        f"{where} is torch's {own.upper()} (or a subclass), so its kind is "
+        f"{'rnn_tanh or rnn_relu' if own == 'rnn' else own}, not {kind!r} (--birnn-kind)"
+    )
+
+
+def _check_constructor(layer_class: type, where: str) -> None:
+    """The class must accept the arguments ``LayerSpec.from_class`` will build it with."""
+    from conformance.spec import LayerConfig
+
+    arguments = LayerConfig(input_size=1, hidden_size=1).torch_kwargs()
+    try:
+        signature = inspect.signature(layer_class)
+    except (TypeError, ValueError):  # no introspectable signature: find out at run time
+        return
+    try:
+        signature.bind(**arguments)
+    except TypeError as error:
+        raise LayerLoadError(
+            f"{where}: {layer_class.__qualname__} does not take torch's RNN constructor arguments "
+            f"({', '.join(arguments)}): {error}. Describe it with a LayerSpec whose factory "
+            "builds it from a LayerConfig, and name that spec instead"
+        ) from None
 
 
 def _import(module_name: str, reference: str, search_paths: Sequence[Path | str]):

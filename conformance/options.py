@@ -141,6 +141,8 @@ def _split(text: str | None) -> list[str]:
 
 
 def _checked_clauses(selection: list[str]) -> list[str]:
+    if not selection:
+        return selection
     from conformance.clauses import CLAUSES
 
     for item in selection:

@@ -108,13 +108,13 @@ def format_matrix(results: Iterable[Result], *, origins: dict[str, str] | None =
     for result in results:
         by_layer.setdefault(result.layer, []).append(result)
     blocks = []
-    for layer, layer_results in by_layer.items():
+    for layer, layer_results in sorted(by_layer.items()):  # xdist reports arrive in any order
         blocks.append(_layer_matrix(layer, layer_results, (origins or {}).get(layer)))
     return "\n\n".join(blocks)
 
 
 def _layer_matrix(layer: str, results: list[Result], origin: str | None) -> str:
-    devices = list(dict.fromkeys(result.device for result in results))
+    devices = sorted({result.device for result in results}, key=lambda d: (d != "cpu", d))
     clause_ids = sorted({result.clause for result in results}, key=lambda c: int(c[1:]))
     cells = {(result.clause, result.device): result for result in results}
     labels = {clause_id: clause(clause_id).label for clause_id in clause_ids}
@@ -139,7 +139,7 @@ def _layer_matrix(layer: str, results: list[Result], origin: str | None) -> str:
 def _skip_reasons(results: list[Result]) -> list[str]:
     """Each distinct skip reason once, with the cells it applies to."""
     reasons: dict[str, list[str]] = {}
-    for result in results:
+    for result in sorted(results, key=lambda r: (int(r.clause[1:]), r.device)):
         if result.status == "skipped" and result.message:
             reasons.setdefault(result.message, []).append(f"{result.clause}/{result.device}")
     lines = []
