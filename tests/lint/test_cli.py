@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -182,10 +183,7 @@ def run_module(*arguments, cwd, stdin=None):
         capture_output=True,
         text=True,
         timeout=60,
-        env={
-            "PYTHONPATH": str(__import__("pathlib").Path(lint_rules.__file__).parent.parent),
-            "PATH": "/usr/bin:/bin",
-        },
+        env={"PYTHONPATH": str(Path(lint_rules.__file__).parent.parent), "PATH": "/usr/bin:/bin"},
     )
 
 
@@ -209,5 +207,8 @@ def test_a_file_without_rnns_is_linted_without_importing_libcst(tmp_path):
         "import sys; from lint_rules.cli import main; status = main(['plain.py']);"
         "sys.exit(10 + status if 'libcst' in sys.modules else status)"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, timeout=60)
+    root = str(Path(lint_rules.__file__).parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, timeout=60, env={"PYTHONPATH": root}
+    )
     assert done.returncode == 0
