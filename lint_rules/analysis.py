@@ -30,6 +30,7 @@ from lint_rules.values import (
     FactoryRef,
     FunctionRef,
     Layer,
+    RnnInfo,
     RnnModule,
     RnnResult,
     SelfRef,
@@ -157,6 +158,8 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                         for target in small.targets:
                             if isinstance(target.target, cst.Name):
                                 context.constants[target.target.value] = value
+                                if isinstance(value, RnnModule) and value.rnn.label.startswith("this "):
+                                    value.rnn.label = f"self.{target.target.value}"
         init = context.methods.get("__init__")
         if init is not None:
             self.interpret_function(init, context, parent)
@@ -399,7 +402,12 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             if isinstance(value, TupleValue):
                 items = value.items
             elif isinstance(value, RnnResult):
-                items = (self.output_fact(value), self.state_value(value.site))
+                state = self.state_value(value.site)
+                if state is None and len(elements) == 2 and isinstance(
+                    elements[1].value, (cst.Tuple, cst.List)
+                ):
+                    state = StateTuple(value.site)  # `out, (h, c) = ...`: an LSTM after all
+                items = (self.output_fact(value), state)
             elif isinstance(value, StateTuple):
                 items = (self.state_fact(value.site, "h"), self.state_fact(value.site, "c"))
         if len(items) != len(elements):
@@ -494,6 +502,8 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
         other = second.get(name, MISSING)
         if other is MISSING or other is value or _same(value, other):
             merged[name] = value
+        elif isinstance(value, RnnModule) and isinstance(other, RnnModule):
+            merged[name] = merge_rnns(value, other)
         elif is_state_value(value) and is_state_value(other):
             merged[name] = Alternatives((value, other))
         else:
@@ -502,6 +512,27 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
         if name not in first:
             merged[name] = value
     return merged
+
+
+def merge_rnns(first: RnnModule, second: RnnModule) -> RnnModule | None:
+    """``self.rnn = nn.LSTM(...)`` in one branch, ``nn.GRU(...)`` in the other: one RNN whose
+    kind is unknown, when both agree on what the rules need."""
+    a, b = first.rnn, second.rnn
+
+    def same(x: Sym | None, y: Sym | None) -> bool:
+        return (x is None and y is None) or (x is not None and y is not None and x.key == y.key)
+
+    if not (
+        a.bidirectional == b.bidirectional
+        and a.batch_first == b.batch_first
+        and same(a.hidden_size, b.hidden_size)
+        and same(a.num_layers, b.num_layers)
+        and same(a.proj_size, b.proj_size)
+    ):
+        return None
+    kind = a.kind if a.kind == b.kind else ""
+    return RnnModule(RnnInfo(kind, a.call, a.bidirectional, a.input_size, a.hidden_size,
+                             a.num_layers, a.batch_first, a.proj_size, a.label))
 
 
 def _same(first: Any, second: Any) -> bool:

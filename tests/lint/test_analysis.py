@@ -323,3 +323,25 @@ def test_libcst_is_not_imported_by_the_text_test() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_rnn_chosen_by_branch_is_one_rnn_of_unknown_kind() -> None:
+    source = '''
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, cell, n_in, hidden):
+        super().__init__()
+        if cell == "lstm":
+            self.rnn = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=True)
+        else:
+            self.rnn = nn.GRU(n_in, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1])
+'''
+    assert codes(source) == ["BRN002", "BRN004"]
+    assert codes(source.replace("bidirectional=True)\n        self.fc", "bidirectional=False)\n        self.fc")) == []
