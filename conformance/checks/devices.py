@@ -130,12 +130,19 @@ def kernel_modes(device: str, dtype: torch.dtype) -> list[KernelMode]:
         return [KernelMode(f"{kind} kernels")]
     float32 = dtype == torch.float32
     modes = []
+    native_tf32 = float32 and native_tf32_enabled()
     if torch.backends.cudnn.is_available():
         with cudnn_enabled(True):
-            tf32 = float32 and device_support.tf32_enabled(device)
-        modes.append(KernelMode("cuDNN", cudnn=True, tf32=tf32))
-    modes.append(KernelMode("native kernels", cudnn=False, tf32=float32 and native_tf32_enabled()))
+            cudnn_tf32 = float32 and device_support.tf32_enabled(device)
+        # A custom layer computes with matmuls even while cuDNN is on: either setting counts.
+        modes.append(KernelMode("cuDNN", cudnn=True, tf32=cudnn_tf32 or native_tf32))
+    modes.append(KernelMode("native kernels", cudnn=False, tf32=native_tf32))
     return modes
+
+
+def float32_may_use_tf32(device: str) -> bool:
+    """Whether a float32 run on ``device`` in the default mode may be computed in TF32."""
+    return any(mode.tf32 for mode in kernel_modes(device, torch.float32)[:1])
 
 
 # --- the check --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from torch import Tensor
 
 from conformance import adapters
 from conformance.checks import check
-from conformance.checks.devices import dtype_skip_reason
+from conformance.checks.devices import dtype_skip_reason, float32_may_use_tf32
 from conformance.checks.results import (
     assert_all_close,
     cast_state,
@@ -412,21 +412,25 @@ def _require_float64_precision(trial: Trial, layer, values, x, state) -> None:
 def _require_agreement_with_float64(trial: Trial, layer, values, x, state, dtype) -> None:
     """The same rounded weights and input, run in float64 (or by the reference)."""
     __tracebackhide__ = True
-    x64 = x.to(torch.float64)
-    state64 = cast_state(state, dtype=torch.float64, device=trial.device)
+    # a device without float64 (MPS) is compared with the CPU
+    device = "cpu" if dtype_skip_reason(str(trial.device), "float64") else trial.device
+    x64 = x.to(device=device, dtype=torch.float64)
+    state64 = cast_state(state, dtype=torch.float64, device=device)
     if "float64" in trial.spec.features.dtypes:
-        twin = trial.layer(dtype=torch.float64)
+        twin = trial.layer(dtype=torch.float64, device=device)
         copy_parameters(twin, layer)
         with torch.no_grad():
             run = forward_run(lambda x_, s_: trial.run(twin, x_, s_), x64, state64, {})
         wanted, against = run.detached(), "the float64 run of the same weights"
     elif trial.spec.kind is not None:
-        wanted = reference_values(trial, torch_named(trial, layer), x64, state64)
+        parameters = {name: p.to(device) for name, p in torch_named(trial, layer).items()}
+        wanted = reference_values(trial, parameters, x64, state64)
         against = "the float64 reference"
     else:
         return
     dtype_name = str(dtype).removeprefix("torch.")
-    tolerance = tolerance_for(dtype)
+    tf32 = dtype == torch.float32 and float32_may_use_tf32(str(trial.device))
+    tolerance = tolerance_for(dtype, tf32=tf32)
     hint = None
     for lower in ("float16", "bfloat16"):
         if (
@@ -446,6 +450,6 @@ def _require_agreement_with_float64(trial: Trial, layer, values, x, state, dtype
         clause_id=trial.clause_id,
         tolerance=tolerance,
         layout=trial.output_layout(),
-        prefix=f"{dtype_name} vs {against}: ",
+        prefix=f"{dtype_name}{' (TF32 allowed)' if tf32 else ''} vs {against}: ",
         hint=hint,
     )

@@ -13,7 +13,13 @@ from torch import nn
 
 from conformance.checks import all_checks
 from conformance.checks import devices as device_checks
-from conformance.checks.devices import KernelMode, cudnn_enabled, dtype_skip_reason, kernel_modes
+from conformance.checks.devices import (
+    KernelMode,
+    cudnn_enabled,
+    dtype_skip_reason,
+    float32_may_use_tf32,
+    kernel_modes,
+)
 from conformance.engine import Case, CheckSkipped, run_case
 from conformance.failures import ConformanceFailure
 from conformance.profiles import profile
@@ -220,9 +226,12 @@ def test_cpu_has_one_mode_at_ieee_tolerance() -> None:
     assert mode == KernelMode("cpu kernels")
     assert mode.describe() == "cpu kernels"
     assert mode.tolerance(torch.float32) == tolerance_for("float32")
+    assert not float32_may_use_tf32("cpu")
 
 
-@pytest.mark.parametrize("cudnn_tf32, native_tf32", [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize(
+    "cudnn_tf32, native_tf32", [(True, False), (False, False), (True, True), (False, True)]
+)
 def test_cuda_float32_runs_cudnn_and_native_kernels_each_at_its_precision(
     monkeypatch, cudnn_tf32: bool, native_tf32: bool
 ) -> None:
@@ -237,19 +246,19 @@ def test_cuda_float32_runs_cudnn_and_native_kernels_each_at_its_precision(
     monkeypatch.setattr(device_checks, "native_tf32_enabled", lambda: native_tf32)
     cudnn, native = kernel_modes("cuda", torch.float32)
     assert seen_enabled == [True]  # the cuDNN mode's TF32 is read with cuDNN on
-    assert (cudnn.cudnn, cudnn.tf32, native.cudnn, native.tf32) == (
-        True,
-        cudnn_tf32,
-        False,
-        native_tf32,
+    # a custom layer's matmuls follow torch.backends.cuda.matmul even while cuDNN is on
+    tf32 = cudnn_tf32 or native_tf32
+    assert (cudnn.cudnn, cudnn.tf32, native.cudnn, native.tf32) == (True, tf32, False, native_tf32)
+    assert cudnn.describe() == f"cuDNN, float32 matmuls in {'tf32' if tf32 else 'ieee'}"
+    assert (
+        native.describe()
+        == f"native kernels, float32 matmuls in {'tf32' if native_tf32 else 'ieee'}"
     )
-    precision = "tf32" if cudnn_tf32 else "ieee"
-    assert cudnn.describe() == f"cuDNN, float32 matmuls in {precision}"
-    assert cudnn.tolerance(torch.float32) == tolerance_for("float32", tf32=cudnn_tf32)
-    assert cudnn.tolerance(torch.float32, gradient=True) == tolerance_for(
-        "float32", tf32=cudnn_tf32, gradient=True
+    assert cudnn.tolerance(torch.float32) == tolerance_for("float32", tf32=tf32)
+    assert native.tolerance(torch.float32, gradient=True) == tolerance_for(
+        "float32", tf32=native_tf32, gradient=True
     )
-    assert native.describe().startswith("native kernels, float32 matmuls in")
+    assert float32_may_use_tf32("cuda") is tf32
 
 
 def test_cuda_float64_is_never_tf32(monkeypatch) -> None:
