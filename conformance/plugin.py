@@ -26,7 +26,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): keep items on one pytest-xdist worker")
     choice = options.read_choice(config)
-    config.stash[CHOICE] = choice
     if choice.references:
         options.resolve_layers(choice, config)  # imports torch; a bad value is a usage error
     if choice.only_conformance:
@@ -35,6 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from conformance import running
 
         running.push_session_profile(choice.profile or running.session_profile())
+    config.stash[CHOICE] = choice  # only now: unconfigure pops the profile when it finds a choice
     config.pluginmanager.register(ConformanceSummary(), "birnn-conformance-summary")
 
 
@@ -64,11 +64,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         adopt_decorated_items(items, choice, config)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(hookwrapper=True)  # old-style wrapper: works with every pluggy pytest 7.4 allows
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    report = yield
+    outcome = yield
+    report = outcome.get_result()
     if report.failed and call.excinfo is not None and "conformance.running" in sys.modules:
         from conformance.collection import shorten_failure
 
         shorten_failure(item, report, call.excinfo)
-    return report
