@@ -31,11 +31,12 @@ TORCH_SPECS = [
 ]
 
 
+CI = profile("ci")
 # Failing fixtures need no shrinking to show their message, and it is most of their time.
-NO_SHRINK = settings(profile("ci"), phases=[Phase.explicit, Phase.generate])
+NO_SHRINK = settings(CI, phases=[Phase.explicit, Phase.generate])
 
 
-def run(spec: LayerSpec, clause_id: str, options: settings = profile("ci")) -> None:
+def run(spec: LayerSpec, clause_id: str, options: settings = CI) -> None:
     run_case(Case(spec, clause_id, "cpu"), options)
 
 
