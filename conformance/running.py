@@ -160,6 +160,8 @@ def _useful_notes(error: BaseException) -> list[str]:
     for note in getattr(error, "__notes__", ()):
         if "@reproduce_failure" in note or "data=data(...)" in note:
             continue  # hypothesis's decorator and our inner test: nothing a user can apply
+        if "always and only run by failing examples" in note:
+            continue  # hypothesis's explain phase lists lines of our checks, not of the layer
         if note.startswith("Draw") and "(example): Example(" in note:
             continue  # the engine's context line already states the drawn example
         notes.append(note)

@@ -156,6 +156,24 @@ def test_ini_options_name_the_layers(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["GRU (torch.nn:GRU)", "  C2-state-shape *passed"])
 
 
+def test_a_spec_object_on_the_command_line_catches_its_bug(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        "--birnn-layer", "fixtures.layers.breaks_c4_backward_not_reversed:SPEC",
+        "--birnn-layer", "fixtures.layers.custom_specs:DICT_BILSTM",
+        "--birnn-clauses", "C4",
+        "--birnn-devices", "cpu",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*UnreversedBackwardGRU-C4-reversal-equivariance-cpu*",
+            "C4-reversal-equivariance: with the directions' parameters swapped*",
+            "  hint: *",
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
