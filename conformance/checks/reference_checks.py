@@ -240,6 +240,21 @@ def _known_mistakes(trial: Trial, parameters, x, state) -> Iterator[tuple[str, C
                 "as n = tanh(W_in x + b_in + r * (W_hn h + b_hn))",
                 with_parameters(lambda: _move_gru_hidden_bias(detached, keep=False)),
             )
+    for name in detached:
+        twin = name + "_reverse"
+        if twin in detached and detached[twin].shape == detached[name].shape:
+            yield (
+                f"the backward direction uses the forward direction's {name} instead of {twin}",
+                with_parameters(lambda name=name, twin=twin: {**detached, twin: detached[name]}),
+            )
+    if state is not None and config.num_layers > 1:
+        yield (
+            "the layer reads h0 direction-major (row d*L + l); torch's row for layer l, "
+            "direction d is 2l + d",
+            lambda: reference_values(
+                trial, detached, x, _direction_major(state, config.num_layers)
+            ),
+        )
     if config.num_layers == 1:
         yield (
             "the backward direction runs forward in time: it must read the sequence from its "
@@ -255,6 +270,14 @@ def _known_mistakes(trial: Trial, parameters, x, state) -> Iterator[tuple[str, C
             "the output's halves are exchanged: torch's output is [forward; backward] per step",
             lambda: _swap_halves(trial, reference_values(trial, detached, x, state)),
         )
+
+
+def _direction_major(state, num_layers: int):
+    """The initial state a layer reading rows as (direction, layer) effectively receives."""
+    order = [direction * num_layers + layer for layer in range(num_layers) for direction in (0, 1)]
+    if isinstance(state, tuple):
+        return tuple(t[order] for t in state)
+    return state[order]
 
 
 def _permute_gates(parameters, blocks: int, order) -> dict[str, Tensor]:

@@ -101,6 +101,21 @@ BROKEN = [
         ],
     ),
     (
+        "breaks_c6_backward_uses_forward_hh_weight",
+        "C11",
+        ["C11-reference", "backward half", "uses the forward direction's weight_hh_l0 instead of"],
+    ),
+    (
+        "breaks_c10_h0_direction_major",
+        "C11",
+        ["C11-reference", "output differs", "reads h0 direction-major"],
+    ),
+    (
+        "breaks_c12_custom_tanh_backward",
+        "C11",
+        ["C11-reference", "the gradient w.r.t. the input differs", "a hand-written backward"],
+    ),
+    (
         "breaks_c14_float32_gradient_in_bfloat16",
         "C14",
         [
