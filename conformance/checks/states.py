@@ -291,8 +291,8 @@ RANDOM_DEFAULT_STATE = (
     "random (torch.randn or torch.empty in place of torch.zeros)"
 )
 DROPOUT_IN_EVAL = (
-    "eval mode does not match the same weights without dropout: dropout between layers still acts "
-    "in eval mode (pass training=self.training to F.dropout, or use an nn.Dropout module)"
+    "dropout (or other noise) still acts in eval mode: gate it with self.training (pass "
+    "training=self.training to F.dropout, or use an nn.Dropout module)"
 )
 DEFAULT_STATE_NOT_ZEROS = (
     "the layer's default initial state is not zeros (a learned or random h0, or a state kept from "
