@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
 
 from conformance import device_support
 from conformance.checks import all_checks
@@ -83,6 +84,21 @@ def run_case(case: Case, settings: hypothesis_settings) -> None:
         except ConformanceFailure as failure:
             _attach_context(failure, case, trial, snippet(trial))
             raise
+        except HypothesisException:
+            raise  # assume() and hypothesis's own control flow
+        except Exception as error:
+            # The layer's results broke an assumption of the check itself (a state of the wrong
+            # shape reaching the direction swap, say): report it as this clause's failure with
+            # the example, never as an internal error of the plugin.
+            failure = ConformanceFailure(
+                case.clause_id,
+                f"the check could not go on: {type(error).__name__}: {error}",
+                hint="the layer's results do not have the shapes or dtypes this clause needs "
+                "(see C1, C2 and C15 for this layer); if the layer is torch's own, please report "
+                "this as a bug in birnn-conformance",
+            )
+            _attach_context(failure, case, trial, snippet(trial))
+            raise failure from error
 
     clause_holds.__qualname__ = clause_holds.__name__ = f"check_{case.id.replace('-', '_')}"
     clause_holds()

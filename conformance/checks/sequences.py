@@ -78,8 +78,11 @@ def unpack(
 
 
 def sequence_alone(x: torch.Tensor, index: int, length: int, *, batch_first: bool) -> torch.Tensor:
-    """Sequence ``index`` of a padded batch as a batch of one, trimmed to its own length."""
-    return x[index : index + 1, :length] if batch_first else x[:length, index : index + 1]
+    """Sequence ``index`` of a padded batch as a batch of one, trimmed to its own length.
+
+    Contiguous, so that a layer's memory-layout bug stays C18's and is not reported here."""
+    alone = x[index : index + 1, :length] if batch_first else x[:length, index : index + 1]
+    return alone.contiguous()
 
 
 def state_of_sequence(state, index: int):
@@ -87,8 +90,8 @@ def state_of_sequence(state, index: int):
     if state is None:
         return None
     if isinstance(state, tuple):
-        return tuple(t[:, index : index + 1] for t in state)
-    return state[:, index : index + 1]
+        return tuple(t[:, index : index + 1].contiguous() for t in state)
+    return state[:, index : index + 1].contiguous()
 
 
 def shorter_sequences_only(

@@ -34,7 +34,7 @@ def output_shape(trial: Trial) -> None:
     if not spec.features.unbatched:
         return
     # Unbatched: the first sequence alone, as (T, I), equals its row of a batch of one.
-    sequence = x[0] if config.batch_first else x[:, 0]
+    sequence = (x[0] if config.batch_first else x[:, 0]).contiguous()
     alone, _ = trial.run(layer, sequence)
     if tuple(alone.shape) != (T, 2 * H_out):
         raise trial.fail(
