@@ -7,12 +7,14 @@ over files that the text test rules out never pays for it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Collection, Sequence
 
 from lint_rules.model import Edit, Finding, ParseFailure
 
 # A rule can only fire where an RNN is built: by torch's classes (or getattr(nn, ...) with a
 # `bidirectional` argument), a factory wrapping them, or a configured extra constructor.
+_DEEP_ENOUGH = 10_000  # nesting depth the interpreter may recurse to (libcst parses deeper)
 _MAY_HAVE_RNN = re.compile(r"LSTM|GRU|RNN|bidirectional|pack_padded_sequence")
 
 
@@ -46,16 +48,23 @@ def check_source(
     from lint_rules.rules import ALL_RULES
     from lint_rules.rules.base import RuleContext
 
-    context = RuleContext(module, analyse(module, extra_constructors))
-    raw = []
-    for rule in ALL_RULES:
-        if select is None or rule.code in select:
-            raw.extend((rule.code, finding) for finding in rule.check(context))
-    if not raw:
-        return []
-    wanted = [finding.node for _, finding in raw]
-    wanted.extend(node for _, finding in raw for node, _ in finding.fix)
-    spans = node_spans(module, wanted)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _DEEP_ENOUGH))
+    try:
+        context = RuleContext(module, analyse(module, extra_constructors))
+        raw = []
+        for rule in ALL_RULES:
+            if select is None or rule.code in select:
+                raw.extend((rule.code, finding) for finding in rule.check(context))
+        if not raw:
+            return []
+        wanted = [finding.node for _, finding in raw]
+        wanted.extend(node for _, finding in raw for node, _ in finding.fix)
+        spans = node_spans(module, wanted)
+    except RecursionError:
+        return []  # expressions nested thousands deep (generated code): nothing we can show
+    finally:
+        sys.setrecursionlimit(limit)
     lines = LineIndex(source)
     findings: dict[tuple[int, int, str], Finding] = {}
     for code, finding in raw:

@@ -76,10 +76,21 @@ def fold(operator: str, left: Sym, right: Sym) -> Sym:
             value = None
         if isinstance(value, int):
             return int_sym(value)
+    if _depth(left.key) + _depth(right.key) > _MAX_SIZE_DEPTH:
+        return Sym(OPAQUE)  # no rule compares sizes this elaborate; keep keys small
     keys = (left.key, right.key)
     if operator in _COMMUTATIVE:
         keys = tuple(sorted(keys, key=repr))
     return Sym(("bin", operator, *keys))
+
+
+_MAX_SIZE_DEPTH = 6
+
+
+def _depth(key: tuple, limit: int = _MAX_SIZE_DEPTH + 1) -> int:
+    if key[0] != "bin" or limit == 0:
+        return 0
+    return 1 + max(_depth(key[2], limit - 1), _depth(key[3], limit - 1))
 
 
 def describe_index(element: cst.SubscriptElement, value: Any) -> tuple:
@@ -230,8 +241,17 @@ class ExpressionEvaluator:
         return TupleValue((self.evaluate(node.elt, frame),))
 
     def _binary(self, node: cst.BinaryOperation, frame: Frame) -> Any:
-        left = self.evaluate(node.left, frame)
-        right = self.evaluate(node.right, frame)
+        # Long sums (`a + b + c + ...`, generated code) nest to the left: walk them in a loop.
+        chain = [node]
+        while isinstance(chain[-1].left, cst.BinaryOperation):
+            chain.append(chain[-1].left)
+        value = self.evaluate(chain[-1].left, frame)
+        for link in reversed(chain):
+            value = self._combine(link, value, self.evaluate(link.right, frame))
+        return value
+
+    @staticmethod
+    def _combine(node: cst.BinaryOperation, left: Any, right: Any) -> Any:
         operator = _ARITHMETIC.get(type(node.operator))
         if isinstance(left, Sym) and isinstance(right, Sym):
             if operator is None:

@@ -345,3 +345,11 @@ class Encoder(nn.Module):
 '''
     assert codes(source) == ["BRN002", "BRN004"]
     assert codes(source.replace("bidirectional=True)\n        self.fc", "bidirectional=False)\n        self.fc")) == []
+
+
+def test_generated_code_with_very_long_sums_is_analysed() -> None:
+    source = (
+        "import torch.nn as nn\nr = nn.GRU(1, 2, bidirectional=True)\nout, h = r(x)\ny = h[-1]\n"
+        "x = " + " + ".join(["a"] * 1500) + "\n"
+    )
+    assert codes(source) == ["BRN003"]
