@@ -52,6 +52,36 @@ def needs_feature(feature: str, why: str) -> Requirement:
     return requirement
 
 
+def needs_parameter_map(purpose: str) -> Requirement:
+    """A requirement that every parameter of the layer is known under torch's names.
+
+    Without that map a direction swap (C4) or a reference run (C11) would silently cover only
+    part of the layer and report a correct layer as broken, so the clause is skipped instead.
+    """
+
+    def requirement(spec: LayerSpec, device: str) -> str | None:
+        if spec.parameter_names is not None:
+            return None
+        from conformance import adapters
+        from conformance.spec import LayerConfig
+
+        try:
+            module = spec.factory(LayerConfig(input_size=2, hidden_size=2, num_layers=2))
+            mapped = set(adapters.parameter_names(spec, module).values())
+            unmapped = [name for name, _ in module.named_parameters() if name not in mapped]
+        except Exception:  # the check itself will report a factory that fails
+            return None
+        if not unmapped:
+            return None
+        return (
+            f"{spec.name} has parameters without torch's names ({', '.join(unmapped[:3])}"
+            f"{', ...' if len(unmapped) > 3 else ''}); {purpose}: give its LayerSpec a "
+            "`parameter_names` hook (torch name -> own name)"
+        )
+
+    return requirement
+
+
 def all_checks() -> dict[str, Check]:
     """Every registered check, in clause order (importing the check modules registers them)."""
     from conformance.checks import (  # noqa: F401

@@ -22,7 +22,7 @@ from hypothesis import event
 from torch import Tensor
 
 from conformance import adapters
-from conformance.checks import check
+from conformance.checks import check, needs_parameter_map
 from conformance.checks.devices import dtype_skip_reason, float32_may_use_tf32
 from conformance.checks.results import (
     assert_all_close,
@@ -107,7 +107,7 @@ def _labelled(trial: Trial, layer, parameters: dict[str, Tensor]) -> dict[str, T
 
 def _requires_kind(spec: LayerSpec, device: str) -> str | None:
     if spec.kind is not None:
-        return None
+        return needs_parameter_map("C11 runs the reference on the layer's own weights")(spec, device)
     return (
         f"{spec.name} declares no kind; declare kind=... (rnn_tanh, rnn_relu, gru or lstm) to "
         "compare with the reference"

@@ -12,7 +12,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance.adapters import states_of, swap_directions, swap_state_directions
-from conformance.checks import check
+from conformance.checks import check, needs_parameter_map
 from conformance.compare import assert_close, close, locate_state
 from conformance.trial import Trial
 
@@ -41,7 +41,13 @@ def with_backward_half(output: torch.Tensor, backward: torch.Tensor, output_size
     return torch.cat([output[..., :output_size], backward], dim=-1)
 
 
-@check("C4")
+def _requires_direction_swap(spec, device: str) -> str | None:
+    if spec.swap_directions is not None:
+        return None
+    return needs_parameter_map("C4 must know which parameters belong to which direction")(spec, device)
+
+
+@check("C4", requires=_requires_direction_swap)
 def reversal_equivariance(trial: Trial) -> None:
     example = trial.draw_example()
     config, spec = example.config, trial.spec
