@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck
@@ -78,6 +80,26 @@ def describe_profile(name: str) -> str:
     return f"{name} ({', '.join(traits)})"
 
 
+@contextmanager
+def one_intra_op_thread() -> Iterator[None]:
+    """Run a case on one CPU thread, then restore the caller's setting.
+
+    The drawn tensors are tiny: torch's intra-op threads only add synchronisation there, which
+    made the whole CI profile of an LSTM about four times slower on a busy 2-core machine, and
+    under pytest-xdist every worker's threads would compete for the same cores.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)
+
+
 class CaseCheck:
     """The callable behind one test item: runs its case, turns 'does not apply' into a skip."""
 
@@ -88,7 +110,8 @@ class CaseCheck:
     def __call__(self) -> None:
         __tracebackhide__ = True
         try:
-            run_case(self.case, settings_for(self.profile))
+            with one_intra_op_thread():
+                run_case(self.case, settings_for(self.profile))
         except CheckSkipped as skipped:
             import pytest
 
@@ -109,7 +132,8 @@ def outcome(case: Case, profile: str | None = None) -> Outcome:
     """Run ``case`` outside pytest and classify the result (expected failures included)."""
     start = time.perf_counter()
     try:
-        run_case(case, settings_for(profile))
+        with one_intra_op_thread():
+            run_case(case, settings_for(profile))
     except CheckSkipped as skipped:
         status, message = "skipped", str(skipped)
     except Exception as error:
