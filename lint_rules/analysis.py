@@ -30,6 +30,7 @@ from lint_rules.values import (
     FactoryRef,
     FunctionRef,
     Layer,
+    RnnClassRef,
     RnnInfo,
     RnnModule,
     RnnResult,
@@ -403,10 +404,13 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 items = value.items
             elif isinstance(value, RnnResult):
                 state = self.state_value(value.site)
-                if state is None and len(elements) == 2 and isinstance(
-                    elements[1].value, (cst.Tuple, cst.List)
-                ):
-                    state = StateTuple(value.site)  # `out, (h, c) = ...`: an LSTM after all
+                if state is None and len(elements) == 2:
+                    if isinstance(elements[1].value, (cst.Tuple, cst.List)):
+                        state = StateTuple(value.site)  # `out, (h, c) = ...`: an LSTM after all
+                    elif value.site.rnn.kind == "":
+                        # a class chosen at run time: code that reshapes or indexes the state
+                        # treats it as one tensor, which it is for a GRU or an RNN
+                        state = self.state_fact(value.site, "h")
                 items = (self.output_fact(value), state)
             elif isinstance(value, StateTuple):
                 items = (self.state_fact(value.site, "h"), self.state_fact(value.site, "c"))
@@ -504,6 +508,10 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
             merged[name] = value
         elif isinstance(value, RnnModule) and isinstance(other, RnnModule):
             merged[name] = merge_rnns(value, other)
+        elif _alike_results(value, other):
+            merged[name] = value
+        elif isinstance(value, RnnClassRef) and isinstance(other, RnnClassRef):
+            merged[name] = RnnClassRef(value.kind if value.kind == other.kind else "")
         elif is_state_value(value) and is_state_value(other):
             merged[name] = Alternatives((value, other))
         else:
@@ -512,6 +520,19 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
         if name not in first:
             merged[name] = value
     return merged
+
+
+def _alike_results(first: Any, second: Any) -> bool:
+    """The same RNN's result from two branches (`out, (h, c) = self.rnn(x)` when it is an LSTM,
+    `out, h = self.rnn(x)` otherwise): the branches agree on everything the rules ask."""
+    if not (isinstance(first, TensorFact) and isinstance(second, TensorFact)):
+        return False
+    return (
+        first.site.rnn is second.site.rnn
+        and first.site.bidirectional == second.site.bidirectional
+        and (first.role, first.width, first.time_axis, first.rank, first.part)
+        == (second.role, second.width, second.time_axis, second.rank, second.part)
+    )
 
 
 def merge_rnns(first: RnnModule, second: RnnModule) -> RnnModule | None:

@@ -254,6 +254,8 @@ class CallInterpreter:
     def build_rnn(self, kind: str, args: Args, node: cst.Call) -> RnnInfo:
         names = api.RNN_PARAMETERS.get(kind, api.RNN_PARAMETERS["LSTM"])
         bound = dict(zip(names, args.positional))
+        if len(args.positional) > len(names):
+            args = Args(args.positional, args.keywords, unknown=True)  # positions we cannot name
         bound.update(args.keywords)
 
         def flag(name: str) -> bool | None:
@@ -261,6 +263,15 @@ class CallInterpreter:
                 return None if args.unknown else False
             value = bound[name]
             return value.truth if isinstance(value, Sym) else None
+
+        def direction_flag() -> bool | None:
+            # A parameter defaulting to False (`bidirectional=False` in a signature) is a
+            # setting callers change, not a fact: the path stays open, so code under
+            # `if self.bidirectional:` is read as bidirectional. A literal False stays False.
+            value = bound.get("bidirectional")
+            if isinstance(value, Sym) and value.key[0] == "name" and value.truth is False:
+                return None
+            return flag("bidirectional")
 
         def size(name: str, default: int | None = None) -> Sym | None:
             value = bound.get(name)
@@ -274,7 +285,7 @@ class CallInterpreter:
         rnn = RnnInfo(
             kind=kind,
             call=node,
-            bidirectional=flag("bidirectional"),
+            bidirectional=direction_flag(),
             input_size=size("input_size"),
             hidden_size=size("hidden_size"),
             num_layers=size("num_layers", 1),

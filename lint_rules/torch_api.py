@@ -18,6 +18,9 @@ RNN_PARAMETERS = {
         "input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first",
         "dropout", "bidirectional",
     ),
+    # A class not known until run time (`getattr(nn, name)`, `cell = nn.GRU if ... else
+    # nn.LSTM`): only the positions all three classes share.
+    "": ("input_size", "hidden_size", "num_layers"),
 }
 
 # Layers whose first argument is the size of the last dimension they accept.
