@@ -21,7 +21,13 @@ TORCH_PARAMETER = re.compile(r"^(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$")
 def build_layer(spec: LayerSpec, config: LayerConfig, *, seed: int, device, dtype) -> torch.nn.Module:
     """The layer for one example: weights drawn from ``seed`` so that a failure replays."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        if torch.cuda.is_initialized():
+            torch.manual_seed(seed)
+        else:
+            # The CPU generator is all a factory draws from until CUDA is up; torch.manual_seed
+            # would also queue lazy CUDA/XPU/MTIA seeding, which formats the call stack each time
+            # (about 15% of a CPU run's harness time).
+            torch.default_generator.manual_seed(seed)
         try:
             module = spec.factory(config)
         except Exception as error:
