@@ -79,6 +79,12 @@ def pytest_wall_time(layer_arguments: list[str], workers: int | None) -> tuple[f
     return seconds, summary.strip("= ")
 
 
+def startup_seconds() -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch, hypothesis"], check=True)
+    return time.perf_counter() - start
+
+
 # --- part 2: where the time of one example goes -----------------------------------------------
 
 
@@ -195,20 +201,25 @@ def main() -> None:
     parser.add_argument("--layers", nargs="*", default=list(LAYERS), choices=list(LAYERS))
     parser.add_argument("--skip-xdist", action="store_true", help="serial wall time only")
     parser.add_argument("--skip-wall", action="store_true", help="per-example split only")
+    parser.add_argument("--skip-split", action="store_true", help="wall times only")
     options = parser.parse_args()
     sys.path.insert(0, str(REPOSITORY))
     print(f"machine: {machine()}")
     if not options.skip_wall:
         print("\nwhole ci profile through `python -m pytest --birnn-layer ... --birnn-profile ci` (wall seconds)")
-        print(f"  {'layer':<10}{'serial':>9}{'-n 2':>9}{'speed-up':>10}  outcome")
+        print(f"  (starting python and importing torch alone takes {startup_seconds():.1f} s here)")
+        print(f"  {'layer':<10}{'serial':>9}{'-n 2':>9}{'speed-up':>10}  serial outcome | -n 2 outcome")
         for layer in options.layers:
             serial, outcome_line = pytest_wall_time(LAYERS[layer], None)
             if options.skip_xdist:
                 print(f"  {layer:<10}{serial:>9.1f}{'-':>9}{'-':>10}  {outcome_line}")
                 continue
-            parallel, _ = pytest_wall_time(LAYERS[layer], 2)
-            print(f"  {layer:<10}{serial:>9.1f}{parallel:>9.1f}{serial / parallel:>9.2f}x  {outcome_line}")
-    for layer in options.layers:
+            parallel, parallel_line = pytest_wall_time(LAYERS[layer], 2)
+            print(
+                f"  {layer:<10}{serial:>9.1f}{parallel:>9.1f}{serial / parallel:>9.2f}x  "
+                f"{outcome_line} | {parallel_line}"
+            )
+    for layer in [] if options.skip_split else options.layers:
         print_per_example(layer, per_example(layer, LAYERS[layer]))
 
 
