@@ -171,6 +171,38 @@ def agrees_with_reference(trial: Trial) -> None:
         prefix="reference vs layer: ",
         hint=hint,
     )
+    _require_same_values_in_eval_mode(trial, layer, x, state, wanted, tolerance, layout)
+
+
+def _require_same_values_in_eval_mode(trial: Trial, layer, x, state, wanted, tolerance, layout) -> None:
+    """The equations hold in both modes: with dropout 0, eval mode must give the same values.
+
+    Users run inference in eval mode; a layer with an eval-only path (an inference fast path,
+    a cached fused weight) can be wrong there while train mode agrees with the reference.
+    """
+    layer.eval()
+    try:
+        with torch.no_grad():
+            output, final = trial.run(layer, x.clone(), _cloned(state))
+    finally:
+        layer.train()
+    values = {"output": output, **dict(zip(("h_n", "c_n"), adapters.states_of(final)))}
+    assert_all_close(
+        {name: value.detach() for name, value in values.items()},
+        wanted,
+        clause_id="C11",
+        tolerance=tolerance,
+        layout=layout,
+        prefix="reference vs layer in eval mode (dropout 0; train mode agreed): ",
+        hint="the layer computes differently in eval mode: an inference-only path "
+        "(self.training checks, torch.no_grad fast paths, cached weights) is wrong",
+    )
+
+
+def _cloned(state):
+    if state is None:
+        return None
+    return tuple(t.clone() for t in state) if isinstance(state, tuple) else state.clone()
 
 
 def _all_close(values, wanted, tolerance) -> bool:
