@@ -131,6 +131,12 @@ class TwoGRUBiGRU(nn.Module):
         self.forward_layers = nn.ModuleList(nn.GRU(n, hidden_size, bias=bias) for n in sizes)
         self.backward_layers = nn.ModuleList(nn.GRU(n, hidden_size, bias=bias) for n in sizes)
 
+    def reverse_for_backward(self, padded: Tensor, lengths: Tensor) -> Tensor:
+        return reverse_each_sequence(padded, lengths)
+
+    def restore_backward_order(self, backward_output: Tensor, lengths: Tensor) -> Tensor:
+        return reverse_each_sequence(backward_output, lengths)
+
     def forward(self, x: Tensor | PackedSequence, hx: Tensor | None = None):
         packed = isinstance(x, PackedSequence)
         if packed:
@@ -158,13 +164,13 @@ class TwoGRUBiGRU(nn.Module):
             forward_out, forward_h = self.forward_layers[layer](
                 pack_padded_sequence(inputs, cpu_lengths, enforce_sorted=False), h0[0:1]
             )
-            reversed_in = reverse_each_sequence(inputs, lengths)
+            reversed_in = self.reverse_for_backward(inputs, lengths)
             backward_out, backward_h = self.backward_layers[layer](
                 pack_padded_sequence(reversed_in, cpu_lengths, enforce_sorted=False), h0[1:2]
             )
             forward_out, _ = pad_packed_sequence(forward_out, total_length=inputs.shape[0])
             backward_out, _ = pad_packed_sequence(backward_out, total_length=inputs.shape[0])
-            backward_out = reverse_each_sequence(backward_out, lengths)
+            backward_out = self.restore_backward_order(backward_out, lengths)
             inputs = torch.cat([forward_out, backward_out], dim=-1)
             finals += [forward_h[0], backward_h[0]]
         h_n = torch.stack(finals)
