@@ -64,11 +64,13 @@ def main() -> None:
     print(f"profile {arguments.profile}, device cpu, {len(all_checks())} clauses per layer\n")
     print(f"{'layer':<30} {'kind':<8} {'clauses failed':<34} verdict   expected")
 
-    caught, missed = 0, []
+    caught, missed, caught_without_reference = 0, [], 0
     for mutant in mutants:
         failed, broken = failed_clauses(mutant.spec, settings)
         hit = bool(failed or broken)
         caught += hit
+        # a layer that declares no kind gets no C11: what do the other clauses catch alone?
+        caught_without_reference += bool(set(failed + broken) - {"C11"})
         if not hit:
             missed.append(mutant)
         shown = " ".join(failed + [c + "!" for c in broken]) or "-"
@@ -91,6 +93,7 @@ def main() -> None:
 
     print()
     print(f"mutants caught: {caught}/{len(mutants)}")
+    print(f"  caught without C11 (a layer that declares no kind): {caught_without_reference}/{len(mutants)}")
     for mutant in missed:
         print(f"  missed {mutant.name}: {mutant.bug}")
     print(f"false alarms on correct layers: {len(alarms)}/{len(correct)}" + (f" ({', '.join(alarms)})" if alarms else ""))
