@@ -7,7 +7,6 @@ import importlib
 
 import pytest
 from hypothesis import settings
-from torch import nn
 
 from conformance.engine import Case, run_case
 from conformance.failures import ConformanceFailure
@@ -17,21 +16,9 @@ from fixtures.layers.custom_specs import DICT_BILSTM, EQUATIONS_BIGRU
 
 CLAUSES = ["C7", "C8", "C13", "C16", "C17", "C18"]
 
-TORCH_LAYERS = [
-    LayerSpec.from_class(nn.RNN),
-    LayerSpec.from_class(nn.RNN, kind="rnn_relu"),
-    LayerSpec.from_class(nn.GRU),
-    LayerSpec.from_class(nn.LSTM),  # draws proj_size too
-]
 # python-loop layers are slow: fewer examples, enough to exercise their adapter hooks
 CUSTOM_LAYERS = [EQUATIONS_BIGRU, DICT_BILSTM]
 FEW_EXAMPLES = settings(profile("ci"), max_examples=5)
-
-
-@pytest.mark.parametrize("clause_id", CLAUSES)
-@pytest.mark.parametrize("spec", TORCH_LAYERS, ids=lambda spec: spec.name)
-def test_torch_layers_pass(spec: LayerSpec, clause_id: str) -> None:
-    run_case(Case(spec, clause_id, "cpu"), profile("ci"))
 
 
 @pytest.mark.parametrize("clause_id", CLAUSES)

@@ -40,12 +40,6 @@ FEW_EXAMPLES = settings(profile("ci"), max_examples=5)
 
 
 @pytest.mark.parametrize("clause_id", CLAUSES)
-@pytest.mark.parametrize("spec", TORCH_LAYERS, ids=lambda spec: spec.name)
-def test_torch_layers_pass(spec: LayerSpec, clause_id: str) -> None:
-    run_case(Case(spec, clause_id, "cpu"), profile("ci"))
-
-
-@pytest.mark.parametrize("clause_id", CLAUSES)
 @pytest.mark.parametrize("spec", CUSTOM_LAYERS, ids=lambda spec: spec.name)
 def test_correct_custom_layers_pass(spec: LayerSpec, clause_id: str) -> None:
     run_case(Case(spec, clause_id, "cpu"), FEW_EXAMPLES)

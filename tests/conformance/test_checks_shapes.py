@@ -6,26 +6,10 @@ import importlib
 
 import pytest
 from hypothesis import settings
-from torch import nn
 
 from conformance.engine import Case, run_case
 from conformance.failures import ConformanceFailure
 from conformance.profiles import profile
-from conformance.spec import LayerSpec
-
-TORCH_LAYERS = [
-    LayerSpec.from_class(nn.RNN),
-    LayerSpec.from_class(nn.RNN, kind="rnn_relu"),
-    LayerSpec.from_class(nn.GRU),
-    LayerSpec.from_class(nn.LSTM),
-]
-
-
-@pytest.mark.parametrize("clause_id", ["C1", "C2"])
-@pytest.mark.parametrize("spec", TORCH_LAYERS, ids=lambda spec: spec.name)
-def test_torch_layers_pass(spec: LayerSpec, clause_id: str) -> None:
-    run_case(Case(spec, clause_id, "cpu"), profile("ci"))
-
 
 BROKEN = [
     ("breaks_c1_unbatched_as_batch", "C1", [

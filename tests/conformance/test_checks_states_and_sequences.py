@@ -23,13 +23,6 @@ from fixtures.layers import (
 from fixtures.layers.equations_bigru import EquationsBiGRU
 
 CLAUSES = ("C3", "C9", "C10")
-TORCH_SPECS = [
-    LayerSpec.from_class(nn.RNN),
-    LayerSpec.from_class(nn.RNN, kind="rnn_relu"),
-    LayerSpec.from_class(nn.GRU),
-    LayerSpec.from_class(nn.LSTM),  # draws proj_size too
-]
-
 
 CI = profile("ci")
 # Failing fixtures need no shrinking to show their message, and it is most of their time.
@@ -46,12 +39,6 @@ def failure(spec: LayerSpec, clause_id: str) -> str:
         run(spec, clause_id, NO_SHRINK)
     assert caught.value.clause_id == clause_id
     return str(caught.value)
-
-
-@pytest.mark.parametrize("clause_id", CLAUSES)
-@pytest.mark.parametrize("spec", TORCH_SPECS, ids=lambda spec: spec.name)
-def test_torch_modules_pass(spec: LayerSpec, clause_id: str) -> None:
-    run(spec, clause_id)
 
 
 @pytest.mark.parametrize("clause_id", CLAUSES)
