@@ -287,9 +287,10 @@ def run_rules(text: str, settings: Settings, enabled: frozenset[str]) -> list[Fi
             text, extra_constructors=settings.extra_constructors, select=rule_codes
         )
     except ParseFailure as failure:
-        return [
-            Finding(SYNTAX_ERROR, failure.line, failure.column, f"SyntaxError: {failure.message}")
-        ]
+        message = failure.message
+        if not message.startswith("SyntaxError"):  # the checker may have said it already
+            message = f"SyntaxError: {message}"
+        return [Finding(SYNTAX_ERROR, failure.line, failure.column, message)]
     except RecursionError:
         return [
             Finding(INTERNAL_ERROR, 1, 1, "internal error: the file nests too deeply to analyse")
@@ -381,8 +382,9 @@ def _fix(unit: SourceUnit, settings: Settings, enabled: frozenset[str], report: 
         report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled))
     elif unit.path is None:
         report.new_source = new_file_text
-    else:
-        _write(unit, new_file_text, report)
+    elif not _write(unit, new_file_text, report):
+        # nothing was fixed after all, so what stands is the file as it is
+        report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled))
 
 
 def _notebook_diff(unit: SourceUnit, fixed_text: str) -> str:
@@ -397,13 +399,16 @@ def _notebook_diff(unit: SourceUnit, fixed_text: str) -> str:
     return "".join(chunks)
 
 
-def _write(unit: SourceUnit, new_text: str, report: FileReport) -> None:
+def _write(unit: SourceUnit, new_text: str, report: FileReport) -> bool:
+    """Write the fixed file; False (and a note) when it could not be written."""
     assert unit.path is not None
     try:
         write_atomically(Path(unit.path), new_text.encode(unit.encoding))
     except (OSError, UnicodeEncodeError) as error:
         report.notes.append(f"{unit.display}: not fixed: cannot write: {error}")
         report.fixed = 0
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------------------
@@ -480,8 +485,8 @@ def _add_noqa(unit: SourceUnit, findings: list[Finding], report: FileReport) -> 
         file_text = apply_to_original(unit.original, edits)
     if unit.path is None:
         report.new_source = file_text
-    else:
-        _write(unit, file_text, report)
+    elif not _write(unit, file_text, report):
+        return findings
     report.noqa_added = len(edits)
     remaining_lines = {number for number in to_suppress if number in unsafe}
     return [f for f in findings if f.code in FILE_LEVEL_CODES or f.line in remaining_lines]
