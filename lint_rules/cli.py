@@ -234,7 +234,7 @@ def lint_paths(
             loaded: SourceUnit | Reported = load_unit(display, None, sys.stdin.buffer.read())
             loaded_items = [loaded]
         else:
-            if not os.path.exists(argument):
+            if not os.path.lexists(argument):  # a symlink loop is read, to say so
                 loaded_items = [
                     Reported(argument, "E902", 1, 1, "cannot read file: No such file or directory")
                 ]

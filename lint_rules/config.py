@@ -56,7 +56,7 @@ def find_pyproject(start_paths: Sequence[str | os.PathLike[str]]) -> Path | None
     """The nearest pyproject.toml with a ``[tool.birnn-lint]`` table, from the paths' common
     directory upward (the current directory when there are none); one without the table is
     skipped, as ruff does, so a monorepo's top-level settings still apply."""
-    directories = [Path(p).resolve() for p in start_paths] or [Path.cwd()]
+    directories = [_resolved(Path(p)) for p in start_paths] or [Path.cwd()]
     directories = [p if p.is_dir() else p.parent for p in directories]
     try:
         start = Path(os.path.commonpath([str(d) for d in directories]))
@@ -67,6 +67,15 @@ def find_pyproject(start_paths: Sequence[str | os.PathLike[str]]) -> Path | None
         if candidate.is_file() and TABLE in _read_toml(candidate).get("tool", {}):
             return candidate
     return None
+
+
+def _resolved(path: Path) -> Path:
+    """The path with symlinks resolved; a symlink loop (RuntimeError in Python 3.11, OSError
+    later) is left unresolved, so that reading the file reports it as that file's error."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
 
 
 def _read_toml(path: Path) -> dict:

@@ -162,10 +162,19 @@ def _walk(directory: Path, matcher: ExcludeMatcher, rules: list[GitignoreRule]) 
             ):
                 continue
             yield from _walk(path, matcher, rules)
-        elif entry.is_file() and entry.name.endswith(LINTED_SUFFIXES):
+        elif entry.name.endswith(LINTED_SUFFIXES) and _is_file_or_unreadable(entry):
             if matcher.excludes(path) or any(rule.matches(absolute, False) for rule in rules):
                 continue
             yield path
+
+
+def _is_file_or_unreadable(entry: os.DirEntry) -> bool:
+    """A regular file, or an entry that cannot even be inspected (a symlink loop): reading it
+    then gives that file's own error line instead of a crash or silence."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
 
 
 def discover(
