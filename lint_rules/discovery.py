@@ -149,6 +149,7 @@ def _walk(directory: Path, matcher: ExcludeMatcher, rules: list[GitignoreRule]) 
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
+        yield directory  # reading it gives its error line: a folder skipped in silence hides code
         return
     for entry in entries:
         path = directory / entry.name

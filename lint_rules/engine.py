@@ -9,6 +9,7 @@ passes the text prefilter.
 from __future__ import annotations
 
 import io
+import os
 import re
 import tokenize
 from collections.abc import Collection, Iterable, Sequence
@@ -180,6 +181,15 @@ def read_unit(display: str, path: str) -> SourceUnit | Reported:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
+    except IsADirectoryError:  # a folder the walk could not list
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as error:
+            return Reported(
+                display, IO_ERROR, 1, 1, f"cannot read directory: {error.strerror or error}"
+            )
+        return Reported(display, IO_ERROR, 1, 1, "cannot read file: Is a directory")
     except OSError as error:
         return Reported(display, IO_ERROR, 1, 1, f"cannot read file: {error.strerror or error}")
     return load_unit(display, path, data)

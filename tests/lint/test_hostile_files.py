@@ -326,3 +326,23 @@ def test_an_interrupt_during_a_fix_leaves_the_file_intact_and_no_temporary(proje
     assert main(["--isolated", "--fix", "model.py"]) == 130
     assert path.read_text() == BIDIRECTIONAL_WITH_BAD_STATE
     assert sorted(p.name for p in project.iterdir()) == ["model.py"]
+
+
+def test_a_folder_that_cannot_be_listed_is_one_error_line_and_the_run_goes_on(
+    project, capsys, monkeypatch
+):
+    (project / "locked").mkdir()
+    (project / "locked" / "hidden.py").write_text(BIDIRECTIONAL_WITH_BAD_STATE)
+    (project / "model.py").write_text(BIDIRECTIONAL_WITH_BAD_STATE)
+    real_scandir = os.scandir
+
+    def refuse_locked(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr("os.scandir", refuse_locked)
+    status, lines = lint(capsys, ".")
+    assert status == 1
+    assert lines[0] == "locked:1:1: E902 cannot read directory: Permission denied"
+    assert lines[1].startswith("model.py:4:") and "BRN001" in lines[1]
