@@ -64,7 +64,10 @@ def _checked_result(spec: LayerSpec, result):
         )
     output, state = result
     if not isinstance(output, (torch.Tensor, PackedSequence)):
-        raise LayerContractError(f"{spec.name} returned an output of type {_describe(output)}")
+        raise LayerContractError(
+            f"{spec.name} returned an output of type {_describe(output)}; expected a tensor "
+            "(T,B,2*H_out), or a PackedSequence for packed input (torch.stack joins per-step outputs)"
+        )
     tensors = state if isinstance(state, tuple) else (state,)
     if not all(isinstance(t, torch.Tensor) for t in tensors) or len(tensors) > 2:
         raise LayerContractError(

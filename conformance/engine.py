@@ -7,18 +7,27 @@ The pytest plugin, the decorator and ``check_layer`` all enumerate ``cases`` and
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
+from hypothesis.reporting import current_reporter, with_reporter
 
 from conformance import device_support
 from conformance.checks import all_checks
 from conformance.clauses import clause
 from conformance.failures import ConformanceFailure
 from conformance.spec import LayerSpec
+from conformance.time_limits import (
+    CASE_FACTOR,
+    DEFAULT_SECONDS,
+    LayerTimeout,
+    SearchStopped,
+    seconds_text,
+    time_limit,
+)
 
 
 class CheckSkipped(Exception):
@@ -63,14 +72,31 @@ def cases(
     return [Case(spec, clause_id, device) for spec in specs for clause_id in chosen for device in devices]
 
 
-def run_case(case: Case, settings: hypothesis_settings) -> None:
-    """Run one case: return on success, raise ConformanceFailure, CheckSkipped or the error."""
+@dataclass
+class CaseProgress:
+    """What a case's examples gave so far: what remains when its time budget runs out."""
+
+    examples_held: int = 0
+    first_failure: ConformanceFailure | None = field(default=None)
+
+
+def run_case(
+    case: Case, settings: hypothesis_settings, *, timeout: float | None = DEFAULT_SECONDS
+) -> str | None:
+    """Run one case: raise ConformanceFailure, CheckSkipped or the error, or return on success
+    (with a note when the time budget cut the search short).
+
+    ``timeout`` bounds each call of the layer (seconds; 0 or None: no limit) and the whole case to
+    CASE_FACTOR times that: a layer that hangs fails after one limit, without hypothesis replaying
+    it; a slow one stops the search when the budget is spent (see ``_budget_spent``).
+    """
     __tracebackhide__ = True
     check = all_checks()[case.clause_id]
     reason = device_support.skip_reason(case.device) or check.skip_reason(case.spec, case.device)
     if reason:
         raise CheckSkipped(reason)
     examples = max(1, round(settings.max_examples * check.examples_factor))
+    progress = CaseProgress()
 
     @hypothesis_settings(settings, max_examples=examples)
     @given(data=st.data())
@@ -78,11 +104,15 @@ def run_case(case: Case, settings: hypothesis_settings) -> None:
         from conformance.repro import snippet
         from conformance.trial import Trial
 
-        trial = Trial(case.spec, case.clause_id, case.device, data.draw)
+        trial = Trial(case.spec, case.clause_id, case.device, data.draw, time_limit=timeout)
         try:
             check.run(trial)
         except ConformanceFailure as failure:
             _attach_context(failure, case, trial, snippet(trial))
+            progress.first_failure = progress.first_failure or failure
+            raise
+        except SearchStopped as stopped:
+            _attach_context(stopped.failure, case, trial, snippet(trial))
             raise
         except HypothesisException:
             raise  # assume() and hypothesis's own control flow
@@ -98,10 +128,60 @@ def run_case(case: Case, settings: hypothesis_settings) -> None:
                 "this as a bug in birnn-conformance",
             )
             _attach_context(failure, case, trial, snippet(trial))
+            progress.first_failure = progress.first_failure or failure
             raise failure from error
+        progress.examples_held += 1
 
     clause_holds.__qualname__ = clause_holds.__name__ = f"check_{case.id.replace('-', '_')}"
-    clause_holds()
+    budget = timeout * CASE_FACTOR if timeout else None
+    try:
+        with time_limit(budget, f"the case {case.id}"), with_reporter(_without_seed_advice()):
+            clause_holds()
+    except SearchStopped as stopped:
+        raise stopped.failure from None
+    except LayerTimeout as stopped:
+        return _budget_spent(case, progress, budget, timeout, stopped.where)
+    return None
+
+
+def _budget_spent(
+    case: Case, progress: CaseProgress, budget: float, timeout: float, where: str
+) -> str:
+    """The case's time ran out between or inside calls that each kept to the per-call limit.
+
+    A failure already found (hypothesis was shrinking it) is reported as found; examples that held
+    make a pass with a note; no example at all is a failure: a pass on nothing would be silent.
+    """
+    __tracebackhide__ = True
+    limits = f"{seconds_text(budget)} ({CASE_FACTOR} x the per-call limit --birnn-timeout {seconds_text(timeout)})"
+    if progress.first_failure is not None:
+        failure = progress.first_failure
+        failure.add_context(f"  (not shrunk: the case's time budget of {limits} ran out while shrinking)")
+        raise failure
+    if progress.examples_held:
+        return (
+            f"{case.id}: {case.spec.name} is slow: the clause held on {progress.examples_held} "
+            f"example(s), then the case's time budget of {limits} ran out"
+        )
+    raise ConformanceFailure(
+        case.clause_id,
+        f"{case.spec.name} did not finish one example of this clause within the case's time budget "
+        f"of {limits}; it was running {where}",
+        hint="each call kept to the per-call limit, but one example needs several calls: make the "
+        "layer faster or raise --birnn-timeout",
+    )
+
+
+def _without_seed_advice():
+    """Hypothesis's reporter minus its "add @seed(...) to this test" advice: the test is ours,
+    not the user's (the failure's repro snippet replays the example instead)."""
+    report = current_reporter()
+
+    def reporter(text: str) -> None:
+        if "@seed(" not in text:
+            report(text)
+
+    return reporter
 
 
 def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str | None) -> None:

@@ -14,6 +14,7 @@ import pytest
 PROFILE_NAMES = ("dev", "ci", "thorough")  # conformance.profiles.PROFILES, without importing it
 DEFAULT_DEVICES = ("cpu", "cuda")  # conformance.device_support.DEFAULT_DEVICES, likewise
 KIND_NAMES = ("rnn_tanh", "rnn_relu", "gru", "lstm")  # conformance.spec.KINDS, likewise
+DEFAULT_TIMEOUT = 10.0  # conformance.time_limits.DEFAULT_SECONDS, likewise
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -49,11 +50,19 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="IDS",
         help="comma-separated clause ids or labels to run, e.g. C1,C4 (default: all)",
     )
+    group.addoption(
+        "--birnn-timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"fail a layer that takes longer than this per call (default {DEFAULT_TIMEOUT:g}; 0: no "
+        "limit); a case as a whole gets six times that. Needs SIGALRM on the main thread (POSIX)",
+    )
     parser.addini("birnn_layers", "layers to check, one module:attr per line", type="linelist", default=[])
     parser.addini("birnn_kind", "default for --birnn-kind", default="")
     parser.addini("birnn_devices", "default for --birnn-devices", default="")
     parser.addini("birnn_profile", "default for --birnn-profile", default="")
     parser.addini("birnn_clauses", "default for --birnn-clauses", default="")
+    parser.addini("birnn_timeout", "default for --birnn-timeout", default="")
 
 
 @dataclass
@@ -65,6 +74,7 @@ class Choice:
     devices: list[str]
     clauses: list[str] | None
     profile: str | None  # None: chosen by the environment (ci under CI, else dev) at run time
+    timeout: float | None = None  # seconds per call of the layer; None: DEFAULT_TIMEOUT, 0: none
     explicit: set[str] = field(default_factory=set)  # the options given on the command line
     only_conformance: bool = False
     specs: list[Any] = field(default_factory=list)  # LayerSpec objects, once resolved
@@ -102,12 +112,16 @@ def read_choice(config: pytest.Config) -> Choice:
         profile = "hypothesis:" + option.hypothesis_profile
     if profile is not None and profile.split(":")[0] not in (*PROFILE_NAMES, "hypothesis"):
         raise pytest.UsageError(f"birnn_profile = {profile!r}: choose one of {', '.join(PROFILE_NAMES)}")
+    timeout = _checked_timeout(option.birnn_timeout, config.getini("birnn_timeout"))
+    if option.birnn_timeout is not None or config.getini("birnn_timeout"):
+        explicit.add("timeout")
     return Choice(
         references=references,
         kind=kind,
         devices=devices,
         clauses=clauses,
         profile=profile,
+        timeout=timeout,
         explicit=explicit,
         # `pytest --birnn-layer X` alone means "check X"; paths on the command line add tests
         only_conformance=bool(option.birnn_layer) and config.args_source != pytest.Config.ArgsSource.ARGS,
@@ -138,6 +152,19 @@ def resolve_layers(choice: Choice, config: pytest.Config) -> None:
 
 def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _checked_timeout(given: float | None, ini_text: str) -> float | None:
+    if given is None and not ini_text.strip():
+        return None
+    try:
+        seconds = float(ini_text) if given is None else given
+    except ValueError:
+        seconds = float("nan")
+    if not seconds >= 0:  # NaN too
+        shown = ini_text if given is None else given
+        raise pytest.UsageError(f"birnn timeout {shown!r}: give seconds per call, >= 0 (0: no limit)")
+    return seconds
 
 
 def _checked_clauses(selection: list[str]) -> list[str]:

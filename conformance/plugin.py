@@ -34,6 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from conformance import running
 
         running.push_session_profile(choice.profile or running.session_profile())
+        running.push_session_timeout(choice.timeout)
     config.stash[CHOICE] = choice  # only now: unconfigure pops the profile when it finds a choice
     config.pluginmanager.register(ConformanceSummary(), "birnn-conformance-summary")
 
@@ -44,6 +45,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         from conformance import running
 
         running.pop_session_profile()
+        running.pop_session_timeout()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.clauses import clause
+from conformance.time_limits import DEFAULT_SECONDS
 
 # How a status reads in a matrix cell: failures shout, as in pytest's own summary.
 CELL = {
@@ -78,12 +79,15 @@ def check_layer(
     clauses: Iterable[str] | None = None,
     profile: str = "dev",
     kind: str | None = None,
+    timeout: float | None = DEFAULT_SECONDS,
 ) -> Report:
     """Run the suite on ``layer`` (a class, a ``LayerSpec`` or ``"module:attr"``) without pytest.
 
     ``devices`` defaults to cpu and cuda (an absent device gives skipped results that say why),
     ``clauses`` to all of them (ids or labels: ``["C4", "C11"]``), ``profile`` is ``dev``, ``ci``
-    or ``thorough``. Returns one ``Result`` per (clause, device), in clause order.
+    or ``thorough``. ``timeout`` limits each call of the layer, in seconds (0 or None: no limit;
+    a case as a whole gets six times that). Returns one ``Result`` per (clause, device), in clause
+    order; a passed result whose case ran out of time early says so in its message.
     """
     from conformance import device_support
     from conformance.engine import cases
@@ -95,7 +99,7 @@ def check_layer(
     spec = load_layer(layer, kind=kind) if isinstance(layer, str) else as_spec(layer, kind=kind)
     report = Report()
     for case in cases([spec], list(devices or device_support.DEFAULT_DEVICES), clauses):
-        result = outcome(case, profile)
+        result = outcome(case, profile, timeout)
         report.append(
             Result(spec.name, case.clause_id, case.device, result.status, result.message, result.seconds)
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from conformance.clauses import clause
 from conformance.engine import Case, CheckSkipped, run_case
 from conformance.failures import ConformanceFailure, LayerContractError
 from conformance.profiles import PROFILES, default_profile_name, profile
+from conformance.time_limits import DEFAULT_SECONDS, CaseBudgetWarning
 
 if sys.version_info < (3, 11):  # hypothesis depends on the backport there
     from exceptiongroup import BaseExceptionGroup
@@ -41,6 +43,25 @@ def push_session_profile(name: str) -> None:
 def pop_session_profile() -> None:
     if _session_profiles:
         _session_profiles.pop()
+
+
+# The per-call time limit a pytest session chose (--birnn-timeout), pushed and popped likewise.
+_session_timeouts: list[float | None] = []
+
+
+def push_session_timeout(seconds: float | None) -> None:
+    _session_timeouts.append(seconds)
+
+
+def pop_session_timeout() -> None:
+    if _session_timeouts:
+        _session_timeouts.pop()
+
+
+def session_timeout() -> float | None:
+    """Seconds per call of the layer (0: no limit); DEFAULT_SECONDS unless the session chose."""
+    chosen = _session_timeouts[-1] if _session_timeouts else None
+    return DEFAULT_SECONDS if chosen is None else chosen
 
 
 def session_profile() -> str:
@@ -103,19 +124,23 @@ def one_intra_op_thread() -> Iterator[None]:
 class CaseCheck:
     """The callable behind one test item: runs its case, turns 'does not apply' into a skip."""
 
-    def __init__(self, case: Case, profile: str | None = None) -> None:
+    def __init__(self, case: Case, profile: str | None = None, timeout: float | None = None) -> None:
         self.case = case
         self.profile = profile
+        self.timeout = timeout  # None: the session's --birnn-timeout
 
     def __call__(self) -> None:
         __tracebackhide__ = True
+        timeout = session_timeout() if self.timeout is None else self.timeout
         try:
             with one_intra_op_thread():
-                run_case(self.case, settings_for(self.profile))
+                note = run_case(self.case, settings_for(self.profile), timeout=timeout)
         except CheckSkipped as skipped:
             import pytest
 
             pytest.skip(str(skipped))
+        if note:
+            warnings.warn(note, CaseBudgetWarning, stacklevel=2)
 
     def __repr__(self) -> str:
         return f"<check {self.case.id}>"
@@ -128,19 +153,19 @@ class Outcome:
     seconds: float
 
 
-def outcome(case: Case, profile: str | None = None) -> Outcome:
+def outcome(case: Case, profile: str | None = None, timeout: float | None = DEFAULT_SECONDS) -> Outcome:
     """Run ``case`` outside pytest and classify the result (expected failures included)."""
     start = time.perf_counter()
     try:
         with one_intra_op_thread():
-            run_case(case, settings_for(profile))
+            note = run_case(case, settings_for(profile), timeout=timeout)
     except CheckSkipped as skipped:
         status, message = "skipped", str(skipped)
     except Exception as error:
         status = "failed" if is_conformance_failure(error) else "error"
         message = describe(error, case.clause_id)
     else:
-        status, message = "passed", ""
+        status, message = "passed", note or ""
     reason = case.expected_failure
     if reason is not None and status in ("failed", "error"):
         status, message = "xfailed", f"expected failure ({reason}):\n{message}"

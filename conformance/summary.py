@@ -56,7 +56,7 @@ class ConformanceSummary:
 def header_lines(choice: Choice) -> list[str]:
     """Torch, the devices (with why one is skipped), CUDA/cuDNN/TF32 and the profile."""
     from conformance import device_support
-    from conformance.running import describe_profile, session_profile
+    from conformance.running import describe_profile, session_profile, session_timeout
 
     lines = [f"birnn-conformance: {'; '.join(device_support.describe())}"]
     devices = []
@@ -65,12 +65,25 @@ def header_lines(choice: Choice) -> list[str]:
         devices.append(device + (f" (skipped: {reason})" if reason else ""))
     lines.append(f"  devices: {', '.join(devices)}")
     lines.append(f"  profile: {describe_profile(choice.profile or session_profile())}")
+    lines.append(f"  time limit: {describe_time_limit(session_timeout())}")
     for spec in choice.specs:
         kind = spec.kind or "none declared: C11 skipped, no cell state"
         lines.append(f"  layer {spec.name}: {spec.origin} (kind {kind})")
     if choice.clauses:
         lines.append(f"  clauses: {', '.join(choice.clauses)}")
     return lines
+
+
+def describe_time_limit(seconds: float | None) -> str:
+    """``10 s per call of the layer, 60 s per case``, or why there is none."""
+    from conformance.time_limits import CASE_FACTOR, seconds_text, unavailable_reason
+
+    if not seconds:
+        return "none (--birnn-timeout 0)"
+    reason = unavailable_reason()
+    if reason is not None:
+        return f"none ({reason})"
+    return f"{seconds_text(seconds)} per call of the layer, {seconds_text(seconds * CASE_FACTOR)} per case"
 
 
 def _status(report: pytest.TestReport) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
-from conformance import adapters
+from conformance import adapters, input_guard, time_limits
 from conformance.compare import OutputLayout
 from conformance.failures import ConformanceFailure, LayerContractError
 from conformance.spec import LayerConfig, LayerSpec
@@ -19,7 +19,9 @@ INPUT_LOW, INPUT_HIGH = -2.0, 2.0
 
 
 class Trial:
-    def __init__(self, spec: LayerSpec, clause_id: str, device: str, draw) -> None:
+    def __init__(
+        self, spec: LayerSpec, clause_id: str, device: str, draw, *, time_limit: float | None = None
+    ) -> None:
         self.spec = spec
         self.clause_id = clause_id
         self.device = torch.device(device)
@@ -29,6 +31,8 @@ class Trial:
         self.input_shape: tuple[int, ...] | None = None
         self.with_state = False
         self._inputs_made = 0
+        self.time_limit = time_limit  # seconds per call of the layer (and of its factory)
+        self._calls = 0
 
     # -- drawing -----------------------------------------------------------------------------
     def draw(self, strategy: st.SearchStrategy, label: str) -> Any:
@@ -47,13 +51,35 @@ class Trial:
     # -- building ----------------------------------------------------------------------------
     def layer(self, config: LayerConfig | None = None, *, dtype=None, device=None, seed=None):
         """The layer under test, built from the example's seed (the same weights every call)."""
-        return adapters.build_layer(
-            self.spec,
-            config or self.config,
-            seed=self.example.seed if seed is None else seed,
-            device=device or self.device,
-            dtype=dtype or self.dtype,
-        )
+        __tracebackhide__ = True
+        config = config or self.config
+        what = f"{self.spec.name}'s factory (clause {self.clause_id}, configuration {config})"
+        limit = None  # bound before the try: the case's alarm may ring before `as limit` binds
+        try:
+            with time_limits.time_limit(self.time_limit, what) as limit:
+                return adapters.build_layer(
+                    self.spec,
+                    config,
+                    seed=self.example.seed if seed is None else seed,
+                    device=device or self.device,
+                    dtype=dtype or self.dtype,
+                )
+        except LayerContractError as error:
+            raise ConformanceFailure(
+                self.clause_id,
+                str(error),
+                hint="the layer could not be built from torch's constructor arguments for this "
+                "configuration; the repro below builds it the same way (a spec's `factory` can adapt them)",
+            ) from error
+        except time_limits.LayerTimeout as timeout:
+            if limit is None or timeout.limit is not limit:
+                raise  # the case's budget, not this call's: the engine decides
+            raise time_limits.SearchStopped(
+                self.fail(
+                    f"{what} did not return within {time_limits.seconds_text(limit.seconds)}; it was "
+                    f"running {timeout.where}"
+                )
+            ) from None
 
     def tensor(self, shape, *, dtype=None, device=None) -> torch.Tensor:
         """Bounded, finite values; each call draws the next tensor of the example's stream."""
@@ -92,21 +118,71 @@ class Trial:
 
     # -- running -----------------------------------------------------------------------------
     def run(self, module, x, state=None, *, allow_nonfinite: bool = False):
-        """Call the layer; a layer that raises, returns the wrong type or NaN fails this clause."""
+        """Call the layer; a layer that raises, hangs, changes its input, or returns the wrong
+        type, device or NaN fails this clause."""
         __tracebackhide__ = True
+        self._calls += 1
+        call = self._describe_call(x, state)
+        before = input_guard.snapshot(x, state)
+        limit = None  # bound before the try: the case's alarm may ring before `as limit` binds
         try:
-            output, final = adapters.run_layer(self.spec, module, x, state)
+            with time_limits.time_limit(self.time_limit, call) as limit:
+                output, final = adapters.run_layer(self.spec, module, x, state)
         except LayerContractError as error:
             raise ConformanceFailure(self.clause_id, str(error)) from error
+        except time_limits.LayerTimeout as timeout:
+            if limit is None or timeout.limit is not limit:
+                raise  # the case's budget, not this call's: the engine decides
+            # Stop the whole search: hypothesis would replay and shrink it, each try hanging too.
+            raise time_limits.SearchStopped(
+                self.fail(
+                    f"{self.spec.name} did not return within {time_limits.seconds_text(limit.seconds)} "
+                    f"(clause {self.clause_id}, {call}); it was running {timeout.where}",
+                    hint="stopped by the per-call time limit (--birnn-timeout, default "
+                    f"{time_limits.seconds_text(time_limits.DEFAULT_SECONDS)}); the example was "
+                    "not retried or shrunk. A loop that never ends? The repro below makes the same call",
+                )
+            ) from None
         except Exception as error:  # the layer's own code raised
             raise ConformanceFailure(
                 self.clause_id,
                 f"{self.spec.name} raised {type(error).__name__}: {error}",
                 hint="the layer raised on a valid input; the repro below calls it the same way",
             ) from error
+        changed = input_guard.first_change(before, x, state)
+        if changed is not None:
+            raise self.fail(
+                f"{self.spec.name} modified its input in place ({changed}; {call})",
+                hint="a layer must leave the tensors it is given as they were: callers reuse them "
+                "(a second run, the other direction, the loss); compute on a new tensor "
+                "(x = x * 2, not x.mul_(2))",
+            )
+        self._require_input_device(x, output, final)
         if not allow_nonfinite:
             self._require_finite(output, final)
         return output, final
+
+    def _describe_call(self, x, state) -> str:
+        data = x.data if isinstance(x, torch.nn.utils.rnn.PackedSequence) else x
+        shape = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
+        packed = "packed " if data is not x else ""
+        given = ", with h0" if state is not None else ""
+        return f"call {self._calls} of this example: {packed}x of shape {shape}{given}"
+
+    def _require_input_device(self, x, output, final) -> None:
+        """Every later comparison assumes it; a tensor on 'meta' cannot even be read."""
+        expected = (x.data if isinstance(x, torch.nn.utils.rnn.PackedSequence) else x).device
+        data = output.data if isinstance(output, torch.nn.utils.rnn.PackedSequence) else output
+        for name, tensor in [("output", data)] + [
+            (f"state[{i}]", t) for i, t in enumerate(adapters.states_of(final))
+        ]:
+            if tensor.device != expected:
+                raise self.fail(
+                    f"{self.spec.name} returned its {name} on device {tensor.device} for an input on "
+                    f"{expected}",
+                    hint="outputs and states follow the input's device (C1); build them from the "
+                    "input (x.new_zeros, torch.zeros(..., device=x.device)) rather than a fixed device",
+                )
 
     def _require_finite(self, output, final) -> None:
         data = output.data if isinstance(output, torch.nn.utils.rnn.PackedSequence) else output

@@ -288,7 +288,8 @@ RANDOM_IN_EVAL = (
 )
 RANDOM_DEFAULT_STATE = (
     "with an explicit h0 the runs agree, without one they do not: the default initial state is "
-    "random (torch.randn or torch.empty in place of torch.zeros)"
+    "random (torch.randn or torch.empty in place of torch.zeros), or the layer keeps state between "
+    "calls (the previous call's h_n as the next default h0)"
 )
 DROPOUT_IN_EVAL = (
     "dropout (or other noise) still acts in eval mode: gate it with self.training (pass "

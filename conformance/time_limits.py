@@ -1,0 +1,146 @@
+"""Time limits on each call of the layer and on a whole case, so that a layer that hangs fails
+its item instead of hanging someone's CI.
+
+One SIGALRM timer serves nested limits (the case's budget and, inside it, each call), as
+pytest-timeout's signal method does: the alarm raises ``LayerTimeout`` in whatever Python code is
+running, which is almost always the layer's. A layer stuck inside a single C call (a deadlock in
+an extension) never returns to Python and cannot be stopped this way. Where SIGALRM cannot be
+used (Windows, or a thread other than the main one) there is no limit, and
+``unavailable_reason`` says why. Light imports only: the plugin's header asks about it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+DEFAULT_SECONDS = 10.0
+# A case's whole run (every example, and hypothesis's shrinking) is bounded by this many calls'
+# worth of the per-call limit: a slow layer cannot keep one item busy for minutes.
+CASE_FACTOR = 6
+SHORTEST_ALARM = 1e-4  # setitimer(0) would cancel the alarm instead of firing it at once
+
+
+@dataclass(frozen=True, eq=False)
+class Limit:
+    seconds: float
+    what: str
+    deadline: float = field(default=0.0)
+
+
+class LayerTimeout(BaseException):
+    """A limit ran out. A BaseException, so that neither a layer's own ``except Exception`` nor
+    hypothesis (which retries and shrinks what fails with an Exception) can swallow it."""
+
+    def __init__(self, limit: Limit, where: str = "") -> None:
+        self.limit = limit
+        self.where = where  # the line that was running when the limit ran out
+        super().__init__(f"{limit.what}: no result within {seconds_text(limit.seconds)}")
+
+
+class SearchStopped(BaseException):
+    """Carries a clause's failure past hypothesis, which would otherwise replay and shrink the
+    failing example: with a hanging layer, every replay would hang for the whole limit."""
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+        super().__init__(str(failure))
+
+
+class CaseBudgetWarning(UserWarning):
+    """A clause held on fewer examples than the profile asks for: the layer is slow."""
+
+
+def unavailable_reason() -> str | None:
+    """Why this thread cannot have a time limit, or None when it can."""
+    if not hasattr(signal, "setitimer"):
+        return "no SIGALRM timer on this platform"
+    if threading.current_thread() is not threading.main_thread():
+        return "not running on the main thread (signals reach the main thread only)"
+    return None
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:g} s"
+
+
+_active: list[Limit] = []  # innermost last
+
+
+@contextmanager
+def time_limit(seconds: float | None, what: str) -> Iterator[Limit | None]:
+    """Raise ``LayerTimeout`` in the body once ``seconds`` have passed; no limit for 0 or None.
+
+    The outermost limit installs the handler and pauses any timer it finds (pytest-timeout's, a
+    user's); leaving it restores both, the timer less the time spent here.
+    """
+    if not seconds or seconds <= 0 or unavailable_reason() is not None:
+        yield None
+        return
+    limit = Limit(seconds, what, time.monotonic() + seconds)
+    outermost = not _active
+    if outermost:
+        entered = time.monotonic()
+        previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
+        previous_timer = signal.setitimer(signal.ITIMER_REAL, 0)
+    _active.append(limit)
+    try:
+        _arm()
+        yield limit
+    finally:
+        _active.remove(limit)
+        if _active:
+            _arm()
+        else:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if outermost:
+                signal.signal(signal.SIGALRM, previous_handler)
+                _resume(previous_timer, time.monotonic() - entered)
+
+
+def _arm() -> None:
+    remaining = min(limit.deadline for limit in _active) - time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, max(remaining, SHORTEST_ALARM))
+
+
+def _resume(previous_timer: tuple[float, float], elapsed: float) -> None:
+    delay, interval = previous_timer
+    if delay > 0:
+        signal.setitimer(signal.ITIMER_REAL, max(delay - elapsed, SHORTEST_ALARM), interval)
+
+
+def _on_alarm(signum, frame) -> None:
+    # A late alarm (its limit already left) or an early one (timer granularity) changes nothing.
+    now = time.monotonic()
+    expired = [limit for limit in _active if limit.deadline <= now]
+    if expired:
+        raise LayerTimeout(min(expired, key=lambda limit: limit.deadline), _user_line(frame))
+    if _active:
+        _arm()
+
+
+def _user_line(frame) -> str:
+    """``model.py:42 (forward)``: the innermost running line outside torch and the standard
+    library (a loop in the layer spends much of its time in torch's ``__setattr__``, say)."""
+    innermost = frame
+    while frame is not None and _is_library(frame.f_code.co_filename):
+        frame = frame.f_back
+    frame = frame or innermost
+    if frame is None:
+        return "an unknown line"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} ({frame.f_code.co_name})"
+
+
+def _is_library(filename: str) -> bool:
+    torch = sys.modules.get("torch")  # imported by then; never imported here
+    if torch is not None and filename.startswith(os.path.join(os.path.dirname(torch.__file__), "")):
+        return True
+    standard_library = os.path.join(sysconfig.get_paths()["stdlib"], "")
+    return filename.startswith(standard_library) and "site-packages" not in filename
