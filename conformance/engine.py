@@ -21,12 +21,13 @@ from conformance.clauses import clause
 from conformance.failures import ConformanceFailure
 from conformance.spec import LayerSpec
 from conformance.time_limits import (
-    CASE_FACTOR,
     DEFAULT_SECONDS,
     LayerTimeout,
     SearchStopped,
-    seconds_text,
-    time_limit,
+    case_limits,
+    describe_budget,
+    exposed,
+    shielded,
 )
 
 
@@ -77,7 +78,32 @@ class CaseProgress:
     """What a case's examples gave so far: what remains when its time budget runs out."""
 
     examples_held: int = 0
-    first_failure: ConformanceFailure | None = field(default=None)
+    first_failure: Exception | None = field(default=None)
+
+
+class RecordingCheck:
+    """The clause's check, noting each example's result in a CaseProgress.
+
+    A wrapper rather than lines in ``clause_holds``: hypothesis derandomizes (the ci profile) from
+    a digest of the test function's source, so editing that function would change every clause's
+    CI examples.
+    """
+
+    def __init__(self, check, progress: CaseProgress) -> None:
+        self._check = check
+        self._progress = progress
+
+    def run(self, trial) -> None:
+        __tracebackhide__ = True
+        try:
+            with exposed():  # alarms may raise in the check and the layer, not in hypothesis
+                self._check.run(trial)
+        except HypothesisException:
+            raise
+        except Exception as error:
+            self._progress.first_failure = self._progress.first_failure or error
+            raise
+        self._progress.examples_held += 1
 
 
 def run_case(
@@ -86,9 +112,9 @@ def run_case(
     """Run one case: raise ConformanceFailure, CheckSkipped or the error, or return on success
     (with a note when the time budget cut the search short).
 
-    ``timeout`` bounds each call of the layer (seconds; 0 or None: no limit) and the whole case to
-    CASE_FACTOR times that: a layer that hangs fails after one limit, without hypothesis replaying
-    it; a slow one stops the search when the budget is spent (see ``_budget_spent``).
+    ``timeout`` bounds each call of the layer (seconds; 0 or None: no limit) and the whole case
+    (``time_limits.case_budget``): a layer that hangs fails after one limit, without hypothesis
+    replaying it; a slow one stops the search when the budget is spent (see ``_budget_spent``).
     """
     __tracebackhide__ = True
     check = all_checks()[case.clause_id]
@@ -97,6 +123,7 @@ def run_case(
         raise CheckSkipped(reason)
     examples = max(1, round(settings.max_examples * check.examples_factor))
     progress = CaseProgress()
+    check = RecordingCheck(check, progress)
 
     @hypothesis_settings(settings, max_examples=examples)
     @given(data=st.data())
@@ -104,15 +131,11 @@ def run_case(
         from conformance.repro import snippet
         from conformance.trial import Trial
 
-        trial = Trial(case.spec, case.clause_id, case.device, data.draw, time_limit=timeout)
+        trial = Trial(case.spec, case.clause_id, case.device, data.draw)
         try:
             check.run(trial)
         except ConformanceFailure as failure:
             _attach_context(failure, case, trial, snippet(trial))
-            progress.first_failure = progress.first_failure or failure
-            raise
-        except SearchStopped as stopped:
-            _attach_context(stopped.failure, case, trial, snippet(trial))
             raise
         except HypothesisException:
             raise  # assume() and hypothesis's own control flow
@@ -128,34 +151,36 @@ def run_case(
                 "this as a bug in birnn-conformance",
             )
             _attach_context(failure, case, trial, snippet(trial))
-            progress.first_failure = progress.first_failure or failure
             raise failure from error
-        progress.examples_held += 1
 
     clause_holds.__qualname__ = clause_holds.__name__ = f"check_{case.id.replace('-', '_')}"
-    budget = timeout * CASE_FACTOR if timeout else None
     try:
-        with time_limit(budget, f"the case {case.id}"), with_reporter(_without_seed_advice()):
-            clause_holds()
+        with case_limits(timeout, examples, f"the case {case.id}"), shielded():
+            with with_reporter(_without_seed_advice()):
+                clause_holds()
     except SearchStopped as stopped:
+        from conformance.repro import snippet
+
+        _attach_context(stopped.failure, case, stopped.trial, snippet(stopped.trial))
         raise stopped.failure from None
     except LayerTimeout as stopped:
-        return _budget_spent(case, progress, budget, timeout, stopped.where)
+        return _budget_spent(case, progress, describe_budget(timeout, examples), stopped.where)
     return None
 
 
-def _budget_spent(
-    case: Case, progress: CaseProgress, budget: float, timeout: float, where: str
-) -> str:
+def _budget_spent(case: Case, progress: CaseProgress, limits: str, where: str) -> str:
     """The case's time ran out between or inside calls that each kept to the per-call limit.
 
     A failure already found (hypothesis was shrinking it) is reported as found; examples that held
     make a pass with a note; no example at all is a failure: a pass on nothing would be silent.
     """
     __tracebackhide__ = True
-    limits = f"{seconds_text(budget)} ({CASE_FACTOR} x the per-call limit --birnn-timeout {seconds_text(timeout)})"
     if progress.first_failure is not None:
         failure = progress.first_failure
+        if not isinstance(failure, ConformanceFailure):  # clause_holds wrapped it; the wrap is gone
+            failure = ConformanceFailure(
+                case.clause_id, f"the check could not go on: {type(failure).__name__}: {failure}"
+            )
         failure.add_context(f"  (not shrunk: the case's time budget of {limits} ran out while shrinking)")
         raise failure
     if progress.examples_held:

@@ -55,7 +55,8 @@ def add_options(parser: pytest.Parser) -> None:
         type=float,
         metavar="SECONDS",
         help=f"fail a layer that takes longer than this per call (default {DEFAULT_TIMEOUT:g}; 0: no "
-        "limit); a case as a whole gets six times that. Needs SIGALRM on the main thread (POSIX)",
+        "limit); a case as a whole gets six times that per 20 examples. Needs SIGALRM on the "
+        "main thread (POSIX)",
     )
     parser.addini("birnn_layers", "layers to check, one module:attr per line", type="linelist", default=[])
     parser.addini("birnn_kind", "default for --birnn-kind", default="")

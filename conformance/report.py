@@ -86,7 +86,7 @@ def check_layer(
     ``devices`` defaults to cpu and cuda (an absent device gives skipped results that say why),
     ``clauses`` to all of them (ids or labels: ``["C4", "C11"]``), ``profile`` is ``dev``, ``ci``
     or ``thorough``. ``timeout`` limits each call of the layer, in seconds (0 or None: no limit;
-    a case as a whole gets six times that). Returns one ``Result`` per (clause, device), in clause
+    a case as a whole gets six times that per 20 examples). Returns one ``Result`` per (clause, device), in clause
     order; a passed result whose case ran out of time early says so in its message.
     """
     from conformance import device_support

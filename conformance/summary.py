@@ -75,15 +75,23 @@ def header_lines(choice: Choice) -> list[str]:
 
 
 def describe_time_limit(seconds: float | None) -> str:
-    """``10 s per call of the layer, 60 s per case``, or why there is none."""
-    from conformance.time_limits import CASE_FACTOR, seconds_text, unavailable_reason
+    """``10 s per call of the layer, 60 s per case and 20 examples``, or why there is none."""
+    from conformance.time_limits import (
+        CASE_FACTOR,
+        EXAMPLES_PER_BUDGET,
+        seconds_text,
+        unavailable_reason,
+    )
 
     if not seconds:
         return "none (--birnn-timeout 0)"
     reason = unavailable_reason()
     if reason is not None:
         return f"none ({reason})"
-    return f"{seconds_text(seconds)} per call of the layer, {seconds_text(seconds * CASE_FACTOR)} per case"
+    return (
+        f"{seconds_text(seconds)} per call of the layer, {seconds_text(seconds * CASE_FACTOR)} per "
+        f"case and {EXAMPLES_PER_BUDGET} examples"
+    )
 
 
 def _status(report: pytest.TestReport) -> str | None:

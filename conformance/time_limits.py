@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 
 DEFAULT_SECONDS = 10.0
 # A case's whole run (every example, and hypothesis's shrinking) is bounded by this many calls'
-# worth of the per-call limit: a slow layer cannot keep one item busy for minutes.
+# worth of the per-call limit for each EXAMPLES_PER_BUDGET examples (the ci profile's count): a
+# slow layer cannot keep one item busy for many minutes, and a thorough profile keeps its examples.
 CASE_FACTOR = 6
+EXAMPLES_PER_BUDGET = 20
 SHORTEST_ALARM = 1e-4  # setitimer(0) would cancel the alarm instead of firing it at once
 
 
@@ -46,11 +48,12 @@ class LayerTimeout(BaseException):
 
 
 class SearchStopped(BaseException):
-    """Carries a clause's failure past hypothesis, which would otherwise replay and shrink the
-    failing example: with a hanging layer, every replay would hang for the whole limit."""
+    """Carries a clause's failure (and the trial, for its context) past hypothesis, which would
+    otherwise replay and shrink the failing example: each replay would hang for the whole limit."""
 
-    def __init__(self, failure: Exception) -> None:
+    def __init__(self, failure: Exception, trial: object) -> None:
         self.failure = failure
+        self.trial = trial
         super().__init__(str(failure))
 
 
@@ -72,6 +75,69 @@ def seconds_text(seconds: float) -> str:
 
 
 _active: list[Limit] = []  # innermost last
+# Raising at an arbitrary line is safe in the check and the layer, not in hypothesis's engine: a
+# BaseException between two of its lines can leave its "inside a test" flag set for good (every
+# later case then fails a nested_given health check). Inside ``shielded()`` an alarm is held and
+# raised where ``exposed()`` next begins: the start of the next example's check.
+_shields: list[bool] = []
+_held: Limit | None = None
+_call_seconds: float | None = None  # the per-call limit of the case that is running
+
+
+def case_budget(seconds: float, examples: int) -> float:
+    """The whole case's limit: CASE_FACTOR calls' worth per EXAMPLES_PER_BUDGET examples."""
+    return seconds * CASE_FACTOR * max(1.0, examples / EXAMPLES_PER_BUDGET)
+
+
+def describe_budget(seconds: float, examples: int) -> str:
+    """``60 s (6 x the per-call limit --birnn-timeout 10 s, for up to 20 examples)``."""
+    return (
+        f"{seconds_text(case_budget(seconds, examples))} ({CASE_FACTOR} x the per-call limit "
+        f"--birnn-timeout {seconds_text(seconds)}, for up to {max(examples, EXAMPLES_PER_BUDGET)} "
+        "examples)"
+    )
+
+
+@contextmanager
+def case_limits(seconds: float | None, examples: int, what: str) -> Iterator[None]:
+    """A case's limits: ``seconds`` for each ``call_limit`` inside, ``case_budget`` for all."""
+    global _call_seconds
+    outer = _call_seconds
+    _call_seconds = seconds
+    try:
+        with time_limit(case_budget(seconds, examples) if seconds else None, what):
+            yield
+    finally:
+        _call_seconds = outer
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Hold alarms until code inside enters ``exposed()`` (wraps hypothesis's engine)."""
+    _shields.append(True)
+    try:
+        yield
+    finally:
+        _shields.pop()
+
+
+@contextmanager
+def exposed() -> Iterator[None]:
+    """Let alarms raise again (the check's own body), first raising one held meanwhile."""
+    global _held
+    held, _held = _held, None
+    if held is not None and held in _active:
+        raise LayerTimeout(held, "between two examples (hypothesis was generating or shrinking)")
+    _shields.append(False)
+    try:
+        yield
+    finally:
+        _shields.pop()
+
+
+def call_limit(what: str):
+    """The per-call limit of the running case (none outside a case) as a ``time_limit``."""
+    return time_limit(_call_seconds, what)
 
 
 @contextmanager
@@ -81,6 +147,7 @@ def time_limit(seconds: float | None, what: str) -> Iterator[Limit | None]:
     The outermost limit installs the handler and pauses any timer it finds (pytest-timeout's, a
     user's); leaving it restores both, the timer less the time spent here.
     """
+    global _held
     if not seconds or seconds <= 0 or unavailable_reason() is not None:
         yield None
         return
@@ -96,6 +163,8 @@ def time_limit(seconds: float | None, what: str) -> Iterator[Limit | None]:
         yield limit
     finally:
         _active.remove(limit)
+        if _held is limit:
+            _held = None
         if _active:
             _arm()
         else:
@@ -117,13 +186,19 @@ def _resume(previous_timer: tuple[float, float], elapsed: float) -> None:
 
 
 def _on_alarm(signum, frame) -> None:
+    global _held
     # A late alarm (its limit already left) or an early one (timer granularity) changes nothing.
     now = time.monotonic()
     expired = [limit for limit in _active if limit.deadline <= now]
-    if expired:
-        raise LayerTimeout(min(expired, key=lambda limit: limit.deadline), _user_line(frame))
-    if _active:
-        _arm()
+    if not expired:
+        if _active:
+            _arm()
+        return
+    limit = min(expired, key=lambda limit: limit.deadline)
+    if _shields and _shields[-1]:
+        _held = limit  # no re-arm: exposed() raises it
+        return
+    raise LayerTimeout(limit, _user_line(frame))
 
 
 def _user_line(frame) -> str:

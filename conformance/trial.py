@@ -19,9 +19,7 @@ INPUT_LOW, INPUT_HIGH = -2.0, 2.0
 
 
 class Trial:
-    def __init__(
-        self, spec: LayerSpec, clause_id: str, device: str, draw, *, time_limit: float | None = None
-    ) -> None:
+    def __init__(self, spec: LayerSpec, clause_id: str, device: str, draw) -> None:
         self.spec = spec
         self.clause_id = clause_id
         self.device = torch.device(device)
@@ -31,8 +29,7 @@ class Trial:
         self.input_shape: tuple[int, ...] | None = None
         self.with_state = False
         self._inputs_made = 0
-        self.time_limit = time_limit  # seconds per call of the layer (and of its factory)
-        self._calls = 0
+        self._calls = 0  # calls of the layer in this example, for the time limit's message
 
     # -- drawing -----------------------------------------------------------------------------
     def draw(self, strategy: st.SearchStrategy, label: str) -> Any:
@@ -56,7 +53,7 @@ class Trial:
         what = f"{self.spec.name}'s factory (clause {self.clause_id}, configuration {config})"
         limit = None  # bound before the try: the case's alarm may ring before `as limit` binds
         try:
-            with time_limits.time_limit(self.time_limit, what) as limit:
+            with time_limits.call_limit(what) as limit:
                 return adapters.build_layer(
                     self.spec,
                     config,
@@ -78,7 +75,8 @@ class Trial:
                 self.fail(
                     f"{what} did not return within {time_limits.seconds_text(limit.seconds)}; it was "
                     f"running {timeout.where}"
-                )
+                ),
+                self,
             ) from None
 
     def tensor(self, shape, *, dtype=None, device=None) -> torch.Tensor:
@@ -126,7 +124,7 @@ class Trial:
         before = input_guard.snapshot(x, state)
         limit = None  # bound before the try: the case's alarm may ring before `as limit` binds
         try:
-            with time_limits.time_limit(self.time_limit, call) as limit:
+            with time_limits.call_limit(call) as limit:
                 output, final = adapters.run_layer(self.spec, module, x, state)
         except LayerContractError as error:
             raise ConformanceFailure(self.clause_id, str(error)) from error
@@ -141,7 +139,8 @@ class Trial:
                     hint="stopped by the per-call time limit (--birnn-timeout, default "
                     f"{time_limits.seconds_text(time_limits.DEFAULT_SECONDS)}); the example was "
                     "not retried or shrunk. A loop that never ends? The repro below makes the same call",
-                )
+                ),
+                self,
             ) from None
         except Exception as error:  # the layer's own code raised
             raise ConformanceFailure(
