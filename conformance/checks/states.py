@@ -314,22 +314,23 @@ def determinism(trial: Trial) -> None:
     layer = trial.layer().eval()
     x = trial.input()
     state = trial.initial_state() if example.with_initial_state else None
-    first = trial.run(layer, x, state)
-    second = trial.run(layer, x, state)
+    run = _seeded_runs(trial)
+    first = run(layer, x, state)
+    second = run(layer, x, state)
     hint = RANDOM_IN_EVAL
     if config.dropout:
         hint = DROPOUT_IN_EVAL
     elif state is None and spec.features.initial_state and not _identical(first, second):
         zeros = _zero_state(trial)
-        if _identical(trial.run(layer, x, zeros), trial.run(layer, x, zeros)):
+        if _identical(run(layer, x, zeros), run(layer, x, zeros)):
             hint = RANDOM_DEFAULT_STATE
     _require_same(trial, second, first, "a second eval-mode run of the same input", EXACT, hint)
 
     if spec.features.initial_state:
         zeros = _zero_state(trial)
-        without = first if state is None else trial.run(layer, x)
+        without = first if state is None else run(layer, x)
         _require_same(
-            trial, without, trial.run(layer, x, zeros),
+            trial, without, run(layer, x, zeros),
             "a run without h0 (expected: the run with h0 = zeros)", trial.tolerance(),
             DEFAULT_STATE_NOT_ZEROS,
         )
@@ -338,13 +339,31 @@ def determinism(trial: Trial) -> None:
         _require_dropout_off_in_eval_only(trial, layer, x, state, first)
 
 
+def _seeded_runs(trial: Trial):
+    """``trial.run`` with torch's generator seeded from the example, a different seed per call.
+
+    A layer that is random in eval mode (the bug this clause looks for) then gives the same
+    results when hypothesis replays the example, so its failure is reported, not called flaky;
+    and two calls still draw different numbers, so the randomness shows.
+    """
+    calls = iter(range(1_000, 2_000))
+    cuda = [trial.device.index or 0] if trial.device.type == "cuda" else []
+
+    def run(layer, x, state=None):
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(trial.example.seed + next(calls))
+            return trial.run(layer, x, state)
+
+    return run
+
+
 def _require_dropout_off_in_eval_only(trial: Trial, layer, x, state, evaluated) -> None:
     config = trial.config
     plain = trial.layer(config.but(dropout=0.0)).eval()
     if trial.spec.features.serialization:
         plain.load_state_dict(layer.state_dict())
     _require_same(
-        trial, evaluated, trial.run(plain, x, state),
+        trial, evaluated, _seeded_runs(trial)(plain, x, state),
         f"eval-mode results with dropout={config.dropout} (expected: the same weights without "
         "dropout)", trial.tolerance(), DROPOUT_IN_EVAL,
     )
