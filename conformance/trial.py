@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 from conformance import adapters, input_guard, time_limits
-from conformance.compare import OutputLayout
+from conformance.compare import OutputLayout, assert_close, locate_state
 from conformance.failures import ConformanceFailure, LayerContractError
 from conformance.spec import LayerConfig, LayerSpec
 from conformance.strategies import Example, examples
@@ -202,6 +202,23 @@ class Trial:
     def output_layout(self, config: LayerConfig | None = None, *, batched: bool = True) -> OutputLayout:
         config = config or self.config
         return OutputLayout(config.batch_first, batched, config.output_size)
+
+    def assert_same_results(
+        self, actual, expected, *, what: str, tolerance: Tolerance | None = None, hint: str | None = None
+    ) -> None:
+        """Compare two ``(output, state)`` results: the output, then h_n (and c_n), each located."""
+        __tracebackhide__ = True
+        tolerance = tolerance or self.tolerance()
+        assert_close(
+            actual[0], expected[0], clause_id=self.clause_id, what=f"output of {what}",
+            tolerance=tolerance, locate=self.output_layout().locate, hint=hint,
+        )
+        pairs = zip(("h_n", "c_n"), adapters.states_of(actual[1]), adapters.states_of(expected[1]))
+        for name, actual_state, expected_state in pairs:
+            assert_close(
+                actual_state, expected_state, clause_id=self.clause_id, what=f"{name} of {what}",
+                tolerance=tolerance, locate=locate_state, hint=hint,
+            )
 
     def fail(self, detail: str, *, hint: str | None = None) -> ConformanceFailure:
         return ConformanceFailure(self.clause_id, detail, hint=hint)

@@ -14,7 +14,7 @@ import torch
 
 from conformance.adapters import states_of
 from conformance.checks import check, needs_feature
-from conformance.compare import assert_close, close, locate_state
+from conformance.compare import close
 from conformance.failures import ConformanceFailure
 from conformance.tolerances import EXACT
 from conformance.trial import Trial
@@ -128,16 +128,7 @@ def _same(trial: Trial, actual, expected) -> bool:
 
 def _require_identical(trial: Trial, actual, expected, what: str, hint: str | None) -> None:
     __tracebackhide__ = True
-    tolerance = _round_trip_tolerance(trial)
-    assert_close(
-        actual[0], expected[0], clause_id="C17", what=f"output of {what}", tolerance=tolerance,
-        locate=trial.output_layout().locate, hint=hint,
-    )
-    for name, a, e in zip(("h_n", "c_n"), states_of(actual[1]), states_of(expected[1])):
-        assert_close(
-            a, e, clause_id="C17", what=f"{name} of {what}", tolerance=tolerance,
-            locate=locate_state, hint=hint,
-        )
+    trial.assert_same_results(actual, expected, what=what, tolerance=_round_trip_tolerance(trial), hint=hint)
 
 
 # -- C18 memory-layout -----------------------------------------------------------------------------
@@ -207,15 +198,7 @@ def memory_layout(trial: Trial) -> None:
 
     for description, inputs, initial, wanted in cases:
         actual = _run_with_layout(trial, layer, inputs, initial, description)
-        assert_close(
-            actual[0], wanted[0], clause_id="C18", what=f"output with {description}",
-            tolerance=trial.tolerance(), locate=trial.output_layout().locate, hint=RAW_MEMORY,
-        )
-        for name, a, e in zip(("h_n", "c_n"), states_of(actual[1]), states_of(wanted[1])):
-            assert_close(
-                a, e, clause_id="C18", what=f"{name} with {description}", tolerance=trial.tolerance(),
-                locate=locate_state, hint=RAW_MEMORY,
-            )
+        trial.assert_same_results(actual, wanted, what=f"the run with {description}", hint=RAW_MEMORY)
 
 
 def _run_with_layout(trial: Trial, layer, x, state, description: str):

@@ -399,15 +399,7 @@ def _identical(first, second) -> bool:
 
 def _require_same(trial: Trial, actual, expected, what: str, tolerance, hint: str) -> None:
     __tracebackhide__ = True
-    assert_close(
-        actual[0], expected[0], clause_id="C13", what=f"output of {what}", tolerance=tolerance,
-        locate=trial.output_layout().locate, hint=hint,
-    )
-    for name, a, e in zip(("h_n", "c_n"), states_of(actual[1]), states_of(expected[1])):
-        assert_close(
-            a, e, clause_id="C13", what=f"{name} of {what}", tolerance=tolerance,
-            locate=locate_state, hint=hint,
-        )
+    trial.assert_same_results(actual, expected, what=what, tolerance=tolerance, hint=hint)
 
 
 def _zero_state(trial: Trial):
