@@ -155,7 +155,16 @@ def _is_the_module(error: ModuleNotFoundError, module_name: str) -> bool:
     return module_name == missing or module_name.startswith(missing + ".")
 
 
+SUITE_NEEDS = ("torch", "hypothesis")
+
+
 def _import_failure(reference: str, module_name: str, error: BaseException) -> str:
+    if isinstance(error, ModuleNotFoundError) and error.name in SUITE_NEEDS:
+        return (
+            f"--birnn-layer {reference!r}: {error.name} is not installed; the conformance suite "
+            "needs torch and hypothesis: pip install 'birnn-conformance[conformance]' "
+            "(install torch first, e.g. pip install torch==2.13.0, to choose its build)"
+        )
     if isinstance(error, ModuleNotFoundError) and _is_the_module(error, module_name):
         return (
             f"--birnn-layer {reference!r}: no module named {error.name!r} "
