@@ -6,35 +6,15 @@ BRN001 (fixable) on ``zeros(num_layers,`` and BRN003 on ``h_n[-1]``.
 
 from __future__ import annotations
 
-import ast
 import sys
 import types
 
 import pytest
+from stub_rules import stub_check_source
 
 import lint_rules
 from lint_rules.engine import Mode, Settings, lint_file, lint_text, noqa_comments
-from lint_rules.model import Edit, Finding, ParseFailure
 from lint_rules.selection import Selection
-
-
-def stub_check_source(source, *, extra_constructors=(), select=None):
-    try:
-        ast.parse(source)
-    except SyntaxError as error:
-        raise ParseFailure(error.lineno or 1, error.offset or 1, error.msg) from None
-    findings, offset = [], 0
-    for number, line in enumerate(source.split("\n"), start=1):
-        if (column := line.find("zeros(num_layers,")) >= 0:
-            start = offset + column + len("zeros(")
-            fix = (Edit(start, start + len("num_layers"), "num_layers * 2"),)
-            findings.append(Finding("BRN001", number, column + 1, "h0 lacks directions", fix))
-        if (column := line.find("h_n[-1]")) >= 0:
-            findings.append(Finding("BRN003", number, column + 1, "backward state only"))
-        if "CRASH" in line:
-            raise ValueError("rule bug")
-        offset += len(line) + 1
-    return [f for f in findings if select is None or f.code in select]
 
 
 @pytest.fixture
