@@ -18,22 +18,19 @@ The equations, as torch documents them (``W x`` means ``x @ W.T``; biases are op
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-KINDS = ("rnn_tanh", "rnn_relu", "gru", "lstm")
+from conformance.spec import KINDS
 
 #: Every cell carries its recurrent state as a tuple: ``(h,)`` for RNN and GRU, ``(h, c)`` for
 #: LSTM, so that the time loop, the masking for variable lengths and the stacking of final states
 #: are written once for all kinds.
 CellState = tuple[Tensor, ...]
 
-_TORCH_PARAMETER_NAME = re.compile(r"^(weight|bias)_(ih|hh|hr)_l\d+(_reverse)?$")
-_KIND_OF_MODE = {"RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu", "GRU": "gru", "LSTM": "lstm"}
 _GATE_BLOCKS = {"rnn_tanh": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}
 
 
@@ -333,18 +330,3 @@ def reference_forward(
         return output, (stacked[0], stacked[1])
     return output, stacked[0]
 
-
-def torch_parameters(module: nn.Module) -> dict[str, Tensor]:
-    """The module's parameters that carry torch's RNN names, as :func:`reference_forward` wants."""
-    return {
-        name: parameter
-        for name, parameter in module.named_parameters()
-        if _TORCH_PARAMETER_NAME.match(name)
-    }
-
-
-def kind_of(module: nn.Module) -> str | None:
-    """The reference kind of torch's ``nn.RNN`` (by its mode), ``nn.GRU`` or ``nn.LSTM``."""
-    if isinstance(module, nn.RNNBase):
-        return _KIND_OF_MODE.get(module.mode)
-    return None

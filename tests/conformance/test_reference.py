@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from conformance.reference import KINDS, kind_of, reference_forward, torch_parameters
+from conformance.reference import reference_forward
 
 # Far tighter than the float64 band of conformance.tolerances: both sides run the same equations
 # in float64 on tiny sizes, so anything above rounding noise is a real disagreement.
@@ -151,7 +151,7 @@ def run_torch(case: Case, module: nn.RNNBase, inputs: Inputs):
 def run_reference(case: Case, module: nn.RNNBase, inputs: Inputs):
     return reference_forward(
         case.kind,
-        torch_parameters(module),
+        dict(module.named_parameters()),
         inputs.x,
         inputs.state,
         num_layers=case.num_layers,
@@ -180,7 +180,7 @@ def results_and_gradients(run, case: Case, module: nn.RNNBase, inputs: Inputs):
         leaves["h0"], leaves["c0"] = inputs.state
     elif inputs.state is not None:
         leaves["h0"] = inputs.state
-    leaves.update(torch_parameters(module))
+    leaves.update(dict(module.named_parameters()))
     gradients = torch.autograd.grad(loss, list(leaves.values()))
     results.update({f"grad {name}": g for name, g in zip(leaves, gradients)})
     return results
@@ -259,7 +259,7 @@ def _gru_and_input(num_layers: int = 1):
 
 def test_reverse_parameter_moves_only_the_backward_half() -> None:
     gru, x = _gru_and_input()
-    parameters = {name: p.detach().clone() for name, p in torch_parameters(gru).items()}
+    parameters = {name: p.detach().clone() for name, p in dict(gru.named_parameters()).items()}
     before, _ = reference_forward("gru", parameters, x, num_layers=1, hidden_size=4)
     parameters["weight_hh_l0_reverse"] += 0.5
     after, _ = reference_forward("gru", parameters, x, num_layers=1, hidden_size=4)
@@ -270,7 +270,7 @@ def test_reverse_parameter_moves_only_the_backward_half() -> None:
 def test_swapped_gate_blocks_are_noticed() -> None:
     """Torch's GRU order is r, z, n: reading the blocks as z, r, n must give other results."""
     gru, x = _gru_and_input()
-    parameters = {name: p.detach().clone() for name, p in torch_parameters(gru).items()}
+    parameters = {name: p.detach().clone() for name, p in dict(gru.named_parameters()).items()}
     expected, _ = gru(x)
     for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
         r, z, n = parameters[name].chunk(3)
@@ -282,7 +282,7 @@ def test_swapped_gate_blocks_are_noticed() -> None:
 def test_lengths_start_the_backward_direction_at_the_real_end() -> None:
     """Run on padding, the backward half differs; with lengths, it equals the trimmed sequence."""
     gru, x = _gru_and_input()
-    parameters = torch_parameters(gru)
+    parameters = dict(gru.named_parameters())
     padded, _ = reference_forward("gru", parameters, x, num_layers=1, hidden_size=4)
     packed, h_n = reference_forward(
         "gru", parameters, x, num_layers=1, hidden_size=4, lengths=[3, 5]
@@ -294,33 +294,12 @@ def test_lengths_start_the_backward_direction_at_the_real_end() -> None:
     assert (padded[:3, 0, 4:] - alone[:, 0, 4:]).abs().max() > 1e-3
 
 
-def test_kind_of_and_parameters() -> None:
-    assert kind_of(nn.RNN(2, 3)) == "rnn_tanh"
-    assert kind_of(nn.RNN(2, 3, nonlinearity="relu")) == "rnn_relu"
-    assert kind_of(nn.GRU(2, 3)) == "gru"
-    assert kind_of(nn.LSTM(2, 3)) == "lstm"
-    assert kind_of(nn.Linear(2, 3)) is None
-    assert set(KINDS) == {"rnn_tanh", "rnn_relu", "gru", "lstm"}
-    lstm = nn.LSTM(2, 3, proj_size=2, bidirectional=True)
-    assert set(torch_parameters(lstm)) == {
-        f"{kind}_{part}_l0{suffix}"
-        for kind, part in [
-            ("weight", "ih"),
-            ("weight", "hh"),
-            ("bias", "ih"),
-            ("bias", "hh"),
-            ("weight", "hr"),
-        ]
-        for suffix in ("", "_reverse")
-    }
-
-
 def test_reference_rejects_mismatched_state() -> None:
     gru, x = _gru_and_input(num_layers=2)
     with pytest.raises(ValueError, match="h0"):
         reference_forward(
             "gru",
-            torch_parameters(gru),
+            dict(gru.named_parameters()),
             x,
             torch.zeros(2, 2, 4, dtype=torch.float64),
             num_layers=2,
