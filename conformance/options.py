@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from conformance.spec import KINDS  # stdlib only: no torch at start-up
+
 PROFILE_NAMES = ("dev", "ci", "thorough")  # conformance.profiles.PROFILES, without importing it
 DEFAULT_DEVICES = ("cpu", "cuda")  # conformance.device_support.DEFAULT_DEVICES, likewise
-KIND_NAMES = ("rnn_tanh", "rnn_relu", "gru", "lstm")  # conformance.spec.KINDS, likewise
 DEFAULT_TIMEOUT = 10.0  # conformance.time_limits.DEFAULT_SECONDS, likewise
 
 
@@ -30,7 +31,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--birnn-kind",
-        choices=KIND_NAMES,
+        choices=KINDS,
         help="the equations a --birnn-layer class that is not torch's implements (enables the "
         "reference clause C11 and the LSTM cell state)",
     )
@@ -95,8 +96,8 @@ def read_choice(config: pytest.Config) -> Choice:
     else:
         references = list(config.getini("birnn_layers"))
     kind = option.birnn_kind or config.getini("birnn_kind") or None
-    if kind is not None and kind not in KIND_NAMES:
-        raise pytest.UsageError(f"birnn_kind = {kind!r}: choose one of {', '.join(KIND_NAMES)}")
+    if kind is not None and kind not in KINDS:
+        raise pytest.UsageError(f"birnn_kind = {kind!r}: choose one of {', '.join(KINDS)}")
     devices_text = option.birnn_devices or config.getini("birnn_devices")
     if option.birnn_devices:
         explicit.add("devices")
