@@ -27,12 +27,17 @@ def _extra_constructors(directory: str) -> tuple[str, ...]:
 
 
 class BirnnFlake8Checker:
-    """Registered under the ``flake8.extension`` entry point ``BRN``."""
+    """Registered under the ``flake8.extension`` entry point ``BRN``.
+
+    flake8 tells plugin types apart by the constructor's first parameter: ``tree`` makes this an
+    AST plugin (any other first name stops every flake8 run). The rules parse with libcst, so the
+    ``ast`` tree goes unused and the source comes from ``lines``, which flake8 also passes by name.
+    """
 
     name = "birnn-lint"
     version = __version__
 
-    def __init__(self, lines: Sequence[str], filename: str = "-") -> None:
+    def __init__(self, tree: object, lines: Sequence[str], filename: str = "-") -> None:
         self.lines = lines
         self.filename = filename
 

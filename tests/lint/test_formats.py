@@ -116,5 +116,7 @@ def test_flake8_plugin_reports_zero_based_columns(monkeypatch):
     )
     monkeypatch.setitem(sys.modules, "lint_rules.checker", module)
     monkeypatch.setattr(lint_rules, "checker", module, raising=False)
-    checker = BirnnFlake8Checker(["import torch\n", "h = h_n[-1]\n"], "m.py")
+    checker = BirnnFlake8Checker(
+        tree=None, lines=["import torch\n", "h = h_n[-1]\n"], filename="m.py"
+    )
     assert list(checker.run()) == [(2, 4, "BRN003 backward state only", BirnnFlake8Checker)]
