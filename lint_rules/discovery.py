@@ -2,9 +2,8 @@
 
 A file named on the command line is always linted (unless ``force_exclude``, which pre-commit
 needs because it names every staged file); a directory is walked for ``.py`` and ``.ipynb`` files,
-skipping version-control folders, virtual environments, build outputs, caches and what
-``.gitignore`` lists. ``.gitignore`` support covers the common patterns (globs, ``dir/``,
-anchored ``/path``), not negation.
+skipping version-control folders, virtual environments, build outputs, caches and what git
+ignores (``.gitignore`` files and ``.git/info/exclude``, with git's semantics: see ``gitignore``).
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+
+from lint_rules.gitignore import IgnoreFile, ignore_files_above, is_ignored, read_ignore_file
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git",
@@ -41,64 +42,6 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".eggs",
 )
 LINTED_SUFFIXES = (".py", ".ipynb")
-
-
-@dataclass(frozen=True)
-class GitignoreRule:
-    """One pattern of one ``.gitignore``; ``base`` is the directory it was read from."""
-
-    base: Path
-    pattern: str
-    directory_only: bool
-    anchored: bool
-
-    def matches(self, path: Path, is_directory: bool) -> bool:
-        if self.directory_only and not is_directory:
-            return False
-        try:
-            relative = path.relative_to(self.base).as_posix()
-        except ValueError:
-            return False
-        if self.anchored:
-            return fnmatchcase(relative, self.pattern)
-        return fnmatchcase(path.name, self.pattern) or fnmatchcase(relative, self.pattern)
-
-
-def read_gitignore(directory: Path) -> list[GitignoreRule]:
-    """The patterns of ``directory/.gitignore`` (none when absent); negations are skipped."""
-    try:
-        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    rules = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", "!")):
-            continue
-        directory_only = line.endswith("/")
-        line = line.rstrip("/")
-        anchored = "/" in line
-        line = line.lstrip("/")
-        if line.startswith("**/"):
-            line, anchored = line[3:], "/" in line[3:]
-        if line:
-            rules.append(GitignoreRule(directory, line, directory_only, anchored))
-    return rules
-
-
-def _enclosing_gitignores(directory: Path) -> list[GitignoreRule]:
-    """Patterns of the ``.gitignore`` files from the repository root down to ``directory``."""
-    chain = []
-    for ancestor in (directory, *directory.parents):
-        chain.append(ancestor)
-        if (ancestor / ".git").exists():
-            break
-    else:
-        chain = [directory]
-    rules: list[GitignoreRule] = []
-    for ancestor in reversed(chain):
-        rules.extend(read_gitignore(ancestor))
-    return rules
 
 
 @dataclass(frozen=True)
@@ -140,12 +83,12 @@ def _default_excluded(name: str) -> bool:
 
 def walk(directory: Path, matcher: ExcludeMatcher) -> Iterator[Path]:
     """Every lintable file under ``directory``, in a stable (sorted) order."""
-    inherited = _enclosing_gitignores(_absolute(directory))
-    yield from _walk(directory, matcher, inherited)
+    yield from _walk(directory, matcher, ignore_files_above(_absolute(directory)))
 
 
-def _walk(directory: Path, matcher: ExcludeMatcher, rules: list[GitignoreRule]) -> Iterator[Path]:
-    rules = rules + read_gitignore(directory) if (directory / ".gitignore").is_file() else rules
+def _walk(directory: Path, matcher: ExcludeMatcher, ignores: list[IgnoreFile]) -> Iterator[Path]:
+    own = read_ignore_file(_absolute(directory), directory / ".gitignore")
+    ignores = [*ignores, own] if own is not None else ignores
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
@@ -153,18 +96,18 @@ def _walk(directory: Path, matcher: ExcludeMatcher, rules: list[GitignoreRule]) 
         return
     for entry in entries:
         path = directory / entry.name
-        absolute = _absolute(path) if rules else path
+        absolute = _absolute(path) if ignores else path
         if entry.is_dir(follow_symlinks=False):
             if (
                 _default_excluded(entry.name)
                 or _is_virtualenv(path)
                 or matcher.excludes(path)
-                or any(rule.matches(absolute, True) for rule in rules)
+                or is_ignored(ignores, absolute, True)
             ):
                 continue
-            yield from _walk(path, matcher, rules)
+            yield from _walk(path, matcher, ignores)
         elif entry.name.endswith(LINTED_SUFFIXES) and _is_file_or_unreadable(entry):
-            if matcher.excludes(path) or any(rule.matches(absolute, False) for rule in rules):
+            if matcher.excludes(path) or is_ignored(ignores, absolute, False):
                 continue
             yield path
 
