@@ -399,14 +399,7 @@ def _fix(unit: SourceUnit, settings: Settings, enabled: frozenset[str], report: 
 
 def _notebook_diff(unit: SourceUnit, fixed_text: str) -> str:
     assert unit.notebook is not None
-    before, after = unit.notebook.text.split("\n"), fixed_text.split("\n")
-    chunks = []
-    for cell in unit.notebook.cells:
-        start, stop = cell.first_line - 1, cell.first_line - 1 + len(cell.lines)
-        old, new = "\n".join(before[start:stop]) + "\n", "\n".join(after[start:stop]) + "\n"
-        if old != new:
-            chunks.append(unified_diff(f"{unit.display}:cell {cell.number}", old, new))
-    return "".join(chunks)
+    return unit.notebook.diff(unit.display, fixed_text)
 
 
 def _write(unit: SourceUnit, new_text: str, report: FileReport) -> bool:

@@ -64,14 +64,15 @@ class NotebookSource:
                 return cell.number, line - cell.first_line + 1
         return (self.cells[0].number if self.cells else 1), line
 
-    def rebuild(self, fixed_text: str) -> str:
-        """The notebook's JSON with ``fixed_text`` (an edited module) written into the cells.
+    def fixed_cells(self, fixed_text: str) -> list[tuple[CodeCell, list[str]]]:
+        """Each code cell with its lines after ``fixed_text`` (an edited module), IPython lines
+        kept as they were: what ``--fix`` writes and ``--diff`` shows, so the two agree.
 
         Refused when a fix changes a cell's line count or touches an IPython line: the mapping
         back would be a guess.
         """
         fixed_lines = fixed_text.split("\n")
-        document = json.loads(json.dumps(self.document))
+        result = []
         for cell in self.cells:
             start = cell.first_line - 1
             new_lines = fixed_lines[start : start + len(cell.lines)]
@@ -87,11 +88,29 @@ class NotebookSource:
                     merged.append(old)
                 else:
                     merged.append(new)
+            result.append((cell, merged))
+        return result
+
+    def rebuild(self, fixed_text: str) -> str:
+        """The notebook's JSON with ``fixed_text`` (an edited module) written into the cells."""
+        document = json.loads(json.dumps(self.document))
+        for cell, lines in self.fixed_cells(fixed_text):
             document["cells"][cell.index]["source"] = _cell_source(
-                merged, cell.source_was_list, cell.ends_with_newline
+                lines, cell.source_was_list, cell.ends_with_newline
             )
         text = json.dumps(document, indent=self.indent, ensure_ascii=False)
         return text + "\n" if self.trailing_newline else text
+
+    def diff(self, display: str, fixed_text: str) -> str:
+        """The unified diff of each cell a fix changes, named ``display:cell N``, magics kept."""
+        from lint_rules.fixes import unified_diff
+
+        chunks = []
+        for cell, lines in self.fixed_cells(fixed_text):
+            if list(cell.lines) != lines:
+                before, after = "\n".join(cell.lines) + "\n", "\n".join(lines) + "\n"
+                chunks.append(unified_diff(f"{display}:cell {cell.number}", before, after))
+        return "".join(chunks)
 
 
 def _cell_source(lines: list[str], as_list: bool, ends_with_newline: bool) -> str | list[str]:

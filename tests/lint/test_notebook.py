@@ -138,3 +138,16 @@ def test_diff_names_the_cell_and_writes_nothing(notebook_file, capsys):
     out = capsys.readouterr().out
     assert "--- a/nb.ipynb:cell 3" in out and "+h0 = torch.zeros(num_layers * 2, 2, 8)" in out
     assert notebook_file.read_text() == before
+
+
+def test_diff_shows_the_cell_as_it_is_and_as_fix_writes_it(notebook_file, capsys):
+    """The patch's old side is the cell on disk (magics included), its new side what --fix writes."""
+    assert main(["--diff", "nb.ipynb"]) == 1
+    body = capsys.readouterr().out.splitlines()[3:]  # after the ---, +++ and @@ lines
+    old_side = [line[1:] for line in body if line[0] in " -"]
+    new_side = [line[1:] for line in body if line[0] in " +"]
+    assert old_side == "".join(NOTEBOOK["cells"][2]["source"]).splitlines()
+    assert main(["--fix", "nb.ipynb"]) == 0
+    fixed = json.loads(notebook_file.read_text())
+    assert new_side == "".join(fixed["cells"][2]["source"]).splitlines()
+    assert "files = !ls" in old_side and "    %time x = 1" in new_side
