@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lint_rules import __version__
 from lint_rules.config import ConfigError, FileConfig, find_pyproject, load_config
-from lint_rules.discovery import ExcludeMatcher, discover
+from lint_rules.discovery import ExcludeMatcher, discover, is_force_excluded
 from lint_rules.engine import (
     FileReport,
     Mode,
@@ -228,10 +228,18 @@ def lint_paths(
     reports: dict[int, FileReport] = {}
     pending: list[tuple[int, SourceUnit]] = []
     order = 0
+    stdin_echo: tuple[int, str] | None = None  # (order, text) that --fix prints back unchanged
     for argument in paths:
         if argument == "-":
             display = arguments.stdin_filename or "-"
             loaded: SourceUnit | Reported = load_unit(display, None, sys.stdin.buffer.read())
+            if settings.mode == Mode.FIX and isinstance(loaded, SourceUnit):
+                stdin_echo = (order, loaded.original)
+            if arguments.force_exclude and arguments.stdin_filename:
+                if is_force_excluded(Path(display), matcher):
+                    reports[order] = FileReport(display)  # excluded: no findings, no warning
+                    order += 1
+                    continue
             loaded_items = [loaded]
         else:
             if not os.path.lexists(argument):  # a symlink loop is read, to say so
@@ -257,6 +265,9 @@ def lint_paths(
     work = [(index, unit, settings) for index, unit in pending]
     for index, report in run_all(_lint_in_worker, work, jobs=jobs, sizes=sizes, warm_up=_warm_up):
         reports[index] = report
+    if stdin_echo is not None and reports[stdin_echo[0]].new_source is None:
+        # ruff's convention: `--fix -` always prints the source, fixed or not, for editors
+        reports[stdin_echo[0]].new_source = stdin_echo[1]
     return [reports[index] for index in sorted(reports)]
 
 
@@ -280,6 +291,8 @@ def _summary(findings: list[Reported], reports: list[FileReport], settings: Sett
 
 
 def run(arguments: argparse.Namespace) -> int:
+    if not arguments.paths and arguments.stdin_filename:
+        arguments.paths = ["-"]  # as ruff: a name for stdin means the code comes from stdin
     config = _load_config(arguments)
     settings = make_settings(arguments, config)
     if arguments.jobs < 0:
@@ -287,6 +300,8 @@ def run(arguments: argparse.Namespace) -> int:
     reports = lint_paths(arguments, settings, config)
 
     findings = [finding for report in reports for finding in report.findings]
+    if not reports and (arguments.paths or not arguments.no_default_path) and not arguments.quiet:
+        print("birnn-lint: warning: No Python files found under the given path(s)", file=sys.stderr)
     for report in reports:
         for note in report.notes:
             print(note, file=sys.stderr)

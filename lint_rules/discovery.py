@@ -131,7 +131,7 @@ def discover(
         if path.is_dir():
             candidates: Iterable[Path] = walk(path, matcher)
         else:
-            if force_exclude and (matcher.excludes(path) or _excluded_by_parents(path, matcher)):
+            if force_exclude and is_force_excluded(path, matcher):
                 continue
             candidates = (path,)
         for candidate in candidates:
@@ -139,6 +139,12 @@ def discover(
             if key not in seen:
                 seen.add(key)
                 yield candidate
+
+
+def is_force_excluded(path: Path, matcher: ExcludeMatcher) -> bool:
+    """Whether ``--force-exclude`` drops ``path`` although it was named (a file or stdin's name):
+    an exclude matches it, or a folder between the configuration's root and it is excluded."""
+    return matcher.excludes(path) or _excluded_by_parents(path, matcher)
 
 
 def _excluded_by_parents(path: Path, matcher: ExcludeMatcher) -> bool:

@@ -126,10 +126,64 @@ def test_stdin_fix_prints_the_fixed_source(project, monkeypatch, capsys):
     assert capsys.readouterr().out == MODEL.replace("num_layers,", "num_layers * 2,")
 
 
+def feed_stdin(monkeypatch, text):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+
+
+def test_stdin_filename_without_dash_reads_stdin_not_the_current_directory(
+    project, monkeypatch, capsys
+):
+    feed_stdin(monkeypatch, "\n" + MODEL)
+    assert main(["--stdin-filename", "pkg/m.py"]) == 1
+    assert capsys.readouterr().out == "pkg/m.py:3:12: BRN001 h0 lacks directions\n"
+
+
+def test_force_exclude_applies_to_the_stdin_filename(project, monkeypatch, capsys):
+    arguments = ["--extend-exclude", "gen", "--stdin-filename", "gen/m.py", "-"]
+    feed_stdin(monkeypatch, MODEL)
+    assert main(arguments) == 1
+    capsys.readouterr()
+    feed_stdin(monkeypatch, MODEL)
+    assert main(["--force-exclude", *arguments]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_stdin_fix_prints_the_source_back_when_there_is_nothing_to_fix(
+    project, monkeypatch, capsys
+):
+    """An editor replaces its buffer with what ``--fix -`` prints: never with nothing."""
+    feed_stdin(monkeypatch, CLEAN)
+    assert main(["--fix", "-"]) == 0
+    assert capsys.readouterr().out == CLEAN
+    feed_stdin(monkeypatch, MODEL)
+    excluded = [
+        "--fix",
+        "--force-exclude",
+        "--extend-exclude",
+        "gen",
+        "--stdin-filename",
+        "gen/m.py",
+    ]
+    assert main(excluded) == 0
+    assert capsys.readouterr().out == MODEL
+
+
+def test_a_folder_without_python_files_says_so_and_exits_0(project, capsys):
+    (project / "empty").mkdir()
+    (project / "empty" / "notes.txt").write_text("LSTM\n")
+    assert main(["empty"]) == 0
+    assert capsys.readouterr() == (
+        "",
+        "birnn-lint: warning: No Python files found under the given path(s)\n",
+    )
+    assert main(["--quiet", "empty"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
 def test_no_paths_with_no_default_path_is_a_clean_run(project, capsys):
     """What the pre-commit hook runs when no file is staged."""
     assert main(["--force-exclude", "--no-default-path"]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
 
 
 def test_force_exclude_applies_excludes_to_named_files(project):
