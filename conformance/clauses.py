@@ -77,10 +77,24 @@ _ROWS = [
 
 CLAUSES: dict[str, Clause] = {row[0]: Clause(*row) for row in _ROWS}
 
+# Whole sequence models (a ModelSpec, conformance/models/), checked in eval mode.
+_MODEL_ROWS = [
+    ("M1", "padding-invariance",
+     "a sequence's result is the same alone and inside a batch padded to a longer length"),
+    ("M2", "batch-independence",
+     "a sequence's result does not change when the other sequences in its batch change or are "
+     "permuted"),
+    ("M3", "eval-determinism",
+     "in eval mode the same batch gives identical results twice"),
+]
+
+MODEL_CLAUSES: dict[str, Clause] = {row[0]: Clause(*row) for row in _MODEL_ROWS}
+
 
 def clause(clause_id: str) -> Clause:
     """Look a clause up by id (``"C4"``), with an error that lists the valid ids."""
     try:
-        return CLAUSES[clause_id.upper()]
+        return {**CLAUSES, **MODEL_CLAUSES}[clause_id.upper()]
     except KeyError:
-        raise KeyError(f"unknown clause {clause_id!r}; valid: {', '.join(CLAUSES)}") from None
+        valid = ", ".join([*CLAUSES, *MODEL_CLAUSES])
+        raise KeyError(f"unknown clause {clause_id!r}; valid: {valid}") from None
