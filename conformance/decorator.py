@@ -8,7 +8,8 @@
         check()
 
 One item per (layer, clause, device) with a stable id (``MyBiGRU-C4-reversal-equivariance-cpu``);
-a clause the spec declares in ``expected_failures`` is a strict xfail with the declared reason.
+a clause the spec declares in ``expected_failures`` is a strict xfail with the declared reason,
+as is the one built-in expected failure (``known_failures``: torch's own modules, C18, CUDA).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 from conformance import device_support
 from conformance.engine import Case, cases
+from conformance.known_failures import expected_failure
 from conformance.loader import as_spec, load_layer
 from conformance.running import CaseCheck
 from conformance.spec import LayerSpec
@@ -48,7 +50,8 @@ def parametrize_with_checks(
     specs = specs_of(layers)
     chosen = cases(specs, list(devices or device_support.DEFAULT_DEVICES), clauses)
     return pytest.mark.parametrize(
-        "check", [pytest.param(CaseCheck(case, profile), id=case.id, marks=marks(case)) for case in chosen]
+        "check",
+        [pytest.param(CaseCheck(case, profile), id=case.id, marks=marks(case)) for case in chosen],
     )
 
 
@@ -67,10 +70,11 @@ def specs_of(layers: Sequence[Any]) -> list[LayerSpec]:
 
 
 def marks(case: Case) -> list[pytest.MarkDecorator]:
-    """Strict xfail for a declared expected failure; one xdist group for every CUDA case."""
+    """Strict xfail for an expected failure (declared or built-in); one xdist group for CUDA."""
     found = []
-    if case.expected_failure is not None:
-        found.append(pytest.mark.xfail(strict=True, reason=case.expected_failure))
+    reason = expected_failure(case)
+    if reason is not None:
+        found.append(pytest.mark.xfail(strict=True, reason=reason))
     if case.device.startswith("cuda"):
         found.append(pytest.mark.xdist_group(CUDA_GROUP))
     return found

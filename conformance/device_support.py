@@ -21,11 +21,24 @@ def skip_reason(device: str) -> str | None:
         if parsed.index is not None and parsed.index >= torch.cuda.device_count():
             return f"{device} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)"
         return None
+    backend = getattr(torch, parsed.type, None)
+    is_available = getattr(backend, "is_available", None)
+    if callable(is_available) and not is_available():
+        return (
+            f"{parsed.type.upper()} is not available on this machine "
+            f"(torch.{parsed.type}.is_available() is False)"
+        )
     try:
         torch.empty(1, device=parsed)
-    except Exception as error:  # any backend may refuse in its own way
-        return f"device {device!r} is not usable here: {type(error).__name__}: {error}"
+    except Exception as error:  # any backend may refuse in its own way, often in many lines
+        return f"device {device!r} is not usable here: {type(error).__name__}: {first_line(str(error))}"
     return None
+
+
+def first_line(text: str, limit: int = 160) -> str:
+    """The first line of an error (torch's dispatcher errors run to 50 lines), at most ``limit``."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def tf32_enabled(device: str) -> bool:

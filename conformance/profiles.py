@@ -3,7 +3,11 @@ profile the user chose for their own tests is left alone."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
+
+# Every phase but explain: it lists lines "always and only run by failing test cases", which are
+# lines of our checks, not of the layer, and the user can do nothing with them.
+PHASES = tuple(phase for phase in Phase if phase is not Phase.explain)
 
 _COMMON = dict(
     deadline=None,  # gradcheck of a 2-layer BiGRU alone takes ~0.6 s
@@ -11,6 +15,7 @@ _COMMON = dict(
     # one clause, one failure: a layer that fails a clause in two places (a shape here, a value
     # there) is reported by its simplest example, not as an ExceptionGroup of "distinct bugs"
     report_multiple_bugs=False,
+    phases=PHASES,
 )
 
 PROFILES: dict[str, settings] = {

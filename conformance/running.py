@@ -21,7 +21,8 @@ from hypothesis import settings as hypothesis_settings
 from conformance.clauses import clause
 from conformance.engine import Case, CheckSkipped, run_case
 from conformance.failures import ConformanceFailure, LayerContractError
-from conformance.profiles import PROFILES, default_profile_name, profile
+from conformance.known_failures import expected_failure
+from conformance.profiles import PHASES, PROFILES, default_profile_name, profile
 from conformance.time_limits import DEFAULT_SECONDS, CaseBudgetWarning
 
 if sys.version_info < (3, 11):  # hypothesis depends on the backport there
@@ -73,7 +74,8 @@ def settings_for(name: str | None = None) -> hypothesis_settings:
     """The hypothesis settings of a profile name: one of ours, or ``hypothesis:<user profile>``.
 
     A user's own hypothesis profile is respected as it is, except that deadlines and the
-    too-slow health checks are off: a gradcheck takes longer than hypothesis's 200 ms default.
+    too-slow health checks are off (a gradcheck takes longer than hypothesis's 200 ms default) and
+    so is the explain phase, whose lines are our checks' (see profiles.PHASES).
     """
     name = name or session_profile()
     if name.startswith(USER_PROFILE_PREFIX):
@@ -82,7 +84,10 @@ def settings_for(name: str | None = None) -> hypothesis_settings:
             HealthCheck.too_slow,
             HealthCheck.data_too_large,
         }
-        return hypothesis_settings(chosen, deadline=None, suppress_health_check=list(suppressed))
+        phases = [phase for phase in chosen.phases if phase in PHASES]
+        return hypothesis_settings(
+            chosen, deadline=None, suppress_health_check=list(suppressed), phases=phases
+        )
     return profile(name)
 
 
@@ -124,7 +129,9 @@ def one_intra_op_thread() -> Iterator[None]:
 class CaseCheck:
     """The callable behind one test item: runs its case, turns 'does not apply' into a skip."""
 
-    def __init__(self, case: Case, profile: str | None = None, timeout: float | None = None) -> None:
+    def __init__(
+        self, case: Case, profile: str | None = None, timeout: float | None = None
+    ) -> None:
         self.case = case
         self.profile = profile
         self.timeout = timeout  # None: the session's --birnn-timeout
@@ -153,7 +160,9 @@ class Outcome:
     seconds: float
 
 
-def outcome(case: Case, profile: str | None = None, timeout: float | None = DEFAULT_SECONDS) -> Outcome:
+def outcome(
+    case: Case, profile: str | None = None, timeout: float | None = DEFAULT_SECONDS
+) -> Outcome:
     """Run ``case`` outside pytest and classify the result (expected failures included)."""
     start = time.perf_counter()
     try:
@@ -166,7 +175,7 @@ def outcome(case: Case, profile: str | None = None, timeout: float | None = DEFA
         message = describe(error, case.clause_id)
     else:
         status, message = "passed", note or ""
-    reason = case.expected_failure
+    reason = expected_failure(case)
     if reason is not None and status in ("failed", "error"):
         status, message = "xfailed", f"expected failure ({reason}):\n{message}"
     elif reason is not None and status == "passed":
@@ -209,8 +218,6 @@ def _useful_notes(error: BaseException) -> list[str]:
     for note in getattr(error, "__notes__", ()):
         if "@reproduce_failure" in note or "data=data(...)" in note:
             continue  # hypothesis's decorator and our inner test: nothing a user can apply
-        if "always and only run by failing examples" in note:
-            continue  # hypothesis's explain phase lists lines of our checks, not of the layer
         if note.startswith("Draw") and "(example): Example(" in note:
             continue  # the engine's context line already states the drawn example
         notes.append(note)

@@ -201,6 +201,18 @@ def memory_layout(trial: Trial) -> None:
         trial.assert_same_results(actual, wanted, what=f"the run with {description}", hint=RAW_MEMORY)
 
 
+NEEDS_CONTIGUOUS = (
+    "the layer hands a non-contiguous tensor to a kernel that requires contiguous memory, as "
+    "torch's cuDNN RNN kernels do for h0 ('rnn: hx is not contiguous'; the CPU kernels accept any "
+    "layout, so this breaks on GPU only): call .contiguous() on the state (and input) before "
+    "passing it on, e.g. after slicing h[:, :batch], transposing or expanding it"
+)
+RAISES_ON_LAYOUT = (
+    "the layer may call .view() on a tensor that is not contiguous, or read its memory "
+    "directly; use reshape, or call .contiguous() first"
+)
+
+
 def _run_with_layout(trial: Trial, layer, x, state, description: str):
     __tracebackhide__ = True
     try:
@@ -208,6 +220,12 @@ def _run_with_layout(trial: Trial, layer, x, state, description: str):
     except ConformanceFailure as failure:
         raise trial.fail(
             f"with {description} (the same values as a contiguous call that works): {failure.detail}",
-            hint="the layer may call .view() on a tensor that is not contiguous, or read its memory "
-            "directly; use reshape, or call .contiguous() first",
+            hint=NEEDS_CONTIGUOUS if _rejects_layout(failure.__cause__) else RAISES_ON_LAYOUT,
         ) from failure
+
+
+def _rejects_layout(error: BaseException | None) -> bool:
+    """A kernel's own contiguity check: cuDNN's ``rnn: hx is not contiguous`` and its kin."""
+    return isinstance(error, RuntimeError) and any(
+        words in str(error) for words in ("not contiguous", "must be contiguous")
+    )

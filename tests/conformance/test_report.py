@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume
+from hypothesis import Phase, assume, settings
 from torch import nn
 
 from conformance import LayerSpec, check_layer
 from conformance.checks import CHECKS, Check
 from conformance.report import Report, Result, format_matrix
+from conformance.running import settings_for
 from fixtures.layers.faulty_nan import NaNBiGRU
 
 
@@ -44,7 +45,9 @@ def test_a_broken_layer_fails_with_the_clause_message() -> None:
 
 
 def test_declared_expected_failures_are_strict() -> None:
-    known = LayerSpec.from_class(NaNBiGRU, name="KnownNaN", expected_failures={"C1": "NaN by design"})
+    known = LayerSpec.from_class(
+        NaNBiGRU, name="KnownNaN", expected_failures={"C1": "NaN by design"}
+    )
     (result,) = check_layer(known, clauses=["C1"], devices=["cpu"])
     assert result.status == "xfailed" and "NaN by design" in result.message
     wrong = LayerSpec.from_class(nn.GRU, name="Wrong", expected_failures={"C1": "by mistake"})
@@ -93,3 +96,12 @@ def test_the_report_prints_as_the_matrix_then_the_failures() -> None:
         "C4-reversal-equivariance: the halves differ",
     ]
     assert format_matrix(report, origins={"MyGRU": "mine:MyGRU"}).startswith("MyGRU (mine:MyGRU)\n")
+
+
+@pytest.mark.parametrize("name", ["dev", "ci", "thorough", "hypothesis:with-explain"])
+def test_no_profile_runs_hypothesis_explain_phase(name: str) -> None:
+    # its "Explanation: ... always and only run by failing test cases" lists our checks' lines
+    settings.register_profile("with-explain", phases=list(Phase))
+    chosen = settings_for(name)
+    assert Phase.explain not in chosen.phases
+    assert Phase.shrink in chosen.phases and Phase.generate in chosen.phases
