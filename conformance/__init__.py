@@ -16,6 +16,11 @@ _PUBLIC = {
     "parametrize_with_checks": "conformance.decorator",
     "check_layer": "conformance.report",
     "ConformanceFailure": "conformance.failures",
+    "ModelSpec": "conformance.models.spec",
+    "token_ids": "conformance.models.items",
+    "feature_vectors": "conformance.models.items",
+    "padded_batch": "conformance.models.batching",
+    "check_model": "conformance.models.report",
 }
 
 __all__ = sorted(_PUBLIC)

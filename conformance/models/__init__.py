@@ -1,0 +1,6 @@
+"""Model-level checks: properties of whole sequence models that use bidirectional RNNs (M1-M3).
+
+A layer can pass every clause C1-C18 while the model around it reads padding as data or mixes
+batch elements. These checks run the user's own model through the user's own batching (a
+``ModelSpec``'s ``run``) and confirm at runtime what birnn-lint's BRN004 and BRN005 suspect.
+"""

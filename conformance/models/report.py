@@ -1,0 +1,79 @@
+"""``check_model``: the model checks without pytest, returning the same ``Report`` as
+``check_layer`` (a matrix per model, then each failure's message)::
+
+    from conformance import check_model
+    report = check_model(MY_MODEL_SPEC, profile="dev")
+    print(report)
+    report.ok
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from conformance.report import Report, Result
+from conformance.time_limits import DEFAULT_SECONDS
+
+
+def check_model(
+    model: Any,
+    *,
+    devices: Sequence[str] | None = None,
+    clauses: Iterable[str] | None = None,
+    profile: str = "dev",
+    timeout: float | None = DEFAULT_SECONDS,
+) -> Report:
+    """Run the model clauses (M1-M3) on ``model``: a ``ModelSpec`` or ``"module:attr"`` naming one.
+
+    ``devices`` defaults to cpu and cuda (an absent device gives skipped results that say why),
+    ``clauses`` to all model clauses, ``profile`` is ``dev``, ``ci`` or ``thorough``; ``timeout``
+    limits each call of the factory and of ``run`` (seconds; 0 or None: no limit).
+    """
+    from conformance import device_support
+    from conformance.models.engine import model_cases
+    from conformance.models.loader import load_model
+    from conformance.profiles import profile as check_profile_name
+
+    check_profile_name(profile)
+    spec = load_model(model)
+    report = Report()
+    for case in model_cases([spec], list(devices or device_support.DEFAULT_DEVICES), clauses):
+        status, message, seconds = model_outcome(case, profile, timeout)
+        report.append(Result(spec.name, case.clause_id, case.device, status, message, seconds))
+    return report
+
+
+def model_outcome(case, profile: str | None, timeout: float | None) -> tuple[str, str, float]:
+    """(status, message, seconds) of one model case, classified as ``running.outcome`` does."""
+    from conformance.engine import CheckSkipped
+    from conformance.known_failures import expected_failure
+    from conformance.models.engine import run_model_case
+    from conformance.running import (
+        describe,
+        is_conformance_failure,
+        one_intra_op_thread,
+        settings_for,
+    )
+
+    start = time.perf_counter()
+    try:
+        with one_intra_op_thread():
+            note = run_model_case(case, settings_for(profile), timeout=timeout)
+    except CheckSkipped as skipped:
+        status, message = "skipped", str(skipped)
+    except Exception as error:
+        status = "failed" if is_conformance_failure(error) else "error"
+        message = describe(error, case.clause_id)
+    else:
+        status, message = "passed", note or ""
+    reason = expected_failure(case)
+    if reason is not None and status in ("failed", "error"):
+        status, message = "xfailed", f"expected failure ({reason}):\n{message}"
+    elif reason is not None and status == "passed":
+        status, message = (
+            "xpassed",
+            f"declared as an expected failure ({reason}) but the clause held",
+        )
+    return status, message, time.perf_counter() - start
