@@ -209,7 +209,19 @@ def _without_seed_advice():
     return reporter
 
 
+# Replaces the hint written in clause_holds (whose source must not change: see RecordingCheck),
+# which blamed other clauses and the plugin for what is often an adapter's or a layer's result.
+COULD_NOT_GO_ON = "the check could not go on"
+COULD_NOT_GO_ON_HINT = (
+    "the check's own code raised on this layer's results for this example (the repro below "
+    "replays it); the traceback (--tb=long) shows where"
+)
+
+
 def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str | None) -> None:
+    if failure.detail.startswith(COULD_NOT_GO_ON):
+        failure.hint = COULD_NOT_GO_ON_HINT
+        failure.args = (failure.render(),)
     if trial.example is not None:
         example = trial.example
         failure.add_context(

@@ -68,9 +68,12 @@ def as_spec(layer: Any, *, kind: str | None = None, origin: str | None = None) -
                 f"{where} is a LayerSpec that declares kind {layer.kind!r}; --birnn-kind "
                 f"{kind!r} contradicts it (set the kind on the spec instead)"
             )
-        if kind is not None and layer.kind is None:
-            from dataclasses import replace
+        from dataclasses import replace
 
+        if origin is not None and layer.origin is None:
+            # named on the command line: the header and the repro snippet name it the same way
+            layer = replace(layer, origin=origin)
+        if kind is not None and layer.kind is None:
             return replace(layer, kind=kind)
         return layer
     import torch

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,8 +137,29 @@ def _layer_matrix(layer: str, results: list[Result], origin: str | None) -> str:
     for result in results:
         counts[result.status] = counts.get(result.status, 0) + 1
     lines.append("  " + ", ".join(f"{counts[s]} {s}" for s in CELL if s in counts))
+    lines.extend(_common_cause(results))
     lines.extend(_skip_reasons(results))
     return "\n".join(lines)
+
+
+RAISED = re.compile(r"\braised (\w+(?:Error|Exception|Warning)?: [^\n]*)")
+
+
+def _common_cause(results: list[Result]) -> list[str]:
+    """One root cause, one message: when every failure is the same exception (a layer that cannot
+    run a float32 default state fails 17 clauses identically), say so once."""
+    failures = [r for r in results if r.status in ("failed", "error")]
+    causes = set()
+    for result in failures:
+        found = RAISED.search(result.message)
+        causes.add(found.group(1).strip().rstrip(")") if found else None)
+    if len(failures) < 3 or len(causes) != 1 or None in causes:
+        return []
+    first = min(failures, key=lambda r: int(r.clause[1:]))
+    return [
+        f"  all {len(failures)} failures have one cause, the layer (or its adapter) raising "
+        f"{causes.pop()}: fix that first (see {first.id})"
+    ]
 
 
 def _skip_reasons(results: list[Result]) -> list[str]:

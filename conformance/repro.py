@@ -1,38 +1,134 @@
-"""A copy-paste snippet that reproduces a failing example without the plugin."""
+"""A copy-paste snippet that reproduces a failing example without the plugin's machinery.
+
+It goes through the spec as the check did: the layer built by its factory (or its class, for a
+spec made by ``LayerSpec.from_class``) from the example's seed, called through its ``call`` hook,
+with the exact input, h0 (and c0), lengths and packing the check drew.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+from conformance.spec import LayerSpec
 from conformance.trial import INPUT_HIGH, INPUT_LOW, Trial
 
+FROM_CLASS_FACTORY = "LayerSpec.from_class.<locals>.factory"
 
-def _import_line(origin: str) -> tuple[str, str]:
-    module, _, attribute = origin.partition(":")
+
+def importable(value: Any) -> tuple[str, str] | None:
+    """(module, name) when ``value`` is a module-level object that an import line can name."""
+    module, name = getattr(value, "__module__", None), getattr(value, "__qualname__", "")
+    if not module or not name or "<" in name or "." in name:
+        return None
+    try:
+        return (module, name) if getattr(importlib.import_module(module), name) is value else None
+    except Exception:
+        return None
+
+
+def _origin_object(spec: LayerSpec) -> Any:
+    if not spec.origin or ":" not in spec.origin:
+        return None
+    module, _, attribute = spec.origin.partition(":")
+    try:
+        target: Any = importlib.import_module(module)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+    except Exception:
+        return None
+    return target
+
+
+def _import(module: str, name: str) -> str:
     if module.startswith("torch.nn.modules"):
         module = "torch.nn"
-    head = attribute.split(".")[0]
-    return f"from {module} import {head}", attribute
+    return f"from {module} import {name}"
+
+
+def _construction(spec: LayerSpec, trial: Trial) -> tuple[list[str], str, str] | None:
+    """(import lines, the line that builds ``layer``, how to call it) or None if not nameable."""
+    config = trial.example.config
+    named = _origin_object(spec)
+    if isinstance(named, LayerSpec) and spec.origin:
+        module, _, attribute = spec.origin.partition(":")
+        head = attribute.split(".")[0]
+        imports = ["from conformance.spec import LayerConfig", f"from {module} import {head}"]
+        build = f"layer = {attribute}.factory({config!r})"
+        call = f"{attribute}.call" if spec.call is not None else ""
+        return imports, build, call
+    imports, call = [], ""
+    if spec.call is not None:
+        found = importable(spec.call)
+        if found is None:
+            return None  # a hook defined inline cannot be named: a snippet without it would lie
+        imports.append(_import(*found))
+        call = found[1]
+    if spec.layer_class is not None and spec.factory.__qualname__ == FROM_CLASS_FACTORY:
+        found = importable(spec.layer_class)
+        if found is None:
+            return None
+        arguments = {**config.constructor_kwargs(spec.features), **spec.constructor_kwargs}
+        rendered = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
+        return [_import(*found), *imports], f"layer = {found[1]}({rendered})", call
+    found = importable(spec.factory)
+    if found is None:
+        return None
+    imports = ["from conformance.spec import LayerConfig", _import(*found), *imports]
+    return imports, f"layer = {found[1]}({config!r})", call
 
 
 def snippet(trial: Trial) -> str | None:
-    """The layer's construction from the example's seed, the first input and the call."""
+    """The layer's construction from the example's seed, the check's inputs and the call."""
     example, spec = trial.example, trial.spec
-    if example is None or trial.input_shape is None or not spec.origin:
+    if example is None or trial.input_shape is None or trial.input_index is None:
         return None
-    import_line, attribute = _import_line(spec.origin)
-    dtype = f"torch.{str(trial.dtype).removeprefix('torch.')}"
-    lines = ["import torch", import_line, "", f"torch.manual_seed({example.seed})"]
-    if spec.layer_class is not None:
-        arguments = {**example.config.torch_kwargs(), **spec.constructor_kwargs}
-        rendered = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
-        lines.append(f"layer = {attribute}({rendered})")
-    else:
-        lines[0:0] = ["from conformance.spec import LayerConfig"]
-        lines.append(f"layer = {attribute}.factory({example.config!r})")
+    construction = _construction(spec, trial)
+    if construction is None:
+        return None
+    imports, build, call = construction
+    device, dtype = str(trial.device), f"torch.{str(trial.dtype).removeprefix('torch.')}"
+    lines = ["import torch", *imports, ""]
     lines += [
-        f"layer = layer.to(device={str(trial.device)!r}, dtype={dtype})",
-        f"generator = torch.Generator().manual_seed({example.seed + 1})",
-        f"x = torch.rand({trial.input_shape}, generator=generator, dtype=torch.float64)",
-        f"x = (x * {INPUT_HIGH - INPUT_LOW} + {INPUT_LOW}).to(device={str(trial.device)!r}, dtype={dtype})",
-        "output, state = layer(x)" + ("  # this check also passed an initial state" if trial.with_state else ""),
+        f"torch.manual_seed({example.seed})  # the weights",
+        build,
+        f"layer = layer.to(device={device!r}, dtype={dtype})",
+        "",
+        "def drawn(index, shape):  # the check's tensors: uniform in [-2, 2), one seed each",
+        f"    generator = torch.Generator().manual_seed({example.seed + 1} + index)",
+        "    values = torch.rand(shape, generator=generator, dtype=torch.float64)",
+        f"    values = values * {INPUT_HIGH - INPUT_LOW} + {INPUT_LOW}",
+        f"    return values.to(device={device!r}, dtype={dtype})",
+        "",
+        f"x = drawn({trial.input_index}, {trial.input_shape})",
     ]
+    state = "None"
+    if trial.state_indices is not None:
+        tensors = [
+            f"drawn({i}, {shape})" for i, shape in zip(trial.state_indices, trial.state_shapes)
+        ]
+        lines.append(f"h0 = {tensors[0]}")
+        state = "h0"
+        if len(tensors) == 2:
+            lines.append(f"c0 = {tensors[1]}")
+            state = "(h0, c0)"
+    target = "output, state" if spec.features.returns_state else "output"
+    invoke = (
+        f"{call}(layer, {{x}}, {state})"
+        if call
+        else ("layer({x})" if state == "None" else f"layer({{x}}, {state})")
+    )
+    lines.append(f"{target} = {invoke.format(x='x')}")
+    lengths = trial.drawn.get("lengths")
+    if lengths is not None:
+        if trial.drawn.get("enforce_sorted"):
+            lengths = sorted(lengths, reverse=True)
+        lines += [
+            "# the check's packed run:",
+            "from torch.nn.utils.rnn import pack_padded_sequence",
+            f"packed = pack_padded_sequence(x, torch.tensor({lengths}), "
+            f"batch_first={example.config.batch_first}, "
+            f"enforce_sorted={bool(trial.drawn.get('enforce_sorted'))})",
+            f"packed_{target.replace(', ', ', packed_')} = {invoke.format(x='packed')}",
+        ]
     return "\n".join(lines)

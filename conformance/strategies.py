@@ -39,14 +39,23 @@ def layer_configs(
 ) -> LayerConfig:
     features = spec.features
     top = min(features.max_layers, max_layers or features.max_layers)
-    hidden = draw(st.integers(1, MAX_SIZE), label="hidden_size")
+    # A spec's minimum sizes (a layer norm over one feature is constant) bound the draws from below.
+    hidden = draw(
+        st.integers(features.min_hidden_size, max(MAX_SIZE, features.min_hidden_size)),
+        label="hidden_size",
+    )
     proj = 0
     if features.proj_size and hidden > 1:
         proj = draw(st.one_of(st.just(0), st.integers(1, hidden - 1)), label="proj_size")
-    if batch_first is None:
-        batch_first = draw(st.booleans(), label="batch_first") if features.batch_first else False
+    if not features.batch_first_flag:
+        batch_first = features.layout == "batch_first"  # the layer has one layout; no choice
+    elif batch_first is None:
+        batch_first = draw(st.booleans(), label="batch_first")
+    smallest_input = features.min_input_size
     return LayerConfig(
-        input_size=draw(st.integers(1, MAX_SIZE), label="input_size"),
+        input_size=draw(
+            st.integers(smallest_input, max(MAX_SIZE, smallest_input)), label="input_size"
+        ),
         hidden_size=hidden,
         num_layers=draw(st.integers(1, top), label="num_layers"),
         proj_size=proj,
@@ -76,7 +85,9 @@ def examples(
     allow_dropout: bool = False,
 ) -> Example:
     config = draw(
-        layer_configs(spec, max_layers=max_layers, batch_first=batch_first, allow_dropout=allow_dropout),
+        layer_configs(
+            spec, max_layers=max_layers, batch_first=batch_first, allow_dropout=allow_dropout
+        ),
         label="config",
     )
     if initial_state is None:

@@ -28,12 +28,20 @@ class Trial:
         self.example: Example | None = None
         self.input_shape: tuple[int, ...] | None = None
         self.with_state = False
+        # What the repro snippet replays: the stream positions of x and h0 (and c0), the lengths.
+        self.input_index: int | None = None
+        self.state_indices: tuple[int, ...] | None = None
+        self.state_shapes: tuple[tuple[int, ...], ...] | None = None
+        self.drawn: dict[str, Any] = {}
+        self.activity: str | None = None  # what the check is doing, for an adapter's error
         self._inputs_made = 0
         self._calls = 0  # calls of the layer in this example, for the time limit's message
 
     # -- drawing -----------------------------------------------------------------------------
     def draw(self, strategy: st.SearchStrategy, label: str) -> Any:
-        return self._draw(strategy, label=label)
+        value = self._draw(strategy, label=label)
+        self.drawn.setdefault(label, value)
+        return value
 
     def draw_example(self, **options: Any) -> Example:
         """Draw the configuration, sizes and seed of this example (see strategies.examples)."""
@@ -87,7 +95,9 @@ class Trial:
         values = values * (INPUT_HIGH - INPUT_LOW) + INPUT_LOW
         return values.to(device=device or self.device, dtype=dtype or self.dtype)
 
-    def input(self, *, batch_first: bool | None = None, batched: bool = True, **kwargs) -> torch.Tensor:
+    def input(
+        self, *, batch_first: bool | None = None, batched: bool = True, **kwargs
+    ) -> torch.Tensor:
         """x for the example: (T,B,I), (B,T,I) with batch_first, or (T,I) unbatched."""
         example, config = self.example, self.config
         batch_first = config.batch_first if batch_first is None else batch_first
@@ -98,21 +108,32 @@ class Trial:
         else:
             shape = (example.seq_len, example.batch, config.input_size)
         if self.input_shape is None:
-            self.input_shape = shape
+            self.input_shape, self.input_index = shape, self._inputs_made
         return self.tensor(shape, **kwargs)
 
     def initial_state(
-        self, config: LayerConfig | None = None, *, batch: int | None = None, batched: bool = True, **kwargs
+        self,
+        config: LayerConfig | None = None,
+        *,
+        batch: int | None = None,
+        batched: bool = True,
+        **kwargs,
     ):
         """h0, or (h0, c0) for an LSTM, of torch's shapes (2L,B,H_out) and (2L,B,H); unbatched drops B."""
         config = config or self.config
         batch = self.example.batch if batch is None else batch
         batch_dims = (batch,) if batched else ()
+        first = self._inputs_made
         h0 = self.tensor((2 * config.num_layers, *batch_dims, config.output_size), **kwargs)
         self.with_state = True
         if not self.spec.has_cell_state:
+            self.state_indices = self.state_indices or (first,)
+            self.state_shapes = self.state_shapes or (tuple(h0.shape),)
             return h0
-        return h0, self.tensor((2 * config.num_layers, *batch_dims, config.hidden_size), **kwargs)
+        c0 = self.tensor((2 * config.num_layers, *batch_dims, config.hidden_size), **kwargs)
+        self.state_indices = self.state_indices or (first, first + 1)
+        self.state_shapes = self.state_shapes or (tuple(h0.shape), tuple(c0.shape))
+        return h0, c0
 
     # -- running -----------------------------------------------------------------------------
     def run(self, module, x, state=None, *, allow_nonfinite: bool = False):
@@ -125,7 +146,20 @@ class Trial:
         limit = None  # bound before the try: the case's alarm may ring before `as limit` binds
         try:
             with time_limits.call_limit(call) as limit:
-                output, final = adapters.run_layer(self.spec, module, x, state)
+                output, final = adapters.run_layer(
+                    self.spec,
+                    module,
+                    x,
+                    state,
+                    doing=f"{self.activity or 'calling the layer'} for {self.clause_id} ({call})",
+                )
+        except adapters.AdapterError as error:
+            raise ConformanceFailure(
+                self.clause_id,
+                str(error),
+                hint="fix the spec's hook: the layer itself did not raise (the repro below makes "
+                "the same call through the hook)",
+            ) from error
         except LayerContractError as error:
             raise ConformanceFailure(self.clause_id, str(error)) from error
         except time_limits.LayerTimeout as timeout:
@@ -199,25 +233,43 @@ class Trial:
     def tolerance(self, *, dtype=None, gradient: bool = False) -> Tolerance:
         return tolerance_for(dtype or self.dtype, gradient=gradient)
 
-    def output_layout(self, config: LayerConfig | None = None, *, batched: bool = True) -> OutputLayout:
+    def output_layout(
+        self, config: LayerConfig | None = None, *, batched: bool = True
+    ) -> OutputLayout:
         config = config or self.config
         return OutputLayout(config.batch_first, batched, config.output_size)
 
     def assert_same_results(
-        self, actual, expected, *, what: str, tolerance: Tolerance | None = None, hint: str | None = None
+        self,
+        actual,
+        expected,
+        *,
+        what: str,
+        tolerance: Tolerance | None = None,
+        hint: str | None = None,
     ) -> None:
         """Compare two ``(output, state)`` results: the output, then h_n (and c_n), each located."""
         __tracebackhide__ = True
         tolerance = tolerance or self.tolerance()
         assert_close(
-            actual[0], expected[0], clause_id=self.clause_id, what=f"output of {what}",
-            tolerance=tolerance, locate=self.output_layout().locate, hint=hint,
+            actual[0],
+            expected[0],
+            clause_id=self.clause_id,
+            what=f"output of {what}",
+            tolerance=tolerance,
+            locate=self.output_layout().locate,
+            hint=hint,
         )
         pairs = zip(("h_n", "c_n"), adapters.states_of(actual[1]), adapters.states_of(expected[1]))
         for name, actual_state, expected_state in pairs:
             assert_close(
-                actual_state, expected_state, clause_id=self.clause_id, what=f"{name} of {what}",
-                tolerance=tolerance, locate=locate_state, hint=hint,
+                actual_state,
+                expected_state,
+                clause_id=self.clause_id,
+                what=f"{name} of {what}",
+                tolerance=tolerance,
+                locate=locate_state,
+                hint=hint,
             )
 
     def fail(self, detail: str, *, hint: str | None = None) -> ConformanceFailure:

@@ -52,6 +52,32 @@ def needs_feature(feature: str, why: str) -> Requirement:
     return requirement
 
 
+def needs_returned_state(why: str, *, as_output: bool = False) -> Requirement:
+    """A requirement that the layer returns a state (and, with ``as_output``, that its state is
+    the output's ends, which a cell state such as a QRNN's c is not)."""
+
+    def requirement(spec: LayerSpec, device: str) -> str | None:
+        if not spec.features.returns_state:
+            return f"{spec.name} returns no state (Features(returns_state=False)); {why}"
+        if as_output and not spec.features.state_is_output:
+            return (
+                f"{spec.name}'s returned state is not its output (Features(state_is_output=False), "
+                f"e.g. a cell state); {why}"
+            )
+        return None
+
+    return requirement
+
+
+def all_of(*requirements: Requirement) -> Requirement:
+    """The first reason any of ``requirements`` gives."""
+
+    def requirement(spec: LayerSpec, device: str) -> str | None:
+        return next((r for r in (req(spec, device) for req in requirements) if r), None)
+
+    return requirement
+
+
 def needs_parameter_map(purpose: str) -> Requirement:
     """A requirement that every parameter of the layer is known under torch's names.
 
@@ -66,8 +92,14 @@ def needs_parameter_map(purpose: str) -> Requirement:
         from conformance.spec import LayerConfig
 
         try:
-            module = spec.factory(LayerConfig(input_size=2, hidden_size=2, num_layers=2))
-            mapped = set(adapters.parameter_names(spec, module).values())
+            features = spec.features
+            config = LayerConfig(
+                input_size=max(2, features.min_input_size),
+                hidden_size=max(2, features.min_hidden_size),
+                num_layers=min(2, features.max_layers),
+            )
+            module = spec.factory(config)
+            mapped = {adapters.own_name(m) for m in adapters.parameter_names(spec, module).values()}
             unmapped = [name for name, _ in module.named_parameters() if name not in mapped]
         except Exception:  # the check itself will report a factory that fails
             return None

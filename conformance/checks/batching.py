@@ -98,7 +98,7 @@ def _mixing_hint(actual, expected, batch_dim: int, trial: Trial) -> str | None:
     )
 
 
-@check("C8", requires=needs_feature("batch_first", "C8 compares batch_first=True with the default"))
+@check("C8", requires=needs_feature("batch_first_flag", "C8 compares batch_first=True with the default"))
 def batch_first(trial: Trial) -> None:
     # T >= 2 and B >= 2: with a size of 1 a (B,T,I) tensor read as (T,B,I) by view is the transpose.
     example = trial.draw_example(batch_first=False, min_steps=2, min_batch=2)

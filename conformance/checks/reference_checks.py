@@ -93,13 +93,27 @@ def torch_named(trial: Trial, layer) -> dict[str, Tensor]:
     return parameters
 
 
-def _labelled(trial: Trial, layer, parameters: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Parameters keyed for messages: torch's name, and the layer's own where it differs."""
-    own = adapters.parameter_names(trial.spec, layer)
-    return {
-        name if own.get(name, name) == name else f"{name} ({own[name]})": tensor
-        for name, tensor in parameters.items()
-    }
+def _label(name: str, mapped) -> str:
+    """A parameter's name for messages: torch's, and the layer's own where it differs."""
+    return name if str(mapped) == name else f"{name} ({mapped})"
+
+
+def _own_leaves(trial: Trial, layer) -> dict[str, Tensor]:
+    """The layer's own parameters that the map uses: the leaves both runs take gradients for."""
+    used = {adapters.own_name(m) for m in adapters.parameter_names(trial.spec, layer).values()}
+    return {name: p for name, p in layer.named_parameters() if name in used}
+
+
+def _in_torch_terms(trial: Trial, layer, gradients: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Gradients keyed ``parameter <own name>`` rearranged to torch's names and layout (through
+    the map's views), so that a transposed or sliced parameter is compared where it belongs."""
+    prefix = "parameter "
+    own = {k[len(prefix) :]: v for k, v in gradients.items() if k.startswith(prefix)}
+    result = {k: v for k, v in gradients.items() if not k.startswith(prefix)}
+    names = adapters.parameter_names(trial.spec, layer)
+    for name, value in adapters.torch_gradients(trial.spec, layer, own).items():
+        result[f"{prefix}{_label(name, names[name])}"] = value
+    return result
 
 
 # --- C11 ------------------------------------------------------------------------------------------
@@ -121,21 +135,21 @@ def agrees_with_reference(trial: Trial) -> None:
     x = trial.input()
     state = trial.initial_state() if example.with_initial_state else None
     parameters = torch_named(trial, layer)
+    leaves = _own_leaves(trial, layer)
     try:
-        expected = forward_run(
-            _reference(trial, parameters), x, state, _labelled(trial, layer, parameters)
-        )
+        expected = forward_run(_reference(trial, parameters), x, state, leaves)
     except (KeyError, ValueError, TypeError) as error:
         raise trial.fail(
             f"the reference cannot run on {trial.spec.name}'s parameters: {error}",
             hint="the parameters under torch's names must have torch's shapes for the declared "
             f"kind {trial.spec.kind!r}; check the spec's `parameter_names` hook and `kind`",
         ) from error
-    weights = loss_weights(expected.detached(), trial.tensor)
-    actual = forward_run(
-        lambda x_, s_: trial.run(layer, x_, s_), x, state, _labelled(trial, layer, parameters)
-    )
+    actual = forward_run(lambda x_, s_: trial.run(layer, x_, s_), x, state, leaves)
     values, wanted = actual.detached(), expected.detached()
+    if not trial.spec.features.returns_state:  # an output-only layer: compare what it returns
+        wanted = {name: value for name, value in wanted.items() if name in values}
+        expected.values = {name: value for name, value in expected.values.items() if name in values}
+    weights = loss_weights(expected.detached(), trial.tensor)
     # A layer returning a lower precision than its input (C1 and C15 report that) is compared at
     # the precision it returns: C11 is about the equations.
     dtypes = [trial.dtype] + [v.dtype for v in values.values() if v.dtype in PRECISION_ORDER]
@@ -153,7 +167,8 @@ def agrees_with_reference(trial: Trial) -> None:
         prefix="reference vs layer: ",
         hint=hint,
     )
-    gradients, wanted_gradients = actual.gradients(weights), expected.gradients(weights)
+    gradients = _in_torch_terms(trial, layer, actual.gradients(weights))
+    wanted_gradients = _in_torch_terms(trial, layer, expected.gradients(weights))
     gradient_tolerance = tolerance_for(coarsest, gradient=True)
     hint = (
         "outputs and states agree with the reference but this gradient does not: a "
@@ -279,6 +294,16 @@ def _known_mistakes(trial: Trial, parameters, x, state) -> Iterator[tuple[str, C
                 f"the backward direction uses the forward direction's {name} instead of {twin}",
                 with_parameters(lambda name=name, twin=twin: {**detached, twin: detached[name]}),
             )
+    if state is not None:
+        for direction in (0, 1):
+            yield (
+                f"the layer matches the reference with h0 row 2l+{direction} used for both "
+                f"directions of every layer: each direction must start from its own row "
+                "(row 2l forward, row 2l+1 backward)",
+                lambda direction=direction: reference_values(
+                    trial, detached, x, _one_row_for_both(state, direction)
+                ),
+            )
     if state is not None and config.num_layers > 1:
         yield (
             "the layer reads h0 direction-major (row d*L + l); torch's row for layer l, "
@@ -302,6 +327,16 @@ def _known_mistakes(trial: Trial, parameters, x, state) -> Iterator[tuple[str, C
             "the output's halves are exchanged: torch's output is [forward; backward] per step",
             lambda: _swap_halves(trial, reference_values(trial, detached, x, state)),
         )
+
+
+def _one_row_for_both(state, direction: int):
+    """The initial state a layer that feeds row 2l+direction to both directions receives."""
+
+    def shared(tensor):
+        rows = [2 * (row // 2) + direction for row in range(tensor.shape[0])]
+        return tensor[rows]
+
+    return tuple(shared(t) for t in state) if isinstance(state, tuple) else shared(state)
 
 
 def _direction_major(state, num_layers: int):

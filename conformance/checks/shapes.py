@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.adapters import states_of
-from conformance.checks import check
+from conformance.checks import check, needs_returned_state
 from conformance.checks.sequences import pack, shorter_sequences_only, time_major, unpack
 from conformance.compare import assert_close, close
 from conformance.strategies import lengths as sequence_lengths
@@ -53,7 +53,7 @@ def output_shape(trial: Trial) -> None:
     )
 
 
-@check("C2")
+@check("C2", requires=needs_returned_state("C2 checks the shapes of h_n and c_n"))
 def state_shape(trial: Trial) -> None:
     example = trial.draw_example()
     config, spec = example.config, trial.spec
@@ -66,14 +66,18 @@ def state_shape(trial: Trial) -> None:
         expected.append((2 * L, B, config.hidden_size))
     names = ["h_n", "c_n"]
     if len(states) != len(expected):
+        hint = None
+        if len(states) == 2 and not spec.has_cell_state:
+            hint = "a layer whose state is (h, c) without declaring an LSTM kind declares Features(cell_state=True)"
         raise trial.fail(
             f"the layer returned {len(states)} state tensor(s), expected {len(expected)} "
-            f"({', '.join(names[: len(expected)])})"
+            f"({', '.join(names[: len(expected)])})",
+            hint=hint,
         )
     for name, tensor, shape in zip(names, states, expected):
         if tuple(tensor.shape) != shape:
             hint = None
-            if tuple(tensor.shape)[0] == L and L != 2 * L:
+            if tuple(tensor.shape) == (L, *shape[1:]):
                 hint = "the first dimension is num_layers: the direction dimension is missing"
             raise trial.fail(f"{name} has shape {tuple(tensor.shape)}, expected {shape}", hint=hint)
     if not spec.features.unbatched:
@@ -106,6 +110,11 @@ DIRECTION_MAJOR_ROWS = (
     "row L-1 holds the last layer's forward state: h_n's rows look direction-major (row d*L+l); "
     "torch orders them layer-major, row 2l+d (h_n.view(L, 2, B, H_out), not view(2, L, B, H_out))"
 )
+NOT_THE_OUTPUT = (
+    "the last layer's state matches the output at no step: if the state the layer returns is not "
+    "its output (a cell state c, as a QRNN or an SRU returns), declare "
+    "Features(state_is_output=False) and C3 is skipped"
+)
 LENGTHS_IGNORED = (
     "only sequences shorter than the longest differ: the final state was not taken at each "
     "sequence's own last real step (the PackedSequence's lengths are ignored)"
@@ -121,7 +130,10 @@ def _last_layer_ends(output_time_major, lengths: list[int], output_size: int):
     return forward_end, backward_end
 
 
-@check("C3")
+@check(
+    "C3",
+    requires=needs_returned_state("C3 compares h_n with the output's ends", as_output=True),
+)
 def state_matches_output(trial: Trial) -> None:
     example = trial.draw_example()
     config = example.config
@@ -158,17 +170,33 @@ def state_matches_output(trial: Trial) -> None:
     hint = None
     if L >= 2 and close(h_n[L - 1], forward_end, tolerance):
         hint = DIRECTION_MAJOR_ROWS
+    elif not any(
+        close(h_n[forward_row], out[t, :, half], tolerance)
+        for t in range(T)
+        for half in (slice(0, H_out), slice(H_out, None))
+    ):
+        hint = NOT_THE_OUTPUT
     assert_close(
-        h_n[forward_row], forward_end, clause_id="C3", what="the last layer's forward state",
-        tolerance=tolerance, locate=locate(forward_row, f"step {T - 1}, the last"),
-        hints=hints, hint=hint,
+        h_n[forward_row],
+        forward_end,
+        clause_id="C3",
+        what="the last layer's forward state",
+        tolerance=tolerance,
+        locate=locate(forward_row, f"step {T - 1}, the last"),
+        hints=hints,
+        hint=hint,
     )
     hints = [(out[T - 1, :, :H_out], DIRECTIONS_EXCHANGED)]
     if T >= 2:
         hints.insert(0, (out[T - 1, :, H_out:], BACKWARD_AT_LAST_STEP))
     assert_close(
-        h_n[backward_row], backward_end, clause_id="C3", what="the last layer's backward state",
-        tolerance=tolerance, locate=locate(backward_row, "step 0"), hints=hints,
+        h_n[backward_row],
+        backward_end,
+        clause_id="C3",
+        what="the last layer's backward state",
+        tolerance=tolerance,
+        locate=locate(backward_row, "step 0"),
+        hints=hints,
     )
 
     if not trial.spec.features.packed:
@@ -188,8 +216,12 @@ def state_matches_output(trial: Trial) -> None:
         if shorter_sequences_only(h_n[row], expected, lengths, tolerance, batch_dim=0):
             hint = LENGTHS_IGNORED
         assert_close(
-            h_n[row], expected, clause_id="C3",
+            h_n[row],
+            expected,
+            clause_id="C3",
             what=f"with packed input (lengths {lengths}) the last layer's "
             f"{'forward' if row == forward_row else 'backward'} state",
-            tolerance=tolerance, locate=locate(row, step), hint=hint,
+            tolerance=tolerance,
+            locate=locate(row, step),
+            hint=hint,
         )

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from conformance import adapters
 from conformance.adapters import states_of
-from conformance.checks import check, needs_feature
+from conformance.checks import all_of, check, needs_feature, needs_returned_state
 from conformance.compare import assert_close, close, locate_state
 from conformance.failures import LayerContractError
 from conformance.tolerances import EXACT
@@ -31,12 +31,12 @@ MISSING_DIRECTION_ACCEPTED = (
     "(num_layers, B, H); raise so that they find out (check h0.shape[0] == 2 * num_layers)"
 )
 ONE_ROW_FOR_BOTH = (
-    "h0 row {row} reached both directions of layer {layer}: one row of h0 may feed both "
-    "directions (e.g. h0[0] used for the backward direction too)"
+    "{tensor} row {row} reached both directions of layer {layer}: one row of {tensor} may feed both "
+    "directions (e.g. {tensor}[{row}] used for the {other_direction} direction too)"
 )
 OTHER_DIRECTION_ONLY = (
-    "h0 row {row} moved the other direction of layer {layer} and not its own: the layer may read "
-    "the rows of h0 in the wrong order (forward and backward exchanged)"
+    "{tensor} row {row} moved the other direction of layer {layer} and not its own: the layer may "
+    "read the rows of {tensor} in the wrong order (forward and backward exchanged)"
 )
 DIRECTION_MAJOR = (
     "changing h0 row {row} (layer {layer}, {direction}) acted like a change of row {twin}: the "
@@ -48,8 +48,17 @@ STATES_DIRECTION_MAJOR = (
     "(see C3)"
 )
 ROW_IGNORED = (
-    "the {direction} direction of layer {layer} may not start from h0 row {row}: h0 ignored, or "
-    "another row (e.g. h0[{other}], fed to both directions) used in its place"
+    "the {direction} direction of layer {layer} may not start from {tensor} row {row}: {tensor} "
+    "ignored, or another row (e.g. {tensor}[{other}], fed to both directions) used in its place"
+)
+IGNORED_NOT_BROADCAST = (
+    "the output equals the run without any h0: the layer accepted the malformed h0 and seems not "
+    "to use h0 at all (C10's row checks say which rows); it must still reject a wrong shape"
+)
+ADAPTER_MAY_VALIDATE = (
+    "; note that the spec has a `call` hook: a hook that converts h0's layout (reshape, view, "
+    "transpose) can turn this malformed h0 into a valid one for the layer, which then looks "
+    "lenient: check h0.shape == (2 * num_layers, B, H_out) in the hook before converting"
 )
 
 HALF_NAMES = ("forward", "backward")
@@ -124,11 +133,22 @@ class RowChange:
 
     def words(self) -> dict:
         return dict(
-            row=self.row, layer=self.layer, direction=HALF_NAMES[self.direction], other=self.other_row
+            row=self.row,
+            layer=self.layer,
+            direction=HALF_NAMES[self.direction],
+            other_direction=HALF_NAMES[1 - self.direction],
+            other=self.other_row,
+            tensor={"h": "h0", "c": "c0", "both": "h0 (and c0)"}[self.which],
         )
 
 
-@check("C10", requires=needs_feature("initial_state", "C10 passes h0 (and c0)"))
+@check(
+    "C10",
+    requires=all_of(
+        needs_feature("initial_state", "C10 passes h0 (and c0)"),
+        needs_returned_state("C10 checks which rows of the final state each h0 row reaches"),
+    ),
+)
 def initial_state(trial: Trial) -> None:
     example = trial.draw_example(initial_state=True)
     config, spec = example.config, trial.spec
@@ -253,6 +273,8 @@ def _rejects_missing_direction_dimension(trial: Trial, layer, x) -> None:
     bad = (h0, trial.tensor((rows, B, config.hidden_size))) if trial.spec.has_cell_state else h0
     try:
         output, _ = adapters.run_layer(trial.spec, layer, x, bad)
+    except adapters.AdapterError:
+        return  # the spec's hook refused it: rejected before the layer saw it
     except LayerContractError:
         output = None
     except Exception:
@@ -266,7 +288,11 @@ def _rejects_missing_direction_dimension(trial: Trial, layer, x) -> None:
         )
         expected, _ = trial.run(layer, x, broadcast if len(broadcast) == 2 else broadcast[0])
         if close(output, expected, trial.tolerance()):
-            hint = BROADCAST_OVER_DIRECTIONS
+            without, _ = trial.run(layer, x)
+            ignored = close(output, without, trial.tolerance())
+            hint = IGNORED_NOT_BROADCAST if ignored else BROADCAST_OVER_DIRECTIONS
+    if trial.spec.call is not None:
+        hint += ADAPTER_MAY_VALIDATE
     raise trial.fail(
         f"an initial state of shape {shapes} for num_layers={L} (no direction dimension; expected "
         f"{(2 * L, B, config.output_size)}) was accepted instead of raising an exception",
@@ -368,7 +394,7 @@ def _require_dropout_off_in_eval_only(trial: Trial, layer, x, state, evaluated) 
         "dropout)", trial.tolerance(), DROPOUT_IN_EVAL,
     )
     output, final = evaluated
-    if not output.any() or not states_of(final)[0][:2].any():
+    if not output.any() or (states_of(final) and not states_of(final)[0][:2].any()):
         # relu units all off: the first layer's output (whose last step is h_n rows 0-1) or the
         # whole output is exactly zero, and dropout of zeros changes nothing
         return

@@ -96,7 +96,7 @@ CELL_LOOP_BILSTM = LayerSpec(
     ),
     kind="lstm",
     parameter_names=cell_loop_parameter_names,
-    features=Features(batch_first=False, packed=False, unbatched=False, dropout=False),
+    features=Features(batch_first_flag=False, packed=False, unbatched=False, dropout=False),
 )
 
 
@@ -291,7 +291,7 @@ FLOAT32_BIGRU = LayerSpec(
     kind="gru",
     parameter_names=float32_parameter_names,
     features=Features(
-        batch_first=False, packed=False, unbatched=False, dropout=False, dtypes=("float32",)
+        batch_first_flag=False, packed=False, unbatched=False, dropout=False, dtypes=("float32",)
     ),
 )
 
@@ -426,7 +426,7 @@ BATCH_FIRST_BIRNN = LayerSpec(
     call=call_batch_first,
     parameter_names=batch_first_parameter_names,
     features=Features(
-        batch_first=False, packed=False, unbatched=False, bias_optional=False, dropout=False
+        batch_first_flag=False, packed=False, unbatched=False, bias_optional=False, dropout=False
     ),
 )
 
