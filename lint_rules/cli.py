@@ -28,9 +28,29 @@ from lint_rules.engine import (
 )
 from lint_rules.formats import FORMATS, format_findings, format_statistics
 from lint_rules.parallel import available_cores, run_all
-from lint_rules.selection import UNUSED_NOQA, Selection, UnknownCodeError, normalise_codes
+from lint_rules.selection import (
+    RULE_NAMES,
+    UNUSED_NOQA,
+    Selection,
+    UnknownCodeError,
+    normalise_codes,
+)
+from lint_rules.urls import PROJECT_URLS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+EXAMPLES = f"""\
+examples:
+  birnn-lint                                   lint the current directory
+  birnn-lint src/ notebooks/model.ipynb        files, folders and notebooks
+  birnn-lint --fix src/                        apply the safe fixes (--diff shows them)
+  cat m.py | birnn-lint --stdin-filename src/m.py
+  birnn-lint --output-format sarif -o birnn-lint.sarif .
+  birnn-lint rule BRN003                       explain a rule (also: --explain BRN003)
+
+exit status: 0 clean, 1 findings, 2 usage, configuration or internal error.
+rules: {PROJECT_URLS["Rules"]}
+"""
 
 
 class UsageError(Exception):
@@ -40,8 +60,10 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="birnn-lint",
+        usage="%(prog)s [options] [PATH ...]\n       %(prog)s rule CODE",
         description="Find bidirectional-RNN mistakes in PyTorch model code.",
-        epilog="Exit status: 0 clean, 1 findings, 2 usage, configuration or internal error.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "paths",
@@ -50,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="files or directories to lint (default: the current directory); - reads stdin",
     )
     parser.add_argument("--version", action="version", version=f"birnn-lint {__version__}")
+    parser.add_argument(
+        "--explain", metavar="CODE", help="print a rule's page and exit (as `birnn-lint rule CODE`)"
+    )
     parser.add_argument(
         "--select",
         action="append",
@@ -97,7 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", help="read settings from this TOML file")
     parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=FORMATS,
+        default="text",
+        help="output format",
+    )
     parser.add_argument(
         "--output-file", "-o", metavar="PATH", help="write the report to a file, not stdout"
     )
@@ -290,7 +322,20 @@ def _summary(findings: list[Reported], reports: list[FileReport], settings: Sett
     return " ".join(parts)
 
 
+def explain(code: str) -> int:
+    """Print a rule's page (``birnn-lint rule CODE``); an unknown code is a usage error."""
+    from lint_rules.docs import explain as rule_page
+
+    page = rule_page(code)
+    if page is None:
+        raise UsageError(f"unknown rule {code!r}; the rules are {', '.join(RULE_NAMES)}")
+    sys.stdout.write(page)
+    return EXIT_CLEAN
+
+
 def run(arguments: argparse.Namespace) -> int:
+    if arguments.explain is not None:
+        return explain(arguments.explain)
     if not arguments.paths and arguments.stdin_filename:
         arguments.paths = ["-"]  # as ruff: a name for stdin means the code comes from stdin
     config = _load_config(arguments)
@@ -343,6 +388,9 @@ def run(arguments: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``birnn-lint`` console script; returns the exit status."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["rule"]:  # ruff's `rule CODE` subcommand; a path named rule is ./rule
+        argv = ["--explain", *argv[1:]]
     try:
         arguments = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse exits 2 on usage errors, 0 on --help/--version

@@ -10,14 +10,19 @@ from pathlib import Path
 
 from lint_rules.rules import ALL_RULES
 from lint_rules.rules.base import Rule
+from lint_rules.urls import rule_anchor, rule_url
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 
 
 def render_rule(rule: Rule) -> str:
-    fix = f"**Fix:** {rule.fix}." if rule.fixable else "**Fix:** none (the right code depends on intent)."
+    fix = (
+        f"**Fix:** {rule.fix}."
+        if rule.fixable
+        else "**Fix:** none (the right code depends on intent)."
+    )
     parts = [
-        f"## {rule.code} {rule.name}",
+        f"## {rule_heading(rule.code, rule.name)}",
         "",
         f"Finds {rule.summary}.",
         "",
@@ -25,6 +30,7 @@ def render_rule(rule: Rule) -> str:
         "",
         fix,
         "",
+        *([f"**Seen in real code:** {rule.evidence}", ""] if rule.evidence else []),
         "### Wrong",
         "",
         "```python",
@@ -66,7 +72,9 @@ def render() -> str:
     ]
     for rule in ALL_RULES:
         fixable = "yes" if rule.fixable else "no"
-        lines.append(f"| [{rule.code}](#{_anchor(rule)}) | {rule.name} | {fixable} | {rule.summary} |")
+        lines.append(
+            f"| [{rule.code}](#{_anchor(rule)}) | {rule.name} | {fixable} | {rule.summary} |"
+        )
     lines.append("")
     body = "\n".join(render_rule(rule) for rule in ALL_RULES)
     return "\n".join(lines) + "\n" + body
@@ -80,8 +88,21 @@ def _messages(rule: Rule) -> list[str]:
     return [f"example.py:{f.line}:{f.column}: {f.code} {f.message}" for f in findings]
 
 
+def rule_heading(code: str, name: str) -> str:
+    """A rule's heading on the page; ``urls.rule_anchor`` is GitHub's anchor for it."""
+    return f"{code} {name}"
+
+
 def _anchor(rule: Rule) -> str:
-    return f"{rule.code}-{rule.name}".lower()
+    return rule_anchor(rule.code, rule.name)
+
+
+def explain(code: str) -> str | None:
+    """The page of one rule, as ``birnn-lint rule CODE`` prints it; None for an unknown code."""
+    for rule in ALL_RULES:
+        if rule.code == code.strip().upper():
+            return f"{render_rule(rule)}\nOnline: {rule_url(rule.code, rule.name)}\n"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

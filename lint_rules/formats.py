@@ -19,11 +19,15 @@ from lint_rules.selection import (
     RULE_NAMES,
     TOOL_CODE_NAMES,
     TOOL_CODE_SUMMARIES,
+    UNUSED_NOQA,
 )
+from lint_rules.urls import PROJECT_URLS, readme_url, rule_url
 
 FORMATS = ("text", "json", "sarif", "github")
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/birnn-conformance/birnn-conformance"
+# The id of the official schema (OASIS, SARIF 2.1.0 errata 01) the test suite validates against.
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 
 
 def location_prefix(finding: Reported) -> str:
@@ -75,6 +79,13 @@ def rule_descriptions() -> dict[str, tuple[str, str]]:
     return described
 
 
+def help_url(code: str) -> str:
+    """Where a code is explained: a rule's section of the rules page, a tool code's README part."""
+    if code in RULE_NAMES:
+        return rule_url(code, RULE_NAMES[code])
+    return readme_url("suppressing-a-finding" if code == UNUSED_NOQA else "exit-status")
+
+
 def _sarif_uri(path: str) -> str:
     candidate = Path(path)
     if candidate.is_absolute():
@@ -96,6 +107,7 @@ def format_sarif(findings: Sequence[Reported]) -> str:
             "name": described[code][0],
             "shortDescription": {"text": described[code][0].replace("-", " ")},
             "fullDescription": {"text": described[code][1]},
+            "helpUri": help_url(code),
             "defaultConfiguration": {"level": "warning" if code in RULE_NAMES else "error"},
             "properties": {"fixable": code in FIXABLE_CODES, "tags": ["birnn-lint"]},
         }
@@ -128,7 +140,7 @@ def format_sarif(findings: Sequence[Reported]) -> str:
                         "name": "birnn-lint",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
+                        "informationUri": PROJECT_URLS["Homepage"],
                         "rules": rules,
                     }
                 },

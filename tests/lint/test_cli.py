@@ -19,6 +19,7 @@ from stub_rules import stub_check_source
 
 import lint_rules
 from lint_rules.cli import main
+from lint_rules.urls import PROJECT_URLS
 
 MODEL = "rnn = nn.LSTM(8, 16, bidirectional=True)\nh0 = torch.zeros(num_layers, 4, 16)\n"
 CLEAN = "rnn = nn.LSTM(8, 16)\nsummary = out.mean(0)\n"
@@ -246,3 +247,32 @@ def test_a_file_without_rnns_is_linted_without_importing_libcst(tmp_path):
         [sys.executable, "-c", code], cwd=tmp_path, timeout=60, env={"PYTHONPATH": root}
     )
     assert done.returncode == 0
+
+
+def test_rule_subcommand_and_explain_print_the_rules_page(project, capsys):
+    assert main(["rule", "BRN003"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith("## BRN003 last-layer-state-misread\n")
+    assert "### Wrong" in page and "### Right" in page
+    assert page.endswith(f"Online: {PROJECT_URLS['Rules']}#brn003-last-layer-state-misread\n")
+    assert main(["--explain", "brn003"]) == 0
+    assert capsys.readouterr().out == page
+
+
+def test_explaining_an_unknown_rule_is_a_usage_error(project, capsys):
+    assert main(["rule", "BRN042"]) == 2
+    assert "unknown rule 'BRN042'; the rules are BRN001" in capsys.readouterr().err
+
+
+def test_output_format_is_an_alias_of_format(project, capsys):
+    assert main(["--output-format", "json", "model.py"]) == 1
+    aliased = capsys.readouterr().out
+    assert main(["--format", "json", "model.py"]) == 1
+    assert capsys.readouterr().out == aliased and json.loads(aliased)[0]["code"] == "BRN001"
+
+
+def test_help_shows_examples_and_links_the_rules(capsys):
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "examples:\n  birnn-lint " in text and "birnn-lint rule BRN003" in text
+    assert f"rules: {PROJECT_URLS['Rules']}\n" in text

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
+
+from lint_rules.docs import rule_heading
 from lint_rules.engine import Reported
 from lint_rules.formats import (
-    format_github,
     format_json,
     format_sarif,
-    format_statistics,
     format_text,
 )
+from lint_rules.selection import RULE_NAMES
+from lint_rules.urls import PROJECT_URLS
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SARIF_SCHEMA_FILE = Path(__file__).resolve().parent / "sarif" / "sarif-schema-2.1.0.json"
 
 FINDINGS = [
     Reported(
@@ -58,12 +65,12 @@ def test_json_records():
 
 def test_sarif_has_the_structure_github_code_scanning_requires():
     document = json.loads(format_sarif(FINDINGS))
-    assert document["version"] == "2.1.0" and "sarif-2.1.0" in document["$schema"]
+    assert document["version"] == "2.1.0" and "sarif-schema-2.1.0" in document["$schema"]
     driver = document["runs"][0]["tool"]["driver"]
     assert driver["name"] == "birnn-lint" and driver["version"]
     rules = {rule["id"]: rule for rule in driver["rules"]}
     assert {f"BRN00{n}" for n in range(1, 8)} | {"E999", "E902", "BRN999"} <= set(rules)
-    assert all(rule["fullDescription"]["text"] and "helpUri" not in rule for rule in rules.values())
+    assert all(rule["fullDescription"]["text"] for rule in rules.values())
     results = document["runs"][0]["results"]
     first = results[0]
     assert first["ruleId"] == "BRN001" and driver["rules"][first["ruleIndex"]]["id"] == "BRN001"
@@ -77,46 +84,45 @@ def test_sarif_has_the_structure_github_code_scanning_requires():
 def test_sarif_with_no_findings_is_still_a_valid_run():
     document = json.loads(format_sarif([]))
     assert document["runs"][0]["results"] == []
+    official_schema().validate(document)
 
 
-def test_github_annotations_escape_their_properties():
-    lines = format_github(FINDINGS).splitlines()
-    assert lines[0] == (
-        "::error file=pkg/model.py,line=12,col=9,"
-        "title=BRN001 hidden-init-missing-directions::BRN001 h0 has 1 direction"
-    )
-    assert lines[1].startswith("::error file=nb.ipynb,title=") and "cell 3:2:5" in lines[1]
-    weird = Reported("a,b:c.py", "BRN003", 1, 1, "50% of\nit")
-    assert "file=a%2Cb%3Ac.py" in format_github([weird]) and "50%25 of%0Ait" in format_github(
-        [weird]
+def official_schema():
+    """OASIS's SARIF 2.1.0 schema (errata 01), vendored: see tests/lint/sarif/NOTICE.md."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SARIF_SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
     )
 
 
-def test_statistics_json():
-    records = json.loads(format_statistics(FINDINGS + FINDINGS[:1], "json"))
-    assert records[0] == {
-        "code": "BRN001",
-        "name": "hidden-init-missing-directions",
-        "count": 2,
-        "fixable": True,
+def test_sarif_validates_against_the_official_schema():
+    validator = official_schema()
+    document = json.loads(format_sarif(FINDINGS))
+    validator.validate(document)
+    assert document["$schema"] == validator.schema["id"]
+    broken = json.loads(format_sarif(FINDINGS))
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
+    assert not validator.is_valid(broken)  # the schema does catch a wrong document
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, '-' for ' '."""
+    kept = "".join(char for char in heading.strip().lower() if char.isalnum() or char in " -_")
+    return kept.replace(" ", "-")
+
+
+def test_every_sarif_rule_links_to_its_page_under_a_declared_url():
+    driver = json.loads(format_sarif([]))["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == PROJECT_URLS["Homepage"]
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    readme_anchors = {
+        github_anchor(line.lstrip("#")) for line in readme.splitlines() if line.startswith("#")
     }
-
-
-def test_flake8_plugin_reports_zero_based_columns(monkeypatch):
-    import sys
-    import types
-
-    import lint_rules
-    from lint_rules.flake8_plugin import BirnnFlake8Checker
-    from lint_rules.model import Finding
-
-    module = types.SimpleNamespace(
-        might_have_findings=lambda source, extra=(): True,
-        check_source=lambda source, **options: [Finding("BRN003", 2, 5, "backward state only")],
-    )
-    monkeypatch.setitem(sys.modules, "lint_rules.checker", module)
-    monkeypatch.setattr(lint_rules, "checker", module, raising=False)
-    checker = BirnnFlake8Checker(
-        tree=None, lines=["import torch\n", "h = h_n[-1]\n"], filename="m.py"
-    )
-    assert list(checker.run()) == [(2, 4, "BRN003 backward state only", BirnnFlake8Checker)]
+    for rule in driver["rules"]:
+        page, _, anchor = rule["helpUri"].partition("#")
+        if rule["id"] in RULE_NAMES:
+            assert page == PROJECT_URLS["Rules"]
+            assert anchor == github_anchor(rule_heading(rule["id"], rule["name"]))
+        else:
+            assert page == PROJECT_URLS["Homepage"] and anchor in readme_anchors, rule
