@@ -19,8 +19,9 @@ RULE_NAMES: dict[str, str] = {
     "BRN005": "padded-without-packing",
     "BRN006": "direction-split-order",
     "BRN007": "bidirectional-in-streaming",
+    "BRN008": "non-contiguous-initial-state",
 }
-FIXABLE_CODES = frozenset({"BRN001", "BRN002"})
+FIXABLE_CODES = frozenset({"BRN001", "BRN002", "BRN008"})
 
 # Codes the linter itself reports about a file rather than about its model code.
 UNUSED_NOQA = "BRN900"

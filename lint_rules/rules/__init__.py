@@ -10,6 +10,7 @@ from lint_rules.rules import (
     brn005_padded_without_packing,
     brn006_direction_split,
     brn007_streaming,
+    brn008_non_contiguous_state,
 )
 from lint_rules.rules.base import Rule
 
@@ -25,6 +26,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
                 brn005_padded_without_packing,
                 brn006_direction_split,
                 brn007_streaming,
+                brn008_non_contiguous_state,
             )
         ),
         key=lambda rule: rule.code,

@@ -45,6 +45,7 @@ class Rule:
     wrong_examples: tuple[str, ...]
     right_examples: tuple[str, ...]
     check: Callable[[RuleContext], Iterable[RawFinding]]
+    evidence: str = ""  # where real code met the pitfall, for the documentation
 
 
 def doubled(node: Any, context: RuleContext, factor_name: str = "2") -> str:

@@ -125,4 +125,4 @@ def test_the_code_table_matches_the_rules():
     if not hasattr(rules, "ALL_RULES"):
         pytest.skip("the rules have not landed")
     assert {rule.code: rule.name for rule in rules.ALL_RULES} == RULE_NAMES
-    assert {rule.code for rule in rules.ALL_RULES if rule.fixable} == {"BRN001", "BRN002"}
+    assert {rule.code for rule in rules.ALL_RULES if rule.fixable} == {"BRN001", "BRN002", "BRN008"}

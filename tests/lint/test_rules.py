@@ -34,14 +34,16 @@ def test_right_example_is_quiet(code: str, index: int, source: str) -> None:
 
 
 def test_rules_are_ordered_and_documented() -> None:
-    assert [rule.code for rule in ALL_RULES] == [f"BRN00{n}" for n in range(1, 8)]
+    assert [rule.code for rule in ALL_RULES] == [f"BRN00{n}" for n in range(1, 9)]
     for rule in ALL_RULES:
         assert rule.wrong_examples and rule.right_examples
         assert "write" in rule.message or "use" in rule.message or "pack" in rule.message
-    assert {rule.code for rule in ALL_RULES if rule.fixable} == {"BRN001", "BRN002"}
+    assert {rule.code for rule in ALL_RULES if rule.fixable} == {"BRN001", "BRN002", "BRN008"}
 
 
-FIXABLE = [(code, index, source) for code, index, source in WRONG if code in ("BRN001", "BRN002")]
+FIXABLE = [
+    (code, index, source) for code, index, source in WRONG if code in ("BRN001", "BRN002", "BRN008")
+]
 
 
 @pytest.mark.parametrize(("code", "index", "source"), FIXABLE, ids=[f"{c}-fix-{i}" for c, i, _ in FIXABLE])
@@ -525,3 +527,101 @@ class Classifier(Module):
 @pytest.mark.parametrize("name", sorted(REALISTIC_RIGHT))
 def test_realistic_right_code_is_quiet(name: str) -> None:
     assert check_source(REALISTIC_RIGHT[name]) == []
+
+
+def _brn008_model(body: str, rnn: str = "nn.LSTM(8, 16, bidirectional=True)") -> str:
+    """A module whose ``forward`` runs ``body`` (indented by eight spaces) around ``self.rnn``."""
+    return f'''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = {rnn}
+
+    def forward(self, x, h, c, bs, lengths, order):
+{body}
+'''
+
+
+BRN008_WRONG = {
+    "slice-of-batch-in-tuple": "        return self.rnn(x, (h[:, :bs], c[:, :bs]))",
+    "keyword-hx": "        return self.rnn(x, hx=(h[:, -bs:], c))",
+    "last-dimension-slice": "        return self.rnn(x, (h[..., :16], c))",
+    "torch-transpose-function": "        return self.rnn(x, (torch.transpose(h, 0, 1), c))",
+    "permute-then-detach": "        return self.rnn(x, (h.permute(1, 0, 2).detach(), c))",
+    "view-assigned-in-a-branch": (
+        "        if h.size(1) != bs:\n            h = h[:, :bs]\n        return self.rnn(x, (h, c))"
+    ),
+    "through-two-names": "        h0 = h.expand(2, bs, 16)\n        first = h0\n        return self.rnn(x, (first, c))",
+    "comprehension": "        state = tuple(s[:, :bs] for s in (h, c))\n        return self.rnn(x, state)",
+    "element-of-a-tuple": "        pair = (h[:, :bs], c)\n        return self.rnn(x, (pair[0], c))",
+}
+
+BRN008_RIGHT = {
+    "contiguous": "        return self.rnn(x, (h[:, :bs].contiguous(), c.transpose(0, 1).contiguous()))",
+    "first-dimension-slice": "        return self.rnn(x, (h[-2:], c[0:2, :]))",
+    "copies": "        return self.rnn(x, (h.index_select(1, order), c[:, order]))",
+    "repeat-and-cat": "        return self.rnn(x, (h.repeat(1, bs, 1), torch.cat([c, c], dim=1)))",
+    "made-contiguous-before-the-call": (
+        "        h = h[:, :bs]\n        h = h.contiguous()\n        return self.rnn(x, (h, c))"
+    ),
+    "view-assigned-after-the-call": (
+        "        out = self.rnn(x, (h, c))\n        h = h[:, :bs]\n        return out, h"
+    ),
+    "transpose-undone": (
+        "        batch_major = h.transpose(0, 1)\n        return self.rnn(x, (batch_major.transpose(0, 1), c))"
+    ),
+    "identity-permute-and-transpose": "        return self.rnn(x, (h.permute(0, 1, 2), c.transpose(1, 1)))",
+    "tensor-index": "        return self.rnn(x, (h[:, torch.arange(bs)], c[:, order > 0]))",
+    "packed-input-reorders-the-state": (
+        "        packed = pack_padded_sequence(x, lengths, enforce_sorted=False)\n"
+        "        return self.rnn(packed, (h[:, :bs], c[:, :bs]))"
+    ),
+    "nested-function-has-its-own-names": (
+        "        def cut(h):\n            h = h[:, :bs]\n            return h\n"
+        "        return self.rnn(x, (h, c))"
+    ),
+}
+
+
+def brn008_findings(body: str, rnn: str = "nn.LSTM(8, 16, bidirectional=True)") -> list[str]:
+    """The source text of each view BRN008 reports in ``body``."""
+    return [
+        finding.fix[0].replacement.removesuffix(".contiguous()")
+        for finding in check_source(_brn008_model(body, rnn), select={"BRN008"})
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(BRN008_WRONG))
+def test_brn008_finds_a_strided_state(name: str) -> None:
+    reported = brn008_findings(BRN008_WRONG[name])
+    assert reported and all(text in BRN008_WRONG[name] for text in reported)
+
+
+@pytest.mark.parametrize("name", sorted(BRN008_RIGHT))
+def test_brn008_is_quiet_on_contiguous_states(name: str) -> None:
+    assert brn008_findings(BRN008_RIGHT[name]) == []
+
+
+def test_brn008_slices_of_a_single_row_state_are_contiguous_but_expand_is_not() -> None:
+    one_row = "nn.GRU(8, 16)"
+    sliced = "        return self.rnn(x, h[:, :bs]) or self.rnn(x, c.transpose(0, 1))"
+    assert brn008_findings(sliced, one_row) == []
+    two_rows = "nn.GRU(8, 16, num_layers=2)"
+    assert brn008_findings(sliced, two_rows) == ["h[:, :bs]", "c.transpose(0, 1)"]
+    expanded = "        return self.rnn(x, h.expand(1, bs, 16))"
+    assert brn008_findings(expanded, one_row) == ["h.expand(1, bs, 16)"]
+
+
+def test_brn008_fix_appends_contiguous_where_the_view_is_built() -> None:
+    body = "        state = tuple(s[:, :bs] for s in (h, c))\n        return self.rnn(x, state)"
+    source = _brn008_model(body)
+    [finding] = check_source(source, select={"BRN008"})
+    assert "write `s[:, :bs].contiguous()`" in finding.message
+    fixed = apply_edits(source, list(finding.fix))
+    assert "state = tuple(s[:, :bs].contiguous() for s in (h, c))" in fixed
+    assert check_source(fixed, select={"BRN008"}) == []
