@@ -2,15 +2,23 @@
 its item instead of hanging someone's CI.
 
 One SIGALRM timer serves nested limits (the case's budget and, inside it, each call), as
-pytest-timeout's signal method does: the alarm raises ``LayerTimeout`` in whatever Python code is
-running, which is almost always the layer's. A layer stuck inside a single C call (a deadlock in
-an extension) never returns to Python and cannot be stopped this way. Where SIGALRM cannot be
-used (Windows, or a thread other than the main one) there is no limit, and
-``unavailable_reason`` says why. Light imports only: the plugin's header asks about it.
+pytest-timeout's signal method does, with one difference: the alarm raises ``LayerTimeout`` only
+where that is safe, in the layer's or the check's own code. Raised inside hypothesis (a draw, its
+engine) it corrupts hypothesis's state ("Inconsistent data generation!"); raised inside a gc
+callback, ``__del__`` or a context manager's ``__exit__``, Python discards it or leaves a setting
+half-restored. There the alarm is put off: for RETRY_SECONDS, or, while hypothesis's engine runs,
+until the next example's check begins (``shielded``/``exposed``). So where a limit ends depends on
+the layer's code, not on where the machine's load happened to put the signal.
+
+A layer stuck inside a single C call (a deadlock in an extension) never returns to Python and
+cannot be stopped this way. Where SIGALRM cannot be used (Windows, or a thread other than the main
+one) there is no limit, and ``unavailable_reason`` says why. Light imports only: the plugin's
+header asks about it.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -28,6 +36,11 @@ DEFAULT_SECONDS = 10.0
 CASE_FACTOR = 6
 EXAMPLES_PER_BUDGET = 20
 SHORTEST_ALARM = 1e-4  # setitimer(0) would cancel the alarm instead of firing it at once
+# An alarm that rings where raising is unsafe rings again this much later; a raised one too, in
+# case the layer swallows it (``except BaseException: pass``) or Python discards it.
+RETRY_SECONDS = 0.01
+# Functions in which an exception is lost or leaves things half done (see the module docstring).
+UNSAFE_FUNCTIONS = frozenset({"__del__", "__enter__", "__exit__", "__aenter__", "__aexit__"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +94,9 @@ _active: list[Limit] = []  # innermost last
 # raised where ``exposed()`` next begins: the start of the next example's check.
 _shields: list[bool] = []
 _held: Limit | None = None
+# The frames of the code that set up each limit or exposure, innermost last: the alarm looks for
+# hypothesis's and Python's machinery only between the running line and the innermost of these.
+_boundaries: list[object] = []
 _call_seconds: float | None = None  # the per-call limit of the case that is running
 
 
@@ -129,9 +145,11 @@ def exposed() -> Iterator[None]:
     if held is not None and held in _active:
         raise LayerTimeout(held, "between two examples (hypothesis was generating or shrinking)")
     _shields.append(False)
+    _boundaries.append(_caller_frame())
     try:
         yield
     finally:
+        _boundaries.pop()
         _shields.pop()
 
 
@@ -158,10 +176,12 @@ def time_limit(seconds: float | None, what: str) -> Iterator[Limit | None]:
         previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
         previous_timer = signal.setitimer(signal.ITIMER_REAL, 0)
     _active.append(limit)
+    _boundaries.append(_caller_frame())
     try:
         _arm()
         yield limit
     finally:
+        _boundaries.pop()
         _active.remove(limit)
         if _held is limit:
             _held = None
@@ -198,7 +218,49 @@ def _on_alarm(signum, frame) -> None:
     if _shields and _shields[-1]:
         _held = limit  # no re-arm: exposed() raises it
         return
+    signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+    if _inside_machinery(frame):
+        return  # rings again in RETRY_SECONDS, by then most likely back in the layer's code
     raise LayerTimeout(limit, _user_line(frame))
+
+
+def _inside_machinery(frame) -> bool:
+    """Whether the running line is hypothesis's, a gc callback, a finaliser, a context manager's
+    entry or exit, or this module's, anywhere below the code that set up the limit."""
+    boundary = _boundaries[-1] if _boundaries else None
+    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    while frame is not None and frame is not boundary:
+        code = frame.f_code
+        if (
+            code in callbacks
+            or code.co_name in UNSAFE_FUNCTIONS
+            or code.co_filename == __file__
+            or _is_hypothesis(code.co_filename)
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _is_hypothesis(filename: str) -> bool:
+    hypothesis = sys.modules.get("hypothesis")  # imported by then; never imported here
+    return hypothesis is not None and filename.startswith(
+        os.path.join(os.path.dirname(hypothesis.__file__), "")
+    )
+
+
+def _caller_frame():
+    """The frame of the code that entered the ``with`` block (outside contextlib and this module)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in (__file__, contextlib_file()):
+        frame = frame.f_back
+    return frame
+
+
+def contextlib_file() -> str:
+    import contextlib
+
+    return contextlib.__file__
 
 
 def _user_line(frame) -> str:

@@ -7,14 +7,18 @@ the time limit without hypothesis replaying it, and the other layers' items stil
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 import conformance.running  # noqa: F401  (see below)
@@ -245,6 +249,52 @@ def test_time_limit_restores_the_previous_handler_and_timer() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
+
+
+def test_an_alarm_in_a_gc_callback_is_raised_after_it_in_the_running_code(monkeypatch) -> None:
+    """Raised inside a gc callback (hypothesis registers one), the limit would be lost."""
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def slow_callback(phase, info) -> None:
+        if phase == "start":
+            time.sleep(0.2)  # the alarm rings in here
+
+    gc.callbacks.append(slow_callback)
+    try:
+        with pytest.raises(time_limits.LayerTimeout) as stopped:
+            with time_limits.time_limit(0.05, "the limit"):
+                gc.collect()
+                for _ in range(100):  # a lost alarm would leave this loop to end on its own
+                    time.sleep(0.01)
+                raise AssertionError("the limit was lost")
+    finally:
+        gc.callbacks.remove(slow_callback)
+    assert unraisable == []
+    assert "test_an_alarm_in_a_gc_callback" in stopped.value.where
+
+
+def test_an_alarm_during_a_hypothesis_draw_waits_for_the_draw_to_end() -> None:
+    """Raised inside a draw, it would leave hypothesis's data half written (issue 9, point 4)."""
+    drawn = []
+
+    def slow_identity(value: int) -> int:
+        time.sleep(0.2)  # the alarm rings in here
+        return value
+
+    @settings(max_examples=1, database=None, phases=[Phase.generate])
+    @given(data=st.data())
+    def body(data) -> None:
+        with time_limits.time_limit(0.05, "the limit"):
+            drawn.append(data.draw(st.integers(0, 3).map(slow_identity)))
+            for _ in range(100):
+                time.sleep(0.01)
+            raise AssertionError("the limit was lost")
+
+    with pytest.raises(time_limits.LayerTimeout) as stopped:
+        body()
+    assert len(drawn) == 1
+    assert "(body)" in stopped.value.where
 
 
 def test_no_time_limit_off_the_main_thread_or_at_zero() -> None:
