@@ -33,7 +33,8 @@ all_checks()
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 INSTALLED = any(
-    entry.value == "conformance.plugin" for entry in importlib.metadata.entry_points(group="pytest11")
+    entry.value == "conformance.plugin"
+    for entry in importlib.metadata.entry_points(group="pytest11")
 )
 PLUGIN = [] if INSTALLED else ["-p", "conformance.plugin"]
 QUIET = ["-p", "no:cacheprovider", "-p", "no:randomly"]
@@ -88,7 +89,9 @@ SLOW_LAYERS = """
 """
 
 
-def test_a_session_of_faulty_layers_fails_each_clearly_and_runs_the_rest(pytester: pytest.Pytester) -> None:
+def test_a_session_of_faulty_layers_fails_each_clearly_and_runs_the_rest(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(slow_layers=SLOW_LAYERS)
     layers = [argument for reference, *_ in FAULTS for argument in ("--birnn-layer", reference)]
     result = pytester.runpytest_subprocess(
@@ -99,7 +102,9 @@ def test_a_session_of_faulty_layers_fails_each_clearly_and_runs_the_rest(pyteste
     assert result.ret == pytest.ExitCode.TESTS_FAILED, output
     assert "INTERNALERROR" not in output and "Traceback" not in output
     assert "@seed(" not in output  # hypothesis's advice about a test that is ours, not the user's
-    result.stdout.fnmatch_lines(["  time limit: 1 s per call of the layer, 6 s per case and 20 examples"])
+    result.stdout.fnmatch_lines(
+        ["  time limit: 1 s per call of the layer, 6 s per case and 20 examples"]
+    )
     for _, name, first, second, message in FAULTS:
         result.stdout.fnmatch_lines(
             [
@@ -110,11 +115,18 @@ def test_a_session_of_faulty_layers_fails_each_clearly_and_runs_the_rest(pyteste
         if message is not None:
             clause = "C1-output-shape" if first == "FAILED" else "C13-determinism"
             result.stdout.fnmatch_lines(
-                [f"*_ {name}-{clause}-cpu _*", f"{clause}: *", f"  {message}", f"  layer {name} on cpu, *"]
+                [
+                    f"*_ {name}-{clause}-cpu _*",
+                    f"{clause}: *",
+                    f"  {message}",
+                    f"  layer {name} on cpu, *",
+                ]
             )
     expected_passes = sum((first, second).count("PASSED") for _, _, first, second, _ in FAULTS)
     result.assert_outcomes(passed=expected_passes, failed=2 * len(FAULTS) - expected_passes)
-    result.stdout.fnmatch_lines(["GRU (torch.nn:GRU)", "  clause *cpu", "  C1-output-shape *passed"])
+    result.stdout.fnmatch_lines(
+        ["GRU (torch.nn:GRU)", "  clause *cpu", "  C1-output-shape *passed"]
+    )
 
 
 # --- the time limit: options, header, decorator ------------------------------------------------
@@ -123,7 +135,11 @@ def test_a_session_of_faulty_layers_fails_each_clearly_and_runs_the_rest(pyteste
 @pytest.mark.parametrize(
     ("arguments", "ini", "header"),
     [
-        (["--birnn-timeout", "0.5"], "", "  time limit: 0.5 s per call of the layer, 3 s per case and 20 examples"),
+        (
+            ["--birnn-timeout", "0.5"],
+            "",
+            "  time limit: 0.5 s per call of the layer, 3 s per case and 20 examples",
+        ),
         ([], "birnn_timeout = 0", "  time limit: none (--birnn-timeout 0)"),
         ([], "", "  time limit: 10 s per call of the layer, 60 s per case and 20 examples"),
     ],
@@ -132,7 +148,9 @@ def test_the_header_states_the_time_limit(
     pytester: pytest.Pytester, arguments: list[str], ini: str, header: str
 ) -> None:
     pytester.makeini(f"[pytest]\n{ini}\n")
-    result = pytester.runpytest(*PLUGIN, *QUIET, "--birnn-layer", "torch.nn:GRU", *arguments, "--co")
+    result = pytester.runpytest(
+        *PLUGIN, *QUIET, "--birnn-layer", "torch.nn:GRU", *arguments, "--co"
+    )
     result.stdout.fnmatch_lines([header])
 
 
@@ -141,7 +159,9 @@ def test_a_bad_time_limit_is_a_usage_error(pytester: pytest.Pytester, value: str
     pytester.makeini(f"[pytest]\nbirnn_timeout = {value}\n")
     result = pytester.runpytest(*PLUGIN, *QUIET, "--birnn-layer", "torch.nn:GRU", "--co")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: birnn timeout *: give seconds per call, >= 0 (0: no limit)"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: birnn timeout *: give seconds per call, >= 0 (0: no limit)"]
+    )
 
 
 def test_the_sessions_time_limit_reaches_decorated_items(pytester: pytest.Pytester) -> None:
@@ -160,7 +180,9 @@ def test_the_sessions_time_limit_reaches_decorated_items(pytester: pytest.Pytest
     )
     result = pytester.runpytest(*PLUGIN, *QUIET, "--birnn-timeout", "0.3")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["  NeverEndingBiGRU did not return within 0.3 s (clause C1, call 1 *"])
+    result.stdout.fnmatch_lines(
+        ["  NeverEndingBiGRU did not return within 0.3 s (clause C1, call 1 *"]
+    )
 
 
 # --- the time limit through check_layer ---------------------------------------------------------
@@ -178,7 +200,10 @@ def test_a_hanging_layer_fails_after_one_limit_and_is_not_retried() -> None:
     CountingNeverEndingBiGRU.calls = 0
     (result,) = check_layer(CountingNeverEndingBiGRU, devices=["cpu"], clauses=["C4"], timeout=0.3)
     assert result.status == "failed"
-    assert "CountingNeverEndingBiGRU did not return within 0.3 s (clause C4, call 1 of this" in result.message
+    assert (
+        "CountingNeverEndingBiGRU did not return within 0.3 s (clause C4, call 1 of this"
+        in result.message
+    )
     assert "hint: stopped by the per-call time limit" in result.message
     assert CountingNeverEndingBiGRU.calls == 1  # hypothesis neither replayed nor shrank it
     assert result.seconds < 0.3 * time_limits.CASE_FACTOR
@@ -186,7 +211,9 @@ def test_a_hanging_layer_fails_after_one_limit_and_is_not_retried() -> None:
 
 def test_a_hang_in_a_direct_call_is_stopped_by_the_case_budget() -> None:
     # C16 hands the invalid inputs (here T = 0) to the layer without Trial.run's per-call limit
-    (result,) = check_layer(faulty_hangs.EMPTY_INPUT_SPEC, devices=["cpu"], clauses=["C16"], timeout=0.2)
+    (result,) = check_layer(
+        faulty_hangs.EMPTY_INPUT_SPEC, devices=["cpu"], clauses=["C16"], timeout=0.2
+    )
     assert result.status == "failed"
     assert (
         "EmptyInputHangBiGRU did not finish one example of this clause within the case's time "
@@ -223,7 +250,9 @@ class SlowWhenWrongBiGRU(torch.nn.GRU):
 
 
 def test_a_failure_found_before_the_budget_ran_out_is_reported_unshrunk() -> None:
-    (result,) = check_layer(SlowWhenWrongBiGRU, devices=["cpu"], clauses=["C1"], profile="ci", timeout=0.2)
+    (result,) = check_layer(
+        SlowWhenWrongBiGRU, devices=["cpu"], clauses=["C1"], profile="ci", timeout=0.2
+    )
     assert result.status == "failed"
     assert "SlowWhenWrongBiGRU returned non-finite values" in result.message
     assert "(not shrunk: the case's time budget of 1.2 s" in result.message
@@ -319,7 +348,9 @@ def test_no_time_limit_off_the_main_thread_or_at_zero() -> None:
 
 
 def test_a_layer_that_changes_h0_in_place_fails_naming_h0() -> None:
-    (result,) = check_layer(faulty_mutates_input.STATE_SPEC, devices=["cpu"], clauses=["C10"], profile="ci")
+    (result,) = check_layer(
+        faulty_mutates_input.STATE_SPEC, devices=["cpu"], clauses=["C10"], profile="ci"
+    )
     assert result.status == "failed"
     assert "InPlaceStateBiGRU modified its input in place (h0 changed: " in result.message
     assert "x = x * 2, not x.mul_(2)" in result.message
@@ -329,4 +360,7 @@ def test_a_layer_that_keeps_state_between_calls_fails_c13_with_a_hint() -> None:
     (result,) = check_layer(faulty_keeps_state.SPEC, devices=["cpu"], clauses=["C13"], profile="ci")
     assert result.status == "failed"
     assert "a second eval-mode run of the same input differs" in result.message
-    assert "keeps state between calls (the previous call's h_n as the next default h0)" in result.message
+    assert (
+        "keeps state between calls (the previous call's h_n as the next default h0)"
+        in result.message
+    )
