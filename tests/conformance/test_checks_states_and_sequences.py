@@ -77,9 +77,14 @@ def test_final_states_that_ignore_lengths_fail_c3_with_packed_input() -> None:
 def test_backward_direction_over_padding_fails_c9() -> None:
     message = failure(breaks_c9_backward_over_padding.SPEC, "C9")
     assert "C9-variable-length" in message
-    assert "packed output (lengths" in message
-    assert "of the backward half" in message
-    assert "the backward direction started on padding" in message
+    # Which example fails first, and so which comparison reports it, depends on the versions of
+    # hypothesis and torch; whichever it is, it points at the backward direction and the padding.
+    if "packed output (lengths" in message:
+        assert "of the backward half" in message
+        assert "the backward direction started on padding" in message
+    else:
+        assert "h_n of the packed run" in message and "backward direction (row" in message
+        assert "run over the zero-padded batch" in message
 
 
 def test_final_states_that_ignore_lengths_fail_c9() -> None:
