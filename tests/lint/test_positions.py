@@ -1,0 +1,61 @@
+"""Finding positions: the fast path through libcst's private code generator must agree with
+libcst's public position provider, and the linter must give the same findings on either."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst
+import pytest
+
+from lint_rules import positions
+from lint_rules.checker import check_source
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted((ROOT / "fixtures" / "lint").glob("*.py")) + [
+    ROOT / "lint_rules" / "analysis.py",
+    ROOT / "lint_rules" / "rules" / "brn008_non_contiguous_state.py",
+]
+
+
+def expressions(module: libcst.Module) -> list[libcst.CSTNode]:
+    found: list[libcst.CSTNode] = []
+
+    class Collect(libcst.CSTVisitor):
+        def on_visit(self, node: libcst.CSTNode) -> bool:
+            if isinstance(node, libcst.BaseExpression):
+                found.append(node)
+            return True
+
+    module.visit(Collect())
+    return found
+
+
+def test_the_fast_path_is_used_with_the_installed_libcst() -> None:
+    """If this fails, a libcst release changed its private code generator: the linter still
+    works (on the public path) but pays a full position pass per file with findings."""
+    assert positions._fast_path_works()
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[path.stem for path in SOURCES])
+def test_fast_and_public_spans_agree_on_every_expression(path: Path) -> None:
+    source = path.read_text(encoding="utf-8").replace("\n", "\r\n", 3)  # some CRLF line ends
+    module = libcst.parse_module(source)
+    nodes = expressions(module)
+    fast = positions.spans_by_partial_codegen(module, nodes)
+    public = positions.spans_by_public_provider(module, nodes, source)
+    assert len(fast) == len(nodes)
+    assert fast == public
+
+
+def test_the_canary_notices_a_code_generator_that_stopped_counting(monkeypatch) -> None:
+    monkeypatch.setattr(positions._SpanRecorder, "add_token", lambda self, value: None)
+    assert not positions._fast_path_works.__wrapped__()
+
+
+def test_findings_are_the_same_on_the_public_path(monkeypatch) -> None:
+    sources = [path.read_text(encoding="utf-8") for path in SOURCES if "_wrong_" in path.name]
+    fast = [check_source(source) for source in sources]
+    monkeypatch.setattr(positions, "_fast_path_works", lambda: False)
+    assert [check_source(source) for source in sources] == fast
+    assert all(fast)
