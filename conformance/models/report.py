@@ -28,15 +28,16 @@ def check_model(
     """Run the model clauses (M1-M3) on ``model``: a ``ModelSpec`` or ``"module:attr"`` naming one.
 
     ``devices`` defaults to cpu and cuda (an absent device gives skipped results that say why),
-    ``clauses`` to all model clauses, ``profile`` is ``dev``, ``ci`` or ``thorough``; ``timeout``
+    ``clauses`` to all model clauses, ``profile`` is ``dev``, ``ci``, ``thorough`` or
+    ``hypothesis:NAME`` (a hypothesis profile you registered); ``timeout``
     limits each call of the factory and of ``run`` (seconds; 0 or None: no limit).
     """
     from conformance import device_support
     from conformance.models.engine import model_cases
     from conformance.models.loader import load_model
-    from conformance.profiles import profile as check_profile_name
+    from conformance.running import settings_for
 
-    check_profile_name(profile)
+    settings_for(profile)  # fail early on a typo, before any case runs
     spec = load_model(model)
     report = Report()
     for case in model_cases([spec], list(devices or device_support.DEFAULT_DEVICES), clauses):
