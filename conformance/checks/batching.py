@@ -98,6 +98,14 @@ def _mixing_hint(actual, expected, batch_dim: int, trial: Trial) -> str | None:
     )
 
 
+FLAG_IGNORED = (
+    "batch_first=True changed nothing: the layer built with it computes what the default layer "
+    "computes on the same tensor, so the constructor ignores the flag. A layer that only takes "
+    "(B, T, I) declares Features(batch_first_flag=False, layout='batch_first'); one that takes the "
+    "flag must honour it"
+)
+
+
 @check("C8", requires=needs_feature("batch_first_flag", "C8 compares batch_first=True with the default"))
 def batch_first(trial: Trial) -> None:
     # T >= 2 and B >= 2: with a size of 1 a (B,T,I) tensor read as (T,B,I) by view is the transpose.
@@ -124,6 +132,10 @@ def batch_first(trial: Trial) -> None:
     hints = []
     if output.numel() == misread_output.numel():
         hints.append((misread_output.reshape(output.shape), misread_hint))
+    # A layer that is batch-first whatever the flag says (or time-major whatever it says): the
+    # batch_first=True layer computes what the default one does on the same tensor.
+    unflagged_output, _ = trial.run(time_major, transposed)
+    hints.insert(0, (unflagged_output, FLAG_IGNORED))
     assert_close(
         output,
         expected_output.transpose(0, 1),

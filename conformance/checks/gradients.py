@@ -74,10 +74,14 @@ def joint_gradient_flow(trial: Trial) -> None:
         allow_unused=True,
         retain_graph=True,
     )
+    input_gradients = [
+        torch.autograd.grad(half_loss, x, allow_unused=True, retain_graph=True)[0]
+        for half_loss in half_losses
+    ]
+    # The proof nudges parameters in place: only once the graph has given every gradient.
     proof = _DegeneracyProof(trial, layer, x, state, loss_weights)
     _require_parameter_gradients(trial, layer, parameters, gradients, proof)
-    for direction, half_loss in enumerate(half_losses):
-        (gradient,) = torch.autograd.grad(half_loss, x, allow_unused=True, retain_graph=True)
+    for direction, gradient in enumerate(input_gradients):
         _require_input_gradient(trial, gradient, direction, proof)
 
 

@@ -24,7 +24,7 @@ FEW_EXAMPLES = settings(profile("ci"), max_examples=5)
 @pytest.mark.parametrize("clause_id", CLAUSES)
 @pytest.mark.parametrize("spec", CUSTOM_LAYERS, ids=lambda spec: spec.name)
 def test_correct_custom_layers_pass(spec: LayerSpec, clause_id: str) -> None:
-    if clause_id == "C8" and not spec.features.batch_first:
+    if clause_id == "C8" and not spec.features.batch_first_flag:
         pytest.skip(f"{spec.name} is batch-first only: C8 does not apply")
     run_case(Case(spec, clause_id, "cpu"), FEW_EXAMPLES)
 
