@@ -261,3 +261,11 @@ def test_padded_batch_calls_the_model_as_a_collate_function_would() -> None:
 
     padded_batch(padding_value=9)(model, [torch.tensor([1, 2]), torch.tensor([3])])
     assert seen["padded"].tolist() == [[1, 2], [3, 9]] and seen["lengths"].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("clause_id", ["M1", "M2", "M3"])
+def test_the_specification_states_each_model_clause(clause_id: str) -> None:
+    from conformance.clauses import MODEL_CLAUSES
+
+    document = (ROOT / "docs" / "SPECIFICATION.md").read_text(encoding="utf-8")
+    assert f"### {clause_id} {MODEL_CLAUSES[clause_id].slug}" in document
