@@ -103,13 +103,15 @@ from bench.third_party import torchscript_lstms as ts  # noqa: E402
 
 def call_script_lstm(layer, x, state):
     """[[(h, c) forward, (h, c) backward] per layer] in, the same out: torch's tensors around it."""
-    h, c = state if state is not None else zeros_state(x, len(layer.layers), layer.layers[0].directions[0].cell.hidden_size, True)
+    hidden = [p for n, p in layer.named_parameters() if n.endswith("weight_hh")]  # len(layer.layers) fails on a deepcopy
+    h, c = state if state is not None else zeros_state(x, len(hidden) // 2, hidden[0].shape[1], True)
     nested = [[(h[2 * i + d], c[2 * i + d]) for d in (0, 1)] for i in range(h.shape[0] // 2)]
     output, states = layer(x, nested)
     return output, tuple(ts.double_flatten_states(states))
 
 
 TORCHSCRIPT_LSTM = LayerSpec(
+    origin="bench.third_party.specs:TORCHSCRIPT_LSTM",
     name="TorchScriptLSTM",
     factory=lambda c: ts.script_lstm(c.input_size, c.hidden_size, c.num_layers, dropout=c.dropout, bidirectional=True),
     kind="lstm",
@@ -121,6 +123,7 @@ TORCHSCRIPT_LSTM = LayerSpec(
 # adapter: TorchScriptLayerNormLSTM
 _LN_SWAP, _LN_GROUPS = twin_hooks([("layers.{}.directions.0.", "layers.{}.directions.1.")], ("weight_ih",))
 TORCHSCRIPT_LAYER_NORM_LSTM = LayerSpec(
+    origin="bench.third_party.specs:TORCHSCRIPT_LAYER_NORM_LSTM",
     name="TorchScriptLayerNormLSTM",
     factory=lambda c: ts.script_lnlstm(c.input_size, c.hidden_size, c.num_layers, bidirectional=True),
     call=call_script_lstm,
@@ -142,6 +145,7 @@ def call_allennlp(layer, x, state, to_layer_state):
 
 
 ALLENNLP_STACKED = LayerSpec(
+    origin="bench.third_party.specs:ALLENNLP_STACKED",
     name="AllenNLPStackedBidirectionalLstm",
     factory=lambda c: StackedBidirectionalLstm(c.input_size, c.hidden_size, c.num_layers, layer_dropout_probability=c.dropout),
     call=lambda layer, x, state: call_allennlp(layer, x, state, lambda s: s[0::2]),  # one h0 per layer, both directions
@@ -153,6 +157,7 @@ ALLENNLP_STACKED = LayerSpec(
 from bench.third_party.allennlp_augmented_lstm import BiAugmentedLstm  # noqa: E402
 
 ALLENNLP_BI_AUGMENTED = LayerSpec(
+    origin="bench.third_party.specs:ALLENNLP_BI_AUGMENTED",
     name="AllenNLPBiAugmentedLstm",
     factory=lambda c: BiAugmentedLstm(c.input_size, c.hidden_size, c.num_layers, bias=c.bias, bidirectional=True),
     call=lambda layer, x, state: call_allennlp(layer, x, state, per_layer_concat),  # documented (L, B, 2H)
@@ -171,6 +176,7 @@ def call_indrnn(layer, x, state):
 
 
 INDRNN = LayerSpec(
+    origin="bench.third_party.specs:INDRNN",
     name="IndRNN",
     factory=lambda c: BasicIndRNN(c.input_size, c.hidden_size, c.num_layers, bidirection=True, batch_norm=False),
     call=call_indrnn,
@@ -182,6 +188,7 @@ INDRNN = LayerSpec(
 from bench.third_party.fastai_qrnn import QRNN  # noqa: E402
 
 FASTAI_QRNN = LayerSpec(
+    origin="bench.third_party.specs:FASTAI_QRNN",
     name="FastaiQRNN",
     factory=lambda c: QRNN(c.input_size, c.hidden_size, c.num_layers, batch_first=c.batch_first, dropout=c.dropout, bidirectional=True),
     **dict(zip(("swap_directions", "direction_parameters"), twin_hooks([("layers.{}.", "layers_bwd.{}.")]))),
@@ -209,6 +216,7 @@ def call_sru(layer, x, state):
 
 
 SRU_SPEC = LayerSpec(
+    origin="bench.third_party.specs:SRU_SPEC",
     name="SRU",
     factory=lambda c: SRU(c.input_size, c.hidden_size, c.num_layers, dropout=c.dropout, bidirectional=True, nn_rnn_compatible_return=True),
     call=call_sru,
@@ -219,6 +227,7 @@ SRU_SPEC = LayerSpec(
 # adapter: QuantizableLSTM
 _QUANTIZABLE_NAMES = {"weight_ih": "igates.weight", "bias_ih": "igates.bias", "weight_hh": "hgates.weight", "bias_hh": "hgates.bias"}
 QUANTIZABLE_LSTM = LayerSpec.from_class(
+    origin="bench.third_party.specs:QUANTIZABLE_LSTM",
     torch.ao.nn.quantizable.LSTM,
     name="QuantizableLSTM",
     kind="lstm",
@@ -237,6 +246,7 @@ def call_d2l(layer, x, state):
 
 
 D2L_BIRNN = LayerSpec(
+    origin="bench.third_party.specs:D2L_BIRNN",
     name="D2LBiRNNScratch",
     factory=lambda c: BiRNNScratch(c.input_size, c.hidden_size),
     call=call_d2l,
