@@ -4,7 +4,8 @@ gates reordered inside one of the layer's own parameters.
 A ``parameter_names`` hook maps each torch name (``weight_ih_l0``, ``..._reverse``) to the layer's
 own parameter name, or to a ``ParameterView`` of one. A view is a linear rearrangement (transpose,
 slice, reorder), so the same rearrangement maps the own parameter's gradient to the torch-layout
-gradient, and its inverse writes a torch-layout value back (for the direction swap of C4).
+gradient, and its inverse writes a torch-layout value back (for the direction swap of C4). The
+helpers compose: ``gates_reordered(transposed(sliced("weight", 0)), (1, 0, 2))``.
 """
 
 from __future__ import annotations
@@ -33,38 +34,62 @@ class ParameterView:
         return self.description or f"a view of {self.source}"
 
 
-def transposed(source: str) -> ParameterView:
-    """torch's (out, in) weight stored as (in, out), e.g. an ``x @ W`` layer."""
+def _identity(name: str) -> ParameterView:
+    def write(own: Tensor, value: Tensor) -> None:
+        own.copy_(value)
+
+    return ParameterView(name, lambda own: own, write, name)
+
+
+def _composed(
+    of: str | ParameterView,
+    forward: Callable[[Tensor], Tensor],
+    backward: Callable[[Tensor], Tensor],
+    description: Callable[[str], str],
+) -> ParameterView:
+    """``forward`` applied after ``of``'s read; writing applies ``backward`` (its inverse) first."""
+    inner = _identity(of) if isinstance(of, str) else of
 
     def write(own: Tensor, value: Tensor) -> None:
-        own.copy_(value.t())
+        inner.write(own, backward(value))
 
-    return ParameterView(source, lambda own: own.t(), write, f"{source}.T")
+    return ParameterView(
+        inner.source, lambda own: forward(inner.read(own)), write, description(str(inner))
+    )
 
 
-def sliced(source: str, index: int | slice | tuple) -> ParameterView:
+def transposed(of: str | ParameterView) -> ParameterView:
+    """torch's (out, in) weight stored as (in, out), e.g. by an ``x @ W`` layer."""
+    return _composed(of, lambda t: t.t(), lambda t: t.t(), lambda inner: f"{inner}.T")
+
+
+def sliced(of: str | ParameterView, index: int | slice | tuple) -> ParameterView:
     """One direction's part of a tensor that holds both, e.g. ``weight[0]`` and ``weight[1]``."""
+    inner = _identity(of) if isinstance(of, str) else of
 
     def write(own: Tensor, value: Tensor) -> None:
-        own[index].copy_(value)
+        whole = inner.read(own).detach().clone()
+        whole[index] = value
+        inner.write(own, whole)
 
-    return ParameterView(source, lambda own: own[index], write, f"{source}[{index!r}]")
+    return ParameterView(
+        inner.source, lambda own: inner.read(own)[index], write, f"{inner}[{index!r}]"
+    )
 
 
-def gates_reordered(source: str, order: Sequence[int], *, transpose: bool = False) -> ParameterView:
+def gates_reordered(of: str | ParameterView, order: Sequence[int]) -> ParameterView:
     """Gate blocks (along torch's first dimension) in another order: torch's block j is the own
     tensor's block ``order[j]``; e.g. an LSTM stored (i, f, o, g) has ``order=(0, 1, 3, 2)``."""
     blocks = len(order)
-    inverse = [order.index(k) for k in range(blocks)]
+    inverse = [list(order).index(k) for k in range(blocks)]
 
-    def read(own: Tensor) -> Tensor:
-        own = own.t() if transpose else own
-        chunks = own.chunk(blocks, dim=0)
-        return torch.cat([chunks[k] for k in order], dim=0)
+    def rearranged(tensor: Tensor, by: Sequence[int]) -> Tensor:
+        chunks = tensor.chunk(blocks, dim=0)
+        return torch.cat([chunks[k] for k in by], dim=0)
 
-    def write(own: Tensor, value: Tensor) -> None:
-        chunks = value.chunk(blocks, dim=0)
-        rearranged = torch.cat([chunks[k] for k in inverse], dim=0)
-        own.copy_(rearranged.t() if transpose else rearranged)
-
-    return ParameterView(source, read, write, f"{source} with gate blocks {tuple(order)}")
+    return _composed(
+        of,
+        lambda t: rearranged(t, order),
+        lambda t: rearranged(t, inverse),
+        lambda inner: f"{inner} with gate blocks {tuple(order)}",
+    )
