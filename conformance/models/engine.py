@@ -138,7 +138,8 @@ def run_model_case(
 def _attach_context(failure: ConformanceFailure, case: ModelCase, trial, repro: str | None) -> None:
     spec = case.spec
     failure.add_context(
-        f"  model {spec.name} in eval mode on {case.device}, {spec.dtype}: seed={trial.seed}, "
+        f"  model {spec.name} in eval mode on {case.device}, {spec.dtype}{_tf32_note(case, spec)}: "
+        f"seed={trial.seed}, "
         f"{spec.items.describe()}, lengths {spec.min_length}..{spec.max_length}"
     )
     if repro:
@@ -146,6 +147,11 @@ def _attach_context(failure: ConformanceFailure, case: ModelCase, trial, repro: 
             "  reproduce without the plugin:\n"
             + "\n".join("    " + line for line in repro.splitlines())
         )
+
+
+def _tf32_note(case: ModelCase, spec: ModelSpec) -> str:
+    tf32 = spec.dtype == "float32" and device_support.tf32_enabled(case.device)
+    return " (RNNs in TF32, compared with TF32's tolerance)" if tf32 else ""
 
 
 class ModelCaseCheck(CaseCheck):
