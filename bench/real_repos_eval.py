@@ -111,10 +111,12 @@ def materialise(repo: str, commit: str, destination: Path) -> str | None:
 
 
 def linter_command(linter_path: Path | None) -> tuple[list[str], dict[str, str]]:
+    # Run from "/" or a repository root, never from this checkout: ``python -m`` puts the working
+    # directory before PYTHONPATH, which would pick this checkout's lint_rules for --linter-path.
     environment = dict(os.environ, PYTHONPATH=str(linter_path or HERE.parent))
     command = [sys.executable, "-m", "lint_rules"]
     help_text = subprocess.run(
-        [*command, "--help"], capture_output=True, text=True, env=environment
+        [*command, "--help"], capture_output=True, text=True, env=environment, cwd="/"
     ).stdout
     command += ["--format", "json", "--isolated", "--exit-zero", "--quiet"]
     if "--no-cache" in help_text:
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         entries = [entry for entry in entries if entry["repo"] in arguments.only]
     command, environment = linter_command(arguments.linter_path)
     version = subprocess.run(
-        [*command[:3], "--version"], capture_output=True, text=True, env=environment
+        [*command[:3], "--version"], capture_output=True, text=True, env=environment, cwd="/"
     ).stdout.strip()
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} cores, Python "
