@@ -230,7 +230,9 @@ class LayerSpec:
         )
 
 
-def _require_constructor_accepts(layer_class: type, kwargs: Mapping[str, Any], spec_fields) -> None:
+def _require_constructor_accepts(
+    layer_class: type, kwargs: Mapping[str, Any], spec_fields: set[str]
+) -> None:
     """A keyword that is neither a spec field nor a constructor parameter is a TypeError now."""
     try:
         parameters = inspect.signature(layer_class).parameters.values()
