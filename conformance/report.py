@@ -52,7 +52,7 @@ class Result:
         return f"{self.layer}-{self.label}-{self.device.replace(':', '')}"
 
 
-class Report(list):
+class Report(list[Result]):
     """A list of ``Result`` that prints as the conformance matrix followed by the failures."""
 
     @property
