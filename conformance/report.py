@@ -152,7 +152,8 @@ def _common_cause(results: list[Result]) -> list[str]:
     causes = set()
     for result in failures:
         found = RAISED.search(result.message)
-        causes.add(found.group(1).strip().rstrip(")") if found else None)
+        # the exception and its text, without where it happened (which differs per clause)
+        causes.add(re.split(r" while | \(c(?:all|onfiguration)", found.group(1))[0] if found else None)
     if len(failures) < 3 or len(causes) != 1 or None in causes:
         return []
     first = min(failures, key=lambda r: int(r.clause[1:]))

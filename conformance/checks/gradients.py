@@ -177,7 +177,8 @@ class _DegeneracyProof:
     so "non-zero for generic inputs" fails on some draws for a correct layer. Nudging the
     parameter (or the input at that step) tells the two cases apart for any layer, with or without
     a kind: if the output does not move, the zero is what the function gives; if it moves, the
-    gradient was cut. The nudge is small (1e-3 relative) so that it does not wake a dead unit.
+    gradient was cut. The nudge is small (1e-3 relative) so that it does not wake a dead unit, and
+    of one sign for a whole parameter, so that a kink (flat on one side) shows as flat.
     (Computed lazily: only a zero gradient pays for a run.)
     """
 
@@ -189,16 +190,20 @@ class _DegeneracyProof:
         self._output: torch.Tensor | None = None
 
     def parameter_gradient_is_zero(self, own_name: str) -> bool:
+        """Nudged up and down: flat on either side is a zero autograd may give (a dead unit, or a
+        kink such as ReLU at exactly 0, whose derivative autograd takes as 0)."""
         parameter = dict(self._layer.named_parameters())[own_name]
         saved = parameter.detach().clone()
-        with torch.no_grad():
-            parameter.add_(self._nudge(parameter))
         try:
-            moved = self._run(self._x)
+            for sign in (1, -1):
+                with torch.no_grad():
+                    parameter.copy_(saved + sign * self.NUDGE * (1 + saved.abs()))
+                if not self._moved(self._run(self._x), direction=None):
+                    return True
+            return False
         finally:
             with torch.no_grad():
                 parameter.copy_(saved)
-        return not self._moved(moved, direction=None)
 
     def input_gradient_is_zero(self, direction: int, t: int, b: int) -> bool:
         x = self._x.detach().clone()
