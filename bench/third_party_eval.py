@@ -81,15 +81,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.messages:
             for result in report.failures():
                 print(f"\n--- {result.id} ({result.status})\n{result.message}\n")
-    print(f"\n{'layer':34} {'passed':>6} {'failed':>6} {'error':>5} {'skipped':>7} {'adapter':>7} {'seconds':>7}")
+    print(
+        f"\n{'layer':34} {'passed':>6} {'failed':>6} {'error':>5} {'skipped':>7} {'adapter':>7} {'seconds':>7}"
+    )
     for name, counts, adapter, seconds in summary:
         print(
             f"{name:34} {counts['passed']:6} {counts['failed']:6} {counts['error']:5} "
             f"{counts['skipped']:7} {adapter:7} {seconds:7.1f}"
         )
     failing = sum(c["failed"] + c["error"] for _, c, _, _ in summary)
-    print(f"\n{len(summary)} layers, {failing} failing (layer, clause) items, "
-          f"{sum(s for *_, s in summary):.0f} s in all")
+    print(
+        f"\n{len(summary)} layers, {failing} failing (layer, clause) items, "
+        f"{sum(s for *_, s in summary):.0f} s in all"
+    )
     return 0
 
 

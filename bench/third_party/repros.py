@@ -118,9 +118,14 @@ def d2l_birnn_default_state_is_float32() -> bool:
     return raises(lambda: layer(torch.randn(5, 2, 3, dtype=torch.float64)))
 
 
-REPROS = [value for name, value in dict(globals()).items() if callable(value) and name[0].islower()
-          and name not in ("raises", "pack_padded_sequence")]
+REPROS = [
+    value
+    for name, value in dict(globals()).items()
+    if callable(value) and name[0].islower() and name not in ("raises", "pack_padded_sequence")
+]
 
 if __name__ == "__main__":
     for repro in REPROS:
-        print(f"{'reproduced' if repro() else 'NOT reproduced':15} {repro.__name__}: {repro.__doc__ or ''}".rstrip())
+        print(
+            f"{'reproduced' if repro() else 'NOT reproduced':15} {repro.__name__}: {repro.__doc__ or ''}".rstrip()
+        )

@@ -8,24 +8,34 @@ spec's `# adapter: NAME` marker and the next marker).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from conformance import Features, LayerSpec
 
 TWO_DTYPES = ("float32", "float64")
+# What most of these layers lack: a batch_first flag, packed and unbatched input, optional bias.
+PLAIN = Features(
+    batch_first_flag=False, packed=False, unbatched=False, bias_optional=False, dtypes=TWO_DTYPES
+)
 
 
 def per_layer_concat(state: torch.Tensor) -> torch.Tensor:
     """torch's (2L, B, H) rows [layer, direction] -> (L, B, 2H), the directions side by side."""
     layers, batch, hidden = state.shape[0] // 2, state.shape[1], state.shape[2]
-    return state.view(layers, 2, batch, hidden).permute(0, 2, 1, 3).reshape(layers, batch, 2 * hidden)
+    return (
+        state.view(layers, 2, batch, hidden).permute(0, 2, 1, 3).reshape(layers, batch, 2 * hidden)
+    )
 
 
 def per_direction_rows(state: torch.Tensor) -> torch.Tensor:
     """(L, B, 2H) -> torch's (2L, B, H): the inverse of `per_layer_concat`."""
     layers, batch, hidden = state.shape[0], state.shape[1], state.shape[2] // 2
-    return state.view(layers, batch, 2, hidden).permute(0, 2, 1, 3).reshape(2 * layers, batch, hidden)
+    return (
+        state.view(layers, batch, 2, hidden).permute(0, 2, 1, 3).reshape(2 * layers, batch, hidden)
+    )
 
 
 def zeros_state(x, layers: int, hidden: int, cell: bool):
@@ -37,7 +47,7 @@ def zeros_state(x, layers: int, hidden: int, cell: bool):
 
 
 def twin_hooks(templates: list[tuple[str, str]], column_swapped: tuple[str, ...] = ()):
-    """(swap_directions, direction_parameters) for layers whose direction twins differ by a prefix.
+    """The swap_directions and direction_parameters hooks (as LayerSpec keywords) for layers whose direction twins differ by a prefix.
 
     `templates` holds (forward, backward) prefixes with `{}` for the layer index. In layers >= 1 the
     weights named in `column_swapped` read [forward; backward] of the layer below, so the C4 swap
@@ -76,7 +86,7 @@ def twin_hooks(templates: list[tuple[str, str]], column_swapped: tuple[str, ...]
             groups.setdefault((layer, 1), []).append(backward_name)
         return groups
 
-    return swap_directions, direction_parameters
+    return {"swap_directions": swap_directions, "direction_parameters": direction_parameters}
 
 
 def torch_names(template: str, own: dict[str, str], directions=("0", "1")):
@@ -103,33 +113,40 @@ from bench.third_party import torchscript_lstms as ts  # noqa: E402
 
 def call_script_lstm(layer, x, state):
     """[[(h, c) forward, (h, c) backward] per layer] in, the same out: torch's tensors around it."""
-    hidden = [p for n, p in layer.named_parameters() if n.endswith("weight_hh")]  # len(layer.layers) fails on a deepcopy
-    h, c = state if state is not None else zeros_state(x, len(hidden) // 2, hidden[0].shape[1], True)
+    hidden = [
+        p for n, p in layer.named_parameters() if n.endswith("weight_hh")
+    ]  # len(layer.layers) fails on a deepcopy
+    h, c = (
+        state if state is not None else zeros_state(x, len(hidden) // 2, hidden[0].shape[1], True)
+    )
     nested = [[(h[2 * i + d], c[2 * i + d]) for d in (0, 1)] for i in range(h.shape[0] // 2)]
     output, states = layer(x, nested)
     return output, tuple(ts.double_flatten_states(states))
 
 
 TORCHSCRIPT_LSTM = LayerSpec(
-    origin="bench.third_party.specs:TORCHSCRIPT_LSTM",
     name="TorchScriptLSTM",
-    factory=lambda c: ts.script_lstm(c.input_size, c.hidden_size, c.num_layers, dropout=c.dropout, bidirectional=True),
+    factory=lambda c: ts.script_lstm(
+        c.input_size, c.hidden_size, c.num_layers, dropout=c.dropout, bidirectional=True
+    ),
     kind="lstm",
     call=call_script_lstm,
-    parameter_names=torch_names("layers.{l}.directions.{d}.cell.", {n: n for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}),
-    features=Features(batch_first_flag=False, packed=False, unbatched=False, bias_optional=False, dtypes=TWO_DTYPES, pickling=False),
+    parameter_names=torch_names(
+        "layers.{l}.directions.{d}.cell.",
+        {n: n for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")},
+    ),
+    features=PLAIN.but(pickling=False),
 )
 
 # adapter: TorchScriptLayerNormLSTM
-_LN_SWAP, _LN_GROUPS = twin_hooks([("layers.{}.directions.0.", "layers.{}.directions.1.")], ("weight_ih",))
 TORCHSCRIPT_LAYER_NORM_LSTM = LayerSpec(
-    origin="bench.third_party.specs:TORCHSCRIPT_LAYER_NORM_LSTM",
     name="TorchScriptLayerNormLSTM",
-    factory=lambda c: ts.script_lnlstm(c.input_size, c.hidden_size, c.num_layers, bidirectional=True),
+    factory=lambda c: ts.script_lnlstm(
+        c.input_size, c.hidden_size, c.num_layers, bidirectional=True
+    ),
     call=call_script_lstm,
-    swap_directions=_LN_SWAP,
-    direction_parameters=_LN_GROUPS,
-    features=Features(batch_first_flag=False, packed=False, unbatched=False, bias_optional=False, dropout=False, dtypes=TWO_DTYPES, pickling=False, cell_state=True, min_hidden_size=2),
+    **twin_hooks([("layers.{}.directions.0.", "layers.{}.directions.1.")], ("weight_ih",)),
+    features=PLAIN.but(dropout=False, pickling=False, cell_state=True, min_hidden_size=2),
 )
 
 # adapter: AllenNLPStackedBidirectionalLstm
@@ -138,31 +155,39 @@ from bench.third_party.allennlp_stacked_bidirectional_lstm import StackedBidirec
 
 def call_allennlp(layer, x, state, to_layer_state):
     """The layer takes and returns a PackedSequence; a full-length batch is packed around it."""
-    packed = x if isinstance(x, PackedSequence) else pack_padded_sequence(x, [x.shape[0]] * x.shape[1])
+    packed = (
+        x if isinstance(x, PackedSequence) else pack_padded_sequence(x, [x.shape[0]] * x.shape[1])
+    )
     given = None if state is None else tuple(to_layer_state(s) for s in state)
     output, (h, c) = layer(packed, given)
     return (output if isinstance(x, PackedSequence) else pad_packed_sequence(output)[0]), (h, c)
 
 
 ALLENNLP_STACKED = LayerSpec(
-    origin="bench.third_party.specs:ALLENNLP_STACKED",
     name="AllenNLPStackedBidirectionalLstm",
-    factory=lambda c: StackedBidirectionalLstm(c.input_size, c.hidden_size, c.num_layers, layer_dropout_probability=c.dropout),
-    call=lambda layer, x, state: call_allennlp(layer, x, state, lambda s: s[0::2]),  # one h0 per layer, both directions
-    **dict(zip(("swap_directions", "direction_parameters"), twin_hooks([("forward_layer_{}.", "backward_layer_{}.")], ("input_linearity.weight",)))),
-    features=Features(batch_first_flag=False, unbatched=False, bias_optional=False, dtypes=TWO_DTYPES, cell_state=True),
+    factory=lambda c: StackedBidirectionalLstm(
+        c.input_size, c.hidden_size, c.num_layers, layer_dropout_probability=c.dropout
+    ),
+    call=lambda layer, x, state: call_allennlp(
+        layer, x, state, lambda s: s[0::2]
+    ),  # one h0 per layer, both directions
+    **twin_hooks([("forward_layer_{}.", "backward_layer_{}.")], ("input_linearity.weight",)),
+    features=PLAIN.but(packed=True, cell_state=True),
 )
 
 # adapter: AllenNLPBiAugmentedLstm
 from bench.third_party.allennlp_augmented_lstm import BiAugmentedLstm  # noqa: E402
 
 ALLENNLP_BI_AUGMENTED = LayerSpec(
-    origin="bench.third_party.specs:ALLENNLP_BI_AUGMENTED",
     name="AllenNLPBiAugmentedLstm",
-    factory=lambda c: BiAugmentedLstm(c.input_size, c.hidden_size, c.num_layers, bias=c.bias, bidirectional=True),
-    call=lambda layer, x, state: call_allennlp(layer, x, state, per_layer_concat),  # documented (L, B, 2H)
-    **dict(zip(("swap_directions", "direction_parameters"), twin_hooks([("forward_layers.{}.", "backward_layers.{}.")], ("input_linearity.weight",)))),
-    features=Features(batch_first_flag=False, unbatched=False, dropout=False, dtypes=TWO_DTYPES, cell_state=True),
+    factory=lambda c: BiAugmentedLstm(
+        c.input_size, c.hidden_size, c.num_layers, bias=c.bias, bidirectional=True
+    ),
+    call=lambda layer, x, state: call_allennlp(
+        layer, x, state, per_layer_concat
+    ),  # documented (L, B, 2H)
+    **twin_hooks([("forward_layers.{}.", "backward_layers.{}.")], ("input_linearity.weight",)),
+    features=PLAIN.but(packed=True, bias_optional=True, dropout=False, cell_state=True),
 )
 
 # adapter: IndRNN
@@ -176,23 +201,33 @@ def call_indrnn(layer, x, state):
 
 
 INDRNN = LayerSpec(
-    origin="bench.third_party.specs:INDRNN",
     name="IndRNN",
-    factory=lambda c: BasicIndRNN(c.input_size, c.hidden_size, c.num_layers, bidirection=True, batch_norm=False),
+    factory=lambda c: BasicIndRNN(
+        c.input_size, c.hidden_size, c.num_layers, bidirection=True, batch_norm=False
+    ),
     call=call_indrnn,
-    **dict(zip(("swap_directions", "direction_parameters"), twin_hooks([("cells.{}.0.", "cells.{}.1."), ("InputMapping.{}.0.", "InputMapping.{}.1.")], ("weight",)))),
-    features=Features(batch_first_flag=False, layout="batch_first", packed=False, unbatched=False, bias_optional=False, dropout=False, dtypes=TWO_DTYPES),
+    **twin_hooks(
+        [("cells.{}.0.", "cells.{}.1."), ("InputMapping.{}.0.", "InputMapping.{}.1.")],
+        ("weight",),
+    ),
+    features=PLAIN.but(layout="batch_first", dropout=False),
 )
 
 # adapter: FastaiQRNN
 from bench.third_party.fastai_qrnn import QRNN  # noqa: E402
 
 FASTAI_QRNN = LayerSpec(
-    origin="bench.third_party.specs:FASTAI_QRNN",
     name="FastaiQRNN",
-    factory=lambda c: QRNN(c.input_size, c.hidden_size, c.num_layers, batch_first=c.batch_first, dropout=c.dropout, bidirectional=True),
-    **dict(zip(("swap_directions", "direction_parameters"), twin_hooks([("layers.{}.", "layers_bwd.{}.")]))),
-    features=Features(packed=False, unbatched=False, bias_optional=False, dtypes=TWO_DTYPES, state_is_output=False),
+    factory=lambda c: QRNN(
+        c.input_size,
+        c.hidden_size,
+        c.num_layers,
+        batch_first=c.batch_first,
+        dropout=c.dropout,
+        bidirectional=True,
+    ),
+    **twin_hooks([("layers.{}.", "layers_bwd.{}.")]),
+    features=PLAIN.but(batch_first_flag=True, state_is_output=False),
 )
 
 # adapter: SRU
@@ -216,18 +251,28 @@ def call_sru(layer, x, state):
 
 
 SRU_SPEC = LayerSpec(
-    origin="bench.third_party.specs:SRU_SPEC",
     name="SRU",
-    factory=lambda c: SRU(c.input_size, c.hidden_size, c.num_layers, dropout=c.dropout, bidirectional=True, nn_rnn_compatible_return=True),
+    factory=lambda c: SRU(
+        c.input_size,
+        c.hidden_size,
+        c.num_layers,
+        dropout=c.dropout,
+        bidirectional=True,
+        nn_rnn_compatible_return=True,
+    ),
     call=call_sru,
     swap_directions=swap_sru,
-    features=Features(batch_first_flag=False, unbatched=False, bias_optional=False, dtypes=TWO_DTYPES, state_is_output=False),
+    features=PLAIN.but(packed=True, state_is_output=False),
 )
 
 # adapter: QuantizableLSTM
-_QUANTIZABLE_NAMES = {"weight_ih": "igates.weight", "bias_ih": "igates.bias", "weight_hh": "hgates.weight", "bias_hh": "hgates.bias"}
+_QUANTIZABLE_NAMES = {
+    "weight_ih": "igates.weight",
+    "bias_ih": "igates.bias",
+    "weight_hh": "hgates.weight",
+    "bias_hh": "hgates.bias",
+}
 QUANTIZABLE_LSTM = LayerSpec.from_class(
-    origin="bench.third_party.specs:QUANTIZABLE_LSTM",
     torch.ao.nn.quantizable.LSTM,
     name="QuantizableLSTM",
     kind="lstm",
@@ -246,23 +291,17 @@ def call_d2l(layer, x, state):
 
 
 D2L_BIRNN = LayerSpec(
-    origin="bench.third_party.specs:D2L_BIRNN",
     name="D2LBiRNNScratch",
     factory=lambda c: BiRNNScratch(c.input_size, c.hidden_size),
     call=call_d2l,
-    **dict(zip(("swap_directions", "direction_parameters"), twin_hooks([("f_rnn.", "b_rnn.")]))),
-    features=Features(batch_first_flag=False, packed=False, unbatched=False, bias_optional=False, dropout=False, max_layers=1, dtypes=TWO_DTYPES),
+    **twin_hooks([("f_rnn.", "b_rnn.")]),
+    features=PLAIN.but(dropout=False, max_layers=1),
 )
 # adapter: end
 
+# Each spec names itself as its origin, so that a failure's repro snippet can import it.
 SPECS = [
-    TORCHSCRIPT_LSTM,
-    TORCHSCRIPT_LAYER_NORM_LSTM,
-    ALLENNLP_STACKED,
-    ALLENNLP_BI_AUGMENTED,
-    INDRNN,
-    FASTAI_QRNN,
-    SRU_SPEC,
-    QUANTIZABLE_LSTM,
-    D2L_BIRNN,
+    replace(spec, origin=f"{__name__}:{name}")
+    for name, spec in list(globals().items())
+    if isinstance(spec, LayerSpec)
 ]
