@@ -93,8 +93,9 @@ def torch_names(template: str, own: dict[str, str], directions=("0", "1")):
     """parameter_names for layers that differ from torch only by name: `template` has {l} and {d}."""
 
     def parameter_names(module):
-        layers = 1 + max(int(n.split(".")[1]) for n, _ in module.named_parameters())
-        return {
+        present = {name for name, _ in module.named_parameters()}  # no biases when bias=False
+        layers = 1 + max(int(name.split(".")[1]) for name in present)
+        names = {
             f"{torch_name}_l{layer}{'_reverse' if direction else ''}": template.format(
                 l=layer, d=directions[direction]
             )
@@ -103,6 +104,7 @@ def torch_names(template: str, own: dict[str, str], directions=("0", "1")):
             for direction in (0, 1)
             for torch_name, own_name in own.items()
         }
+        return {torch_name: own for torch_name, own in names.items() if own in present}
 
     return parameter_names
 
@@ -298,6 +300,17 @@ D2L_BIRNN = LayerSpec(
     features=PLAIN.but(dropout=False, max_layers=1),
 )
 # adapter: end
+
+# The float64 runs of these two stop at their float32 default state (a real defect, one root
+# cause); these variants declare float32 only, so that the other clauses are measured too.
+QUANTIZABLE_LSTM_FLOAT32 = replace(
+    QUANTIZABLE_LSTM,
+    name="QuantizableLSTM-float32",
+    features=Features(packed=False, dtypes=("float32",)),
+)
+D2L_BIRNN_FLOAT32 = replace(
+    D2L_BIRNN, name="D2LBiRNNScratch-float32", features=D2L_BIRNN.features.but(dtypes=("float32",))
+)
 
 # Each spec names itself as its origin, so that a failure's repro snippet can import it.
 SPECS = [
