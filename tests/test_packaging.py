@@ -3,6 +3,8 @@ the ``py.typed`` marker, and a public API that a user's type checker can read.""
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -131,8 +133,6 @@ def test_a_users_type_checker_reads_the_public_api(wheel, tmp_path):
 def test_type_checkers_see_every_public_name_where_the_lazy_import_finds_it():
     """``conformance`` imports its API lazily; the ``TYPE_CHECKING`` imports that type checkers
     read instead must name the same objects, from the same modules."""
-    import ast
-
     import conformance
 
     tree = ast.parse((ROOT / "conformance" / "__init__.py").read_text(encoding="utf-8"))
@@ -149,3 +149,40 @@ def test_type_checkers_see_every_public_name_where_the_lazy_import_finds_it():
         if alias.asname == alias.name
     }
     assert seen == conformance._PUBLIC
+
+
+def readme_text() -> str:
+    """The README with its line breaks folded, so that a test can quote a sentence."""
+    return " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+
+
+def test_the_readme_names_the_plugin_the_way_pytest_disables_it(tmp_path):
+    [name] = PYPROJECT["project"]["entry-points"]["pytest11"]
+    assert f"`pytest -p no:{name}`" in readme_text()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", f"no:{name}", "--birnn-layer", "torch.nn:LSTM"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 4 and "unrecognized arguments: --birnn-layer" in done.stderr
+
+
+def git(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_the_readme_pre_commit_rev_is_a_commit_that_defines_the_hooks():
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    if git("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+        pytest.skip("a shallow clone lacks older commits")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("### pre-commit", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    [rev] = re.findall(r"^\s+rev: (\S+)", snippet, flags=re.MULTILINE)
+    assert re.fullmatch(r"[0-9a-f]{40}", rev), "pin a full commit sha: no version is tagged"
+    manifest = git("show", f"{rev}:.pre-commit-hooks.yaml")
+    assert manifest.returncode == 0, manifest.stderr
+    for hook in re.findall(r"- id: (\S+)", snippet):
+        assert f"- id: {hook}\n" in manifest.stdout

@@ -276,3 +276,19 @@ def test_help_shows_examples_and_links_the_rules(capsys):
     text = capsys.readouterr().out
     assert "examples:\n  birnn-lint " in text and "birnn-lint rule BRN003" in text
     assert f"rules: {PROJECT_URLS['Rules']}\n" in text
+
+
+def test_only_files_that_may_build_an_rnn_are_parsed(tmp_path):
+    """What the README states: the text prefilter clears a file that names no RNN without parsing
+    it, so its syntax error is not reported; a file that names one is parsed, and E999 says so."""
+    (tmp_path / "no_rnn.py").write_text("def broken(:\n")
+    (tmp_path / "with_rnn.py").write_text("rnn = nn.LSTM(\n")
+    done = run_module("--isolated", "no_rnn.py", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, "")
+    done = run_module("--isolated", "no_rnn.py", "with_rnn.py", cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout.startswith("with_rnn.py:1:")
+    assert " E999 " in done.stdout and "no_rnn.py" not in done.stdout
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        "A syntax error in such a file is therefore **not reported** (no `E999`, exit 0)" in readme
+    )
