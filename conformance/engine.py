@@ -6,6 +6,8 @@ The pytest plugin, the decorator and ``check_layer`` all enumerate ``cases`` and
 
 from __future__ import annotations
 
+import sys
+import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -218,9 +220,32 @@ COULD_NOT_GO_ON_HINT = (
 )
 
 
+BACKWARD_RAISED_HINT = (
+    "autograd raised while differentiating the layer's own graph (its backward pass, a custom "
+    "autograd.Function or TorchScript's autodiff), so the fault is in the layer or in torch, "
+    "not in the check: the repro below makes the forward call; take a backward of its output"
+)
+
+
+def _in_backward_pass(error: BaseException) -> bool:
+    """The exception came out of autograd's engine (loss.backward, autograd.grad, gradcheck)."""
+    frames = [frame.f_code for frame, _ in traceback.walk_tb(error.__traceback__)]
+    return any(
+        code.co_name in ("_engine_run_backward", "run_backward") or "torch/autograd/gradcheck" in code.co_filename
+        for code in frames
+    )
+
+
 def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str | None) -> None:
     if failure.detail.startswith(COULD_NOT_GO_ON):
-        failure.hint = COULD_NOT_GO_ON_HINT
+        error = sys.exc_info()[1]  # what clause_holds is handling
+        if error is not None and _in_backward_pass(error):
+            failure.detail = (
+                f"the layer's backward pass raised {type(error).__name__}: {error}".strip()
+            )
+            failure.hint = BACKWARD_RAISED_HINT
+        else:
+            failure.hint = COULD_NOT_GO_ON_HINT
         failure.args = (failure.render(),)
     if trial.example is not None:
         example = trial.example
@@ -231,6 +256,10 @@ def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str |
         )
     if repro:
         failure.add_context("  reproduce without the plugin:\n" + _indent(repro, "    "))
+    elif trial.example is not None:
+        from conformance.repro import NO_SNIPPET
+
+        failure.add_context(NO_SNIPPET)
 
 
 def _indent(text: str, prefix: str) -> str:

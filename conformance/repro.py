@@ -8,6 +8,7 @@ with the exact input, h0 (and c0), lengths and packing the check drew.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 from conformance.spec import LayerSpec
@@ -40,6 +41,23 @@ def _origin_object(spec: LayerSpec) -> Any:
     return target
 
 
+def _find_spec(spec: LayerSpec) -> str | None:
+    """``module:NAME`` of a spec that its origin does not name: a module-level attribute of the
+    module that defines its factory or its call hook."""
+    for hook in (spec.factory, spec.call):
+        module = sys.modules.get(getattr(hook, "__module__", None) or "")
+        for name, value in vars(module).items() if module is not None else ():
+            if isinstance(value, LayerSpec) and value.name == spec.name and value.factory is spec.factory:
+                return f"{module.__name__}:{name}"
+    return None
+
+
+NO_SNIPPET = (
+    "  (no repro snippet: the spec could not be named by an import; give it "
+    "origin='module:NAME', or define its factory and call hook at module level)"
+)
+
+
 def _import(module: str, name: str) -> str:
     if module.startswith("torch.nn.modules"):
         module = "torch.nn"
@@ -50,8 +68,9 @@ def _construction(spec: LayerSpec, trial: Trial) -> tuple[list[str], str, str] |
     """(import lines, the line that builds ``layer``, how to call it) or None if not nameable."""
     config = trial.example.config
     named = _origin_object(spec)
-    if isinstance(named, LayerSpec) and spec.origin:
-        module, _, attribute = spec.origin.partition(":")
+    origin = spec.origin if isinstance(named, LayerSpec) else _find_spec(spec)
+    if origin:
+        module, _, attribute = origin.partition(":")
         head = attribute.split(".")[0]
         imports = ["from conformance.spec import LayerConfig", f"from {module} import {head}"]
         build = f"layer = {attribute}.factory({config!r})"
@@ -121,14 +140,15 @@ def snippet(trial: Trial) -> str | None:
     lines.append(f"{target} = {invoke.format(x='x')}")
     lengths = trial.drawn.get("lengths")
     if lengths is not None:
-        if trial.drawn.get("enforce_sorted"):
+        enforce_sorted = bool(trial.drawn.get("enforce_sorted")) or spec.features.packed == "sorted"
+        if enforce_sorted:
             lengths = sorted(lengths, reverse=True)
         lines += [
             "# the check's packed run:",
             "from torch.nn.utils.rnn import pack_padded_sequence",
             f"packed = pack_padded_sequence(x, torch.tensor({lengths}), "
             f"batch_first={example.config.batch_first}, "
-            f"enforce_sorted={bool(trial.drawn.get('enforce_sorted'))})",
+            f"enforce_sorted={enforce_sorted})",
             f"packed_{target.replace(', ', ', packed_')} = {invoke.format(x='packed')}",
         ]
     return "\n".join(lines)

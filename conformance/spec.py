@@ -75,11 +75,13 @@ class Features:
     layer whose returned state is not the output's ends (a QRNN's or SRU's cell c), which C3 cannot
     compare. ``pickling=False`` keeps C17's state_dict and deepcopy round trips and skips pickling
     the module. ``min_hidden_size``/``min_input_size``: sizes below them are never drawn.
+    ``packed="sorted"``: packed input only sorted by decreasing length (``enforce_sorted=True``),
+    the contract of layers whose callers sort the batch.
     """
 
     batch_first_flag: bool = True
     layout: str = "time_major"
-    packed: bool = True
+    packed: bool | str = True
     proj_size: bool = False
     initial_state: bool = True
     unbatched: bool = True
@@ -97,6 +99,8 @@ class Features:
     min_input_size: int = 1
 
     def __post_init__(self) -> None:
+        if self.packed not in (True, False, "sorted"):
+            raise ValueError(f"Features(packed={self.packed!r}): use True, False or 'sorted'")
         if self.layout not in LAYOUTS:
             raise ValueError(f"Features(layout={self.layout!r}): use one of {LAYOUTS}")
         if self.layout == "batch_first" and self.batch_first_flag:

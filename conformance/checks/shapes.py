@@ -204,7 +204,11 @@ def state_matches_output(trial: Trial) -> None:
     # Variable lengths: each sequence ends at its own last real step (forward), still at step 0
     # for the backward direction, which starts there.
     lengths = trial.draw(sequence_lengths(T, B), "lengths")
-    output, state = trial.run(layer, pack(x, lengths, batch_first=config.batch_first), h0)
+    sorted_only = trial.spec.features.packed == "sorted"
+    if sorted_only:  # the layer only takes batches sorted by decreasing length
+        lengths = sorted(lengths, reverse=True)
+    packed = pack(x, lengths, batch_first=config.batch_first, enforce_sorted=sorted_only)
+    output, state = trial.run(layer, packed, h0)
     h_n = h_n_of(state, " of the packed run")
     padded, _ = unpack(trial, output, total_length=T)
     forward_end, backward_end = _last_layer_ends(padded, lengths, H_out)

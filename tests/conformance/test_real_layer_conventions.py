@@ -1,0 +1,246 @@
+"""What real third-party layers need from a spec (issue 8): conventions the spec can state, and the
+false alarms that are gone. Each correct fixture passes the clauses its convention touches; each
+broken one fails with a message that names the cause."""
+
+from __future__ import annotations
+
+import importlib
+import textwrap
+from dataclasses import replace
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from torch import nn
+
+from conformance import adapters
+from conformance.engine import Case, CheckSkipped, run_case
+from conformance.failures import ConformanceFailure
+from conformance.loader import load_layer
+from conformance.parameter_views import gates_reordered, sliced, transposed
+from conformance.profiles import profile
+from conformance.report import Result, format_matrix
+from conformance.spec import Features, LayerConfig, LayerSpec
+from conformance.strategies import layer_configs
+
+QUICK = hypothesis_settings(profile("ci"), max_examples=8)
+
+
+def spec_of(module: str, attribute: str = "SPEC") -> LayerSpec:
+    return getattr(importlib.import_module(f"fixtures.layers.{module}"), attribute)
+
+
+def failure_of(spec: LayerSpec, clause_id: str) -> str:
+    with pytest.raises(ConformanceFailure) as caught:
+        run_case(Case(spec, clause_id, "cpu"), QUICK)
+    return str(caught.value)
+
+
+def skip_reason(spec: LayerSpec, clause_id: str) -> str:
+    with pytest.raises(CheckSkipped) as caught:
+        run_case(Case(spec, clause_id, "cpu"), QUICK)
+    return str(caught.value)
+
+
+# -- the spec's fields -----------------------------------------------------------------------------
+
+
+def test_the_old_batch_first_feature_name_says_what_to_write() -> None:
+    with pytest.raises(TypeError, match="batch_first_flag"):
+        Features(batch_first=False)
+    with pytest.raises(ValueError, match="batch_first_flag=False"):
+        Features(layout="batch_first")  # a batch-first-only layer has no flag to take
+
+
+def test_from_class_takes_the_specs_fields_and_rejects_an_unknown_keyword_at_once() -> None:
+    def names(layer):
+        return {name: name for name, _ in layer.named_parameters()}
+
+    spec = LayerSpec.from_class(
+        spec_of("batch_first_only_gru").layer_class, parameter_names=names, expected_failures={"C9": "why"}
+    )
+    assert spec.parameter_names is names and spec.expected_failures == {"C9": "why"}
+    with pytest.raises(TypeError, match="parameter_name.*neither a LayerSpec field"):
+        LayerSpec.from_class(spec_of("batch_first_only_gru").layer_class, parameter_name=names)
+
+
+class ProjectedLSTM(nn.LSTM):
+    """A custom class whose constructor names proj_size: it gets proj_size drawn, as nn.LSTM does."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=True, proj_size=0) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size)
+
+
+def test_a_custom_class_that_takes_proj_size_gets_it_drawn() -> None:
+    assert LayerSpec.from_class(ProjectedLSTM, kind="lstm").features.proj_size
+    assert not LayerSpec.from_class(spec_of("batch_first_only_gru").layer_class).features.proj_size
+
+
+@hypothesis_settings(max_examples=30, deadline=None)
+@given(data=__import__("hypothesis").strategies.data())
+def test_the_strategies_respect_the_declared_minimum_sizes(data) -> None:
+    spec = spec_of("layer_norm_bilstm")
+    spec = replace(spec, features=spec.features.but(min_input_size=3))
+    config = data.draw(layer_configs(spec))
+    assert config.hidden_size >= 2 and config.input_size >= 3
+
+
+def test_a_batch_first_only_layer_is_always_fed_batch_first() -> None:
+    spec = spec_of("batch_first_only_gru")
+    assert "batch_first" not in LayerConfig(2, 3).constructor_kwargs(spec.features)
+    run_case(Case(spec, "C1", "cpu"), QUICK)
+    assert "batch_first_flag" in skip_reason(spec, "C8")
+
+
+# -- parameter maps beyond renaming ----------------------------------------------------------------
+
+
+def test_views_read_and_write_the_torch_layout_inside_the_own_tensor() -> None:
+    own = torch.arange(2 * 4 * 6.0).view(2, 4, 6)
+    view = gates_reordered(transposed(sliced("w", 1)), (1, 0, 2))
+    torch_layout = view.read(own)
+    assert torch.equal(torch_layout[:2], own[1].t()[2:4]) and torch_layout.shape == (6, 4)
+    written = torch.zeros_like(own)
+    view.write(written, torch_layout)
+    assert torch.equal(written[1], own[1]) and not written[0].any()
+
+
+def test_the_direction_swap_goes_through_views_including_the_column_halves() -> None:
+    spec = spec_of("packed_weights_bigru")
+    layer = spec.factory(LayerConfig(2, 3, num_layers=2))
+    before = {n: t.detach().clone() for n, t in adapters.torch_named_parameters(spec, layer).items()}
+    adapters.swap_directions(spec, layer)
+    after = adapters.torch_named_parameters(spec, layer)
+    assert torch.equal(after["weight_hh_l0"], before["weight_hh_l0_reverse"])
+    upper = before["weight_ih_l1"]
+    assert torch.equal(after["weight_ih_l1_reverse"], torch.cat([upper[:, 3:], upper[:, :3]], dim=1))
+
+
+@pytest.mark.parametrize("clause_id", ["C4", "C11"])
+def test_a_layer_mapped_through_views_passes_the_clauses_its_map_serves(clause_id: str) -> None:
+    run_case(Case(spec_of("packed_weights_bigru"), clause_id, "cpu"), QUICK)
+
+
+# -- states that are not torch's h_n ---------------------------------------------------------------
+
+
+def test_a_cell_state_layer_skips_c3_and_passes_the_state_clauses() -> None:
+    spec = spec_of("forget_mult_birnn")
+    assert "state_is_output=False" in skip_reason(spec, "C3")
+    for clause_id in ("C2", "C10"):
+        run_case(Case(spec, clause_id, "cpu"), QUICK)
+
+
+def test_a_cell_state_declared_as_the_output_fails_c3_with_a_hint_that_names_the_feature() -> None:
+    spec = spec_of("forget_mult_birnn")
+    message = failure_of(replace(spec, features=spec.features.but(state_is_output=True)), "C3")
+    assert "Features(state_is_output=False)" in message
+
+
+def test_an_output_only_layer_skips_the_state_clauses_and_passes_the_others() -> None:
+    spec = spec_of("output_only_gru")
+    for clause_id in ("C2", "C3", "C10"):
+        assert "returns_state=False" in skip_reason(spec, clause_id)
+    for clause_id in ("C1", "C11", "C16"):
+        run_case(Case(spec, clause_id, "cpu"), QUICK)
+
+
+@pytest.mark.parametrize("clause_id", ["C2", "C6", "C14"])
+def test_a_layer_norm_lstm_with_an_h_c_state_and_a_minimum_size_passes(clause_id: str) -> None:
+    run_case(Case(spec_of("layer_norm_bilstm"), clause_id, "cpu"), QUICK)
+
+
+# -- false alarms that are gone --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "module, clause_id",
+    [
+        ("dead_relu_rnn", "C6"),  # a dead ReLU without a kind is not a cut gradient
+        ("relu_bias_birnn", "C6"),  # nor is a ReLU kink at a zero parameter
+        ("relu_bias_birnn", "C12"),  # and gradcheck is not run on the kink
+        ("float32_only_gru", "C14"),  # no float64 twin for a float32-only layer
+        ("scripted_bigru", "C17"),  # a ScriptModule round-trips through torch.jit.save
+    ],
+)
+def test_correct_layers_that_used_to_raise_false_alarms_pass(module: str, clause_id: str) -> None:
+    run_case(Case(spec_of(module), clause_id, "cpu"), QUICK)
+
+
+def test_pickling_is_a_feature_a_spec_can_decline() -> None:
+    assert "Features(pickling=False)" in failure_of(spec_of("breaks_c17_holds_a_lambda"), "C17")
+    run_case(Case(spec_of("breaks_c17_holds_a_lambda", "DECLINED"), "C17", "cpu"), QUICK)
+
+
+# -- messages --------------------------------------------------------------------------------------
+
+
+def test_bias_parameters_of_a_layer_built_with_bias_false_are_reported() -> None:
+    message = failure_of(spec_of("breaks_c6_bias_kept_when_off"), "C6")
+    assert "bias=False, the layer still has bias parameters: gru.bias_ih_l0" in message
+
+
+def test_a_batch_first_flag_that_the_constructor_ignores_gets_a_hint_about_the_declaration() -> None:
+    message = failure_of(spec_of("breaks_c8_batch_first_flag_ignored"), "C8")
+    assert "batch_first=True changed nothing" in message and "view" not in message.split("hint:")[1]
+
+
+def test_an_ignored_h0_is_not_called_broadcast() -> None:
+    message = failure_of(spec_of("breaks_c10_h0_ignored"), "C10")
+    assert "seems not to use h0 at all" in message and "broadcast h0" not in message
+
+
+def test_an_adapter_that_accepts_a_malformed_h0_is_named_in_the_hint() -> None:
+    def expanding_call(layer, x, state):  # makes a (1, B, H) h0 valid: the layer looks lenient
+        return layer(x, None if state is None else state.expand(2, *state.shape[1:]).contiguous())
+
+    spec = LayerSpec.from_class(nn.GRU, call=expanding_call, features=Features(max_layers=1))
+    assert "the spec has a `call` hook" in failure_of(spec, "C10")
+
+
+def test_a_shared_h0_row_gets_a_c11_hint() -> None:
+    message = failure_of(spec_of("breaks_c10_h0_shared_by_directions"), "C11")
+    assert "used for both directions" in message
+
+
+def test_an_exception_in_the_adapter_is_the_adapters_and_one_cause_is_said_once() -> None:
+    spec = spec_of("faulty_adapter_raises")
+    message = failure_of(spec, "C1")
+    assert "`call` hook (the spec's adapter, not the layer) raised TypeError" in message
+    assert "while calling the layer for C1" in message
+    results = [Result(spec.name, c, "cpu", "failed", failure_of(spec, c)) for c in ("C1", "C4", "C7")]
+    assert "all 3 failures have one cause" in format_matrix(results)
+    results[2] = Result(spec.name, "C7", "cpu", "failed", "C7: something else raised KeyError: 'x'")
+    assert "one cause" not in format_matrix(results)
+
+
+def test_a_spec_named_on_the_command_line_carries_that_name(tmp_path) -> None:
+    (tmp_path / "unnamed_spec_module.py").write_text(
+        "from torch import nn\nfrom conformance.spec import LayerSpec\n"
+        "SPEC = LayerSpec(name='Unnamed', factory=lambda c: nn.GRU(**c.torch_kwargs()))\n"
+    )
+    assert load_layer("unnamed_spec_module:SPEC", search_paths=[tmp_path]).origin == "unnamed_spec_module:SPEC"
+
+
+def _snippet(message: str) -> str:
+    return textwrap.dedent(message.split("reproduce without the plugin:\n", 1)[1])
+
+
+def test_the_snippet_goes_through_the_specs_factory_and_call_hook() -> None:
+    message = failure_of(spec_of("faulty_adapter_raises"), "C1")
+    snippet = _snippet(message)
+    assert "SPEC.factory(LayerConfig(" in snippet and "SPEC.call(layer, x, None)" in snippet
+    with pytest.raises(TypeError, match="tuple indices"):  # it reproduces: the hook raises
+        exec(compile(snippet, "<snippet>", "exec"), {})
+
+
+def test_the_snippet_replays_h0_c0_and_the_packed_run_of_the_check() -> None:
+    message = failure_of(spec_of("breaks_c9_states_ignore_lengths"), "C9")
+    snippet = _snippet(message)
+    namespace: dict = {}
+    exec(compile(snippet, "<snippet>", "exec"), namespace)
+    assert "pack_padded_sequence(x, torch.tensor(" in snippet
+    assert isinstance(namespace["packed_output"], torch.nn.utils.rnn.PackedSequence)
