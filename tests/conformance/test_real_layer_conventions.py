@@ -244,3 +244,26 @@ def test_the_snippet_replays_h0_c0_and_the_packed_run_of_the_check() -> None:
     exec(compile(snippet, "<snippet>", "exec"), namespace)
     assert "pack_padded_sequence(x, torch.tensor(" in snippet
     assert isinstance(namespace["packed_output"], torch.nn.utils.rnn.PackedSequence)
+
+
+def test_a_layer_that_takes_sorted_packed_input_only_declares_it() -> None:
+    spec = spec_of("sorted_packed_gru")
+    for clause_id in ("C3", "C9"):
+        run_case(Case(spec, clause_id, "cpu"), QUICK)
+    unsorted = replace(spec, features=spec.features.but(packed=True))
+    assert "must be sorted" in failure_of(unsorted, "C9")
+
+
+def test_an_exception_from_the_layers_backward_pass_is_the_layers() -> None:
+    message = failure_of(spec_of("faulty_backward_raises"), "C6")
+    assert "the layer's backward pass raised RuntimeError: backward of the fused kernel" in message
+    assert "could not go on" not in message
+
+
+def test_a_failure_without_a_nameable_spec_says_why_there_is_no_snippet() -> None:
+    spec = LayerSpec(
+        name="Inline",
+        factory=lambda config: spec_of("breaks_c10_h0_ignored").layer_class(**config.torch_kwargs()),
+        features=Features(max_layers=1),
+    )
+    assert "no repro snippet" in failure_of(spec, "C10")
