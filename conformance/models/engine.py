@@ -170,3 +170,25 @@ class ModelCaseCheck(CaseCheck):
             pytest.skip(str(skipped))
         if note:
             warnings.warn(note, CaseBudgetWarning, stacklevel=2)
+
+
+def is_model_spec(value: object) -> bool:
+    return isinstance(value, ModelSpec)
+
+
+def model_params(
+    models: Sequence[ModelSpec],
+    devices: Sequence[str] | None,
+    clauses: Iterable[str] | None,
+    profile: str | None,
+) -> list:
+    """``parametrize_with_checks``'s params for model specs: one per (model, clause, device)."""
+    import pytest
+
+    from conformance.decorator import marks
+
+    devices = list(devices or device_support.DEFAULT_DEVICES)
+    return [
+        pytest.param(ModelCaseCheck(case, profile), id=case.id, marks=marks(case))
+        for case in model_cases(models, devices, clauses)
+    ]

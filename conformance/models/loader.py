@@ -79,3 +79,26 @@ def _import(module_name: str, reference: str, search_paths: Sequence[Path | str]
         raise ModelLoadError(
             f"--birnn-model {reference!r}: importing {module_name!r} raised {type(error).__name__}: {error}"
         ) from None
+
+
+def resolve_models(
+    references: Sequence[str], search_paths: Sequence[Path | str]
+) -> list[ModelSpec]:
+    """The specs of ``--birnn-model`` values; a bad one or a repeated name is a pytest usage error."""
+    import pytest
+
+    specs: list[ModelSpec] = []
+    seen: dict[str, str] = {}
+    for reference in references:
+        try:
+            spec = load_model(reference, search_paths=search_paths)
+        except ModelLoadError as error:
+            raise pytest.UsageError(str(error)) from None
+        if spec.name in seen:
+            raise pytest.UsageError(
+                f"--birnn-model {seen[spec.name]!r} and {reference!r} are both named {spec.name!r}; "
+                "test ids must be unique: give one ModelSpec another name"
+            )
+        seen[spec.name] = reference
+        specs.append(spec)
+    return specs
