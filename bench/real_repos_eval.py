@@ -180,6 +180,19 @@ def main(argv: list[str] | None = None) -> int:
     version = subprocess.run(
         [*command[:3], "--version"], capture_output=True, text=True, env=environment, cwd="/"
     ).stdout.strip()
+    checkout = arguments.linter_path or HERE.parent
+    commit = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "-C", str(checkout), "status", "--porcelain", "lint_rules"],
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    print(
+        f"linter checkout: {checkout} at {commit or '?'}"
+        + (f", {len(changed)} uncommitted paths in lint_rules/" if changed else "")
+    )
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; linter: {version} ({' '.join(command[2:])})"
