@@ -56,12 +56,13 @@ class ModelTrial:
             return self._model
         self.seed = self.draw(st.integers(0, 2**16), "seed")
         what = f"{self.spec.name}'s factory (clause {self.clause_id})"
+        limit = None  # bound before the try: the case's alarm may ring before `as limit` binds
         try:
-            with time_limits.call_limit(what), torch.random.fork_rng(devices=[]):
+            with time_limits.call_limit(what) as limit, torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed)
                 model = self.spec.factory()
-        except time_limits.LayerTimeout:
-            raise
+        except time_limits.LayerTimeout as timeout:
+            raise self._stopped(timeout, limit, what) from None
         except Exception as error:
             raise self.fail(f"{what} raised {type(error).__name__}: {error}") from error
         if not isinstance(model, torch.nn.Module):
@@ -79,12 +80,17 @@ class ModelTrial:
         moved = [sequence.to(self.device) for sequence in sequences]
         lengths = [len(sequence) for sequence in sequences]
         what = f"{self.spec.name}'s run on a batch of {len(sequences)} (lengths {lengths}; call {call})"
+        limit = None
         try:
-            with time_limits.call_limit(what), torch.random.fork_rng(devices=[]), torch.no_grad():
+            with (
+                time_limits.call_limit(what) as limit,
+                torch.random.fork_rng(devices=[]),
+                torch.no_grad(),
+            ):
                 torch.manual_seed(self.seed + call)
                 raw = self.spec.run(model, moved)
-        except time_limits.LayerTimeout:
-            raise
+        except time_limits.LayerTimeout as timeout:
+            raise self._stopped(timeout, limit, what) from None
         except Exception as error:
             raise self.fail(
                 f"{what} raised {type(error).__name__}: {error}",
@@ -98,6 +104,19 @@ class ModelTrial:
             if result.is_floating_point() and not bool(torch.isfinite(result).all()):
                 raise self.fail(f"{what} gave non-finite values (NaN or inf) for sequence {index}")
         return results
+
+    def _stopped(self, timeout: time_limits.LayerTimeout, limit, what: str) -> BaseException:
+        """A call over its limit stops the search (hypothesis would replay it, hanging each time);
+        the case's own budget running out is the engine's to report."""
+        if limit is None or timeout.limit is not limit:
+            return timeout
+        failure = self.fail(
+            f"{what} did not return within {time_limits.seconds_text(limit.seconds)}; it was running "
+            f"{timeout.where}",
+            hint="stopped by the per-call time limit (--birnn-timeout); the example was not retried "
+            "or shrunk. A loop that never ends? The repro below makes the same calls",
+        )
+        return time_limits.SearchStopped(failure, self)
 
     # -- comparing ---------------------------------------------------------------------------
     def tolerance(self) -> Tolerance:

@@ -270,3 +270,20 @@ def test_the_specification_states_each_model_clause(clause_id: str) -> None:
 
     document = (ROOT / "docs" / "SPECIFICATION.md").read_text(encoding="utf-8")
     assert f"### {clause_id} {MODEL_CLAUSES[clause_id].slug}" in document
+
+
+def test_a_model_that_hangs_fails_after_one_call_limit() -> None:
+    def forever(model, sequences):
+        while True:
+            pass
+
+    spec = ModelSpec(
+        name="Hangs", factory=lambda: torch.nn.Embedding(5, 2), items=token_ids(5), run=forever
+    )
+    (result,) = check_model(spec, devices=["cpu"], clauses=["M3"], profile=FEW, timeout=0.3)
+    assert result.status == "failed", result
+    assert (
+        "Hangs's run on a batch of 1 (lengths [1]; call 1) did not return within 0.3 s"
+        in result.message
+    )
+    assert "reproduce without the plugin:" in result.message and result.seconds < 5
