@@ -26,7 +26,8 @@ PADDING_HINT = (
 BATCH_HINT = (
     "the result depends on the other sequences of the batch: a reshape that mixes batch elements "
     "(h_n.view(B, -1) on a (2L, B, H) state: permute(1, 0, 2) first), statistics over the batch "
-    "(batch norm in training mode, x - x.mean(0)), or a state kept from the last batch"
+    "computed in forward (x - x.mean(0), a norm layer forced into training mode), or a state kept "
+    "from the last batch"
 )
 UNPADDED_BATCH_HINT = (
     "the result changes in any batch, even beside a copy of itself where nothing is padded: the "
@@ -52,7 +53,7 @@ def model_property(clause_id: str):
     return register
 
 
-def _lengths(trial: ModelTrial, sequences) -> str:
+def _lengths(sequences) -> str:
     return ", ".join(str(len(sequence)) for sequence in sequences)
 
 
@@ -126,7 +127,7 @@ def batch_independence(trial: ModelTrial) -> None:
         before,
         second,
         ((2, new_position), (1, position)),
-        what=f"the sequence at batch position {position} (lengths {_lengths(trial, first)}) after its "
+        what=f"the sequence at batch position {position} (lengths {_lengths(first)}) after its "
         f"neighbours were replaced and the batch permuted (now position {new_position})",
         hint=BATCH_HINT,
     )
@@ -147,7 +148,7 @@ def eval_determinism(trial: ModelTrial) -> None:
         trial.assert_same(
             again,
             once,
-            what=f"sequence {index} of a batch of {size} (lengths {_lengths(trial, batch)}) run a "
+            what=f"sequence {index} of a batch of {size} (lengths {_lengths(batch)}) run a "
             "second time in eval mode",
             hint=DETERMINISM_HINT,
             at=((2, index), (1, index)),
