@@ -157,10 +157,15 @@ def torch_named_parameters(spec: LayerSpec, module) -> dict[str, torch.Tensor]:
     """The layer's parameters under torch's names, in torch's layout. Renamed ones are the same
     tensor objects; views are computed from the own parameter, so gradients still reach it."""
     own = dict(module.named_parameters())
-    return {
-        torch_name: _read(own, mapped)
-        for torch_name, mapped in parameter_names(spec, module).items()
-    }
+    names = parameter_names(spec, module)
+    for torch_name, mapped in names.items():
+        if own_name(mapped) not in own:
+            raise AdapterError(
+                f"{spec.name}'s `parameter_names` hook (the spec's adapter) maps {torch_name} to "
+                f"{own_name(mapped)!r}, which the module built for this configuration does not "
+                "have (a bias at bias=False? a layer beyond num_layers?); map only what exists"
+            )
+    return {torch_name: _read(own, mapped) for torch_name, mapped in names.items()}
 
 
 def torch_gradients(

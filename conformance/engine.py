@@ -239,7 +239,11 @@ def _in_backward_pass(error: BaseException) -> bool:
 def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str | None) -> None:
     if failure.detail.startswith(COULD_NOT_GO_ON):
         error = sys.exc_info()[1]  # what clause_holds is handling
-        if error is not None and _in_backward_pass(error):
+        from conformance.adapters import AdapterError
+
+        if isinstance(error, AdapterError):  # the spec's hook, called by the check itself
+            failure.detail, failure.hint = str(error), "fix the spec's hook; the layer is not to blame"
+        elif error is not None and _in_backward_pass(error):
             failure.detail = (
                 f"the layer's backward pass raised {type(error).__name__}: {error}".strip()
             )

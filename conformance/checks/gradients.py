@@ -15,10 +15,18 @@ import torch
 from hypothesis import event
 from torch.autograd.gradcheck import GradcheckError
 
-from conformance.adapters import bias_like_parameters, direction_parameters, states_of
+from conformance.adapters import (
+    TORCH_PARAMETER,
+    bias_like_parameters,
+    direction_parameters,
+    own_name,
+    parameter_names,
+    states_of,
+)
 from conformance.checks import check, needs_feature
 from conformance.checks.symmetry import require_two_halves
 from conformance.compare import close
+from conformance.parameter_views import ParameterView
 from conformance.spec import LayerSpec
 from conformance.trial import Trial
 
@@ -114,6 +122,9 @@ def _require_parameter_gradients(trial: Trial, layer, parameters, gradients, pro
         "non-finite": "get a NaN or infinite gradient",
         "zero": "get an all-zero gradient",
     }
+    for label, group in _directions_without_gradient(trial, layer, parameters, gradients, proof):
+        problems["zero"].append(label)
+        groups[label] = group
     for problem, names in problems.items():
         if not names:
             continue
@@ -123,6 +134,21 @@ def _require_parameter_gradients(trial: Trial, layer, parameters, gradients, pro
             f"step of both halves of the output (T={trial.example.seq_len}): {listed}",
             hint=_parameter_hint(names, groups, layer) if problem != "non-finite" else None,
         )
+
+
+def _directions_without_gradient(trial: Trial, layer, parameters, gradients, proof):
+    """Per direction inside a tensor that holds both (a view in the parameter map): a whole
+    tensor's gradient can be non-zero while one direction's slice of it gets none. Yields
+    (label, (layer, direction))."""
+    found = {name: gradient for (name, _), gradient in zip(parameters, gradients)}
+    for torch_name, mapped in parameter_names(trial.spec, layer).items():
+        gradient = found.get(own_name(mapped)) if isinstance(mapped, ParameterView) else None
+        if gradient is None or not bool(torch.isfinite(gradient).all()) or not gradient.any():
+            continue  # whole-parameter problems are reported on their own
+        if not bool((mapped.read(gradient) != 0).any()) and not proof.view_gradient_is_zero(mapped):
+            match = TORCH_PARAMETER.match(torch_name)
+            group = (int(match.group(3)), 1 if match.group(4) else 0) if match else None
+            yield f"{torch_name} = {mapped}", group
 
 
 def _parameter_hint(names: list[str], groups: dict[str, tuple[int, int]], layer) -> str:
@@ -193,11 +219,31 @@ class _DegeneracyProof:
         """Nudged up and down: flat on either side is a zero autograd may give (a dead unit, or a
         kink such as ReLU at exactly 0, whose derivative autograd takes as 0)."""
         parameter = dict(self._layer.named_parameters())[own_name]
+        return self._flat_when_nudged(
+            parameter, lambda saved, sign: saved + sign * self._step(saved)
+        )
+
+    def view_gradient_is_zero(self, view: ParameterView) -> bool:
+        """The same for the part of a parameter that a view selects (one direction's slice)."""
+        parameter = dict(self._layer.named_parameters())[view.source]
+
+        def nudged(saved, sign):
+            whole = saved.clone()
+            part = view.read(saved)
+            view.write(whole, part + sign * self._step(part))
+            return whole
+
+        return self._flat_when_nudged(parameter, nudged)
+
+    def _step(self, tensor: torch.Tensor) -> torch.Tensor:
+        return self.NUDGE * (1 + tensor.abs())
+
+    def _flat_when_nudged(self, parameter, nudged) -> bool:
         saved = parameter.detach().clone()
         try:
             for sign in (1, -1):
                 with torch.no_grad():
-                    parameter.copy_(saved + sign * self.NUDGE * (1 + saved.abs()))
+                    parameter.copy_(nudged(saved, sign))
                 if not self._moved(self._run(self._x), direction=None):
                     return True
             return False

@@ -5,6 +5,7 @@ broken one fails with a message that names the cause."""
 from __future__ import annotations
 
 import importlib
+import re
 import textwrap
 from dataclasses import replace
 
@@ -267,3 +268,17 @@ def test_a_failure_without_a_nameable_spec_says_why_there_is_no_snippet() -> Non
         features=Features(max_layers=1),
     )
     assert "no repro snippet" in failure_of(spec, "C10")
+
+
+def test_c6_checks_each_directions_slice_of_a_tensor_that_holds_both() -> None:
+    message = failure_of(spec_of("breaks_c6_backward_slice_detached"), "C6")
+    assert re.search(r"weight_hh_l(\d)_reverse = weight_hh_\1\[1\].* \(layer \1, backward direction\)", message)
+
+
+def test_a_parameter_map_that_names_a_missing_parameter_is_the_adapters_error() -> None:
+    def names(layer):  # names a bias that a layer built with bias=False does not have
+        return {name: name for name in ("weight_ih_l0", "weight_ih_l0_reverse", "bias_ih_l0")}
+
+    spec = LayerSpec.from_class(nn.GRU, parameter_names=names, features=Features(max_layers=1))
+    message = failure_of(spec, "C11")
+    assert "`parameter_names` hook (the spec's adapter) maps bias_ih_l0 to 'bias_ih_l0'" in message
