@@ -98,6 +98,56 @@ def indrnn_broadcasts_h0_batch() -> bool:
     return layer(torch.randn(2, 5, 3), torch.zeros(1, 1, 8))[0].shape == (2, 5, 8)
 
 
+def indrnn_forward_rebinds_weight_data() -> bool:
+    """clip_weight() runs in forward and rebinds weight_hh.data: a finite difference through a
+    reference taken before the call is lost, so gradcheck sees a zero numerical gradient."""
+    torch.manual_seed(0)
+    init = [torch.nn.init.uniform_]
+    layer = BasicIndRNN(
+        1, 1, 1, bidirection=True, batch_norm=False, recurrent_weight_initializers=init
+    )
+    layer = layer.double()
+    x = (
+        torch.rand((1, 2, 1), generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 4
+        - 2
+    )
+    weight = layer.cells[0][0].weight_hh.detach().clone().requires_grad_()
+
+    def output(weight):
+        return torch.func.functional_call(layer, {"cells.0.0.weight_hh": weight}, (x,))[0]
+
+    return not torch.autograd.gradcheck(output, (weight,), raise_exception=False)
+
+
+def quantizable_lstm_unbatched_keeps_batch_dimension() -> bool:
+    """nn.LSTM maps an unbatched (T, I) to (T, 2H); the quantizable LSTM silently returns 3-D tensors
+    ((5, 3, 8) for T=5, I=3, H=4, and h_n (2, 3, 4))."""
+    output, (h_n, _) = torch.ao.nn.quantizable.LSTM(3, 4, bidirectional=True)(torch.randn(5, 3))
+    return output.dim() == 3 and h_n.dim() == 3
+
+
+def quantizable_lstm_accepts_4d_h0() -> bool:
+    layer = torch.ao.nn.quantizable.LSTM(3, 4, bidirectional=True)
+    state = (torch.zeros(2, 1, 2, 4), torch.zeros(2, 1, 2, 4))
+    return not raises(lambda: layer(torch.randn(5, 2, 3), state))
+
+
+def quantizable_lstm_default_state_is_float32() -> bool:
+    layer = torch.ao.nn.quantizable.LSTM(3, 4, bidirectional=True).double()
+    return raises(lambda: layer(torch.randn(5, 2, 3, dtype=torch.float64)))
+
+
+def d2l_birnn_broadcasts_h0_batch() -> bool:
+    layer = BiRNNScratch(3, 4)
+    state = ((torch.zeros(1, 4),), (torch.zeros(1, 4),))
+    return layer(torch.randn(5, 2, 3), state)[0][0].shape == (2, 8)
+
+
+def fastai_qrnn_broadcasts_h0_batch() -> bool:
+    layer = QRNN(3, 4, 1, batch_first=False, bidirectional=True)
+    return layer(torch.randn(5, 2, 3), torch.zeros(2, 1, 4))[0].shape == (5, 2, 8)
+
+
 def fastai_qrnn_ignores_dropout() -> bool:
     """`o = F.dropout(o, ...)` rebinds the loop variable: the dropped-out tensors are thrown away."""
     torch.manual_seed(0)
