@@ -28,6 +28,7 @@ _PUBLIC = {
     "LayerSpec": "conformance.spec",
     "LayerConfig": "conformance.spec",
     "Features": "conformance.spec",
+    "ParameterView": "conformance.parameter_views",
     "CLAUSES": "conformance.clauses",
     "parametrize_with_checks": "conformance.decorator",
     "check_layer": "conformance.report",
