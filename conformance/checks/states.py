@@ -47,6 +47,12 @@ STATES_DIRECTION_MAJOR = (
     "the final states may be returned in (direction, layer) order instead of torch's row 2l+d "
     "(see C3)"
 )
+H_AND_C_PAIRED = (
+    "{tensor} row {row} moved the other direction of layer {layer}, while {other_tensor} row {row} "
+    "moves its own: the layer pairs the state per tensor, not per direction (e.g. h0's two rows as "
+    "the forward direction's (h, c) and c0's as the backward one's); torch's h0 holds h of both "
+    "directions and c0 their c"
+)
 ROW_IGNORED = (
     "the {direction} direction of layer {layer} may not start from {tensor} row {row}: {tensor} "
     "ignored, or another row (e.g. {tensor}[{other}], fed to both directions) used in its place"
@@ -139,6 +145,7 @@ class RowChange:
             other_direction=HALF_NAMES[1 - self.direction],
             other=self.other_row,
             tensor={"h": "h0", "c": "c0", "both": "h0 (and c0)"}[self.which],
+            other_tensor={"h": "c0", "c": "h0", "both": ""}[self.which],
         )
 
 
@@ -174,13 +181,18 @@ def initial_state(trial: Trial) -> None:
                 f"{name} has {tensor.shape[0]} rows, expected 2 * num_layers = "
                 f"{2 * config.num_layers} (see C2)"
             )
-    _unreachable_rows_unchanged(trial, change, final, changed_final)
+    def pairs_h_and_c() -> bool:
+        return spec.has_cell_state and _pairs_h_and_c(trial, change, layer, x, state)
+
+    _unreachable_rows_unchanged(trial, change, final, changed_final, pairs_h_and_c)
     if change.layer == config.num_layers - 1:
         _only_own_half_moves(trial, change, output, changed_output)
     _own_row_moves(trial, change, layer, x, state, changed)
 
 
-def _unreachable_rows_unchanged(trial: Trial, change: RowChange, final, changed_final) -> None:
+def _unreachable_rows_unchanged(
+    trial: Trial, change: RowChange, final, changed_final, pairs_h_and_c
+) -> None:
     tolerance = trial.tolerance()
     moved = _rows_moved(final, changed_final, tolerance)
     twin = change.direction_major_twin
@@ -195,6 +207,8 @@ def _unreachable_rows_unchanged(trial: Trial, change: RowChange, final, changed_
         hint = (ONE_ROW_FOR_BOTH if change.row in moved else OTHER_DIRECTION_ONLY).format(
             **change.words()
         )
+        if change.row not in moved and change.which != "both" and pairs_h_and_c():
+            hint = H_AND_C_PAIRED.format(**change.words())
     for name, before, after in zip(("h_n", "c_n"), states_of(final), states_of(changed_final)):
         expected = after.clone()
         expected[change.unreachable] = before[change.unreachable]
@@ -204,6 +218,19 @@ def _unreachable_rows_unchanged(trial: Trial, change: RowChange, final, changed_
             f"({', '.join(map(str, change.unreachable))})",
             tolerance=tolerance, locate=locate_state, hint=hint,
         )
+
+
+def _pairs_h_and_c(trial: Trial, change: RowChange, layer, x, state) -> bool:
+    """Changing one tensor's row r moved only the other direction: is that because the layer reads
+    the rows in the wrong order (then the other tensor's row r moves the other direction too) or
+    because it pairs h0's rows as one direction's (h, c) and c0's as the other's (then the other
+    tensor's row r moves its own direction)? One more pair of runs."""
+    other_tensor = "c" if change.which == "h" else "h"
+    probe = _with_row_replaced(state, trial.initial_state(), change.row, other_tensor)
+    _, final = trial.run(layer, x, state)
+    _, changed = trial.run(layer, x, probe)
+    moved = _rows_moved(final, changed, trial.tolerance())
+    return change.row in moved and change.other_row not in moved
 
 
 def _only_own_half_moves(trial: Trial, change: RowChange, output, changed_output) -> None:

@@ -59,7 +59,9 @@ def test_from_class_takes_the_specs_fields_and_rejects_an_unknown_keyword_at_onc
         return {name: name for name, _ in layer.named_parameters()}
 
     spec = LayerSpec.from_class(
-        spec_of("batch_first_only_gru").layer_class, parameter_names=names, expected_failures={"C9": "why"}
+        spec_of("batch_first_only_gru").layer_class,
+        parameter_names=names,
+        expected_failures={"C9": "why"},
     )
     assert spec.parameter_names is names and spec.expected_failures == {"C9": "why"}
     with pytest.raises(TypeError, match="parameter_name.*neither a LayerSpec field"):
@@ -69,10 +71,27 @@ def test_from_class_takes_the_specs_fields_and_rejects_an_unknown_keyword_at_onc
 class ProjectedLSTM(nn.LSTM):
     """A custom class whose constructor names proj_size: it gets proj_size drawn, as nn.LSTM does."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=True, proj_size=0) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=True,
+        proj_size=0,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+        )
 
 
 def test_a_custom_class_that_takes_proj_size_gets_it_drawn() -> None:
@@ -112,12 +131,16 @@ def test_views_read_and_write_the_torch_layout_inside_the_own_tensor() -> None:
 def test_the_direction_swap_goes_through_views_including_the_column_halves() -> None:
     spec = spec_of("packed_weights_bigru")
     layer = spec.factory(LayerConfig(2, 3, num_layers=2))
-    before = {n: t.detach().clone() for n, t in adapters.torch_named_parameters(spec, layer).items()}
+    before = {
+        n: t.detach().clone() for n, t in adapters.torch_named_parameters(spec, layer).items()
+    }
     adapters.swap_directions(spec, layer)
     after = adapters.torch_named_parameters(spec, layer)
     assert torch.equal(after["weight_hh_l0"], before["weight_hh_l0_reverse"])
     upper = before["weight_ih_l1"]
-    assert torch.equal(after["weight_ih_l1_reverse"], torch.cat([upper[:, 3:], upper[:, :3]], dim=1))
+    assert torch.equal(
+        after["weight_ih_l1_reverse"], torch.cat([upper[:, 3:], upper[:, :3]], dim=1)
+    )
 
 
 @pytest.mark.parametrize("clause_id", ["C4", "C11"])
@@ -184,7 +207,9 @@ def test_bias_parameters_of_a_layer_built_with_bias_false_are_reported() -> None
     assert "bias=False, the layer still has bias parameters: gru.bias_ih_l0" in message
 
 
-def test_a_batch_first_flag_that_the_constructor_ignores_gets_a_hint_about_the_declaration() -> None:
+def test_a_batch_first_flag_that_the_constructor_ignores_gets_a_hint_about_the_declaration() -> (
+    None
+):
     message = failure_of(spec_of("breaks_c8_batch_first_flag_ignored"), "C8")
     assert "batch_first=True changed nothing" in message and "view" not in message.split("hint:")[1]
 
@@ -212,7 +237,9 @@ def test_an_exception_in_the_adapter_is_the_adapters_and_one_cause_is_said_once(
     message = failure_of(spec, "C1")
     assert "`call` hook (the spec's adapter, not the layer) raised TypeError" in message
     assert "while calling the layer for C1" in message
-    results = [Result(spec.name, c, "cpu", "failed", failure_of(spec, c)) for c in ("C1", "C4", "C7")]
+    results = [
+        Result(spec.name, c, "cpu", "failed", failure_of(spec, c)) for c in ("C1", "C4", "C7")
+    ]
     assert "all 3 failures have one cause" in format_matrix(results)
     results[2] = Result(spec.name, "C7", "cpu", "failed", "C7: something else raised KeyError: 'x'")
     assert "one cause" not in format_matrix(results)
@@ -223,7 +250,10 @@ def test_a_spec_named_on_the_command_line_carries_that_name(tmp_path) -> None:
         "from torch import nn\nfrom conformance.spec import LayerSpec\n"
         "SPEC = LayerSpec(name='Unnamed', factory=lambda c: nn.GRU(**c.torch_kwargs()))\n"
     )
-    assert load_layer("unnamed_spec_module:SPEC", search_paths=[tmp_path]).origin == "unnamed_spec_module:SPEC"
+    assert (
+        load_layer("unnamed_spec_module:SPEC", search_paths=[tmp_path]).origin
+        == "unnamed_spec_module:SPEC"
+    )
 
 
 def _snippet(message: str) -> str:
@@ -264,7 +294,9 @@ def test_an_exception_from_the_layers_backward_pass_is_the_layers() -> None:
 def test_a_failure_without_a_nameable_spec_says_why_there_is_no_snippet() -> None:
     spec = LayerSpec(
         name="Inline",
-        factory=lambda config: spec_of("breaks_c10_h0_ignored").layer_class(**config.torch_kwargs()),
+        factory=lambda config: spec_of("breaks_c10_h0_ignored").layer_class(
+            **config.torch_kwargs()
+        ),
         features=Features(max_layers=1),
     )
     assert "no repro snippet" in failure_of(spec, "C10")
@@ -272,7 +304,9 @@ def test_a_failure_without_a_nameable_spec_says_why_there_is_no_snippet() -> Non
 
 def test_c6_checks_each_directions_slice_of_a_tensor_that_holds_both() -> None:
     message = failure_of(spec_of("breaks_c6_backward_slice_detached"), "C6")
-    assert re.search(r"weight_hh_l(\d)_reverse = weight_hh_\1\[1\].* \(layer \1, backward direction\)", message)
+    assert re.search(
+        r"weight_hh_l(\d)_reverse = weight_hh_\1\[1\].* \(layer \1, backward direction\)", message
+    )
 
 
 def test_a_parameter_map_that_names_a_missing_parameter_is_the_adapters_error() -> None:
@@ -282,3 +316,8 @@ def test_a_parameter_map_that_names_a_missing_parameter_is_the_adapters_error() 
     spec = LayerSpec.from_class(nn.GRU, parameter_names=names, features=Features(max_layers=1))
     message = failure_of(spec, "C11")
     assert "`parameter_names` hook (the spec's adapter) maps bias_ih_l0 to 'bias_ih_l0'" in message
+
+
+def test_h0_and_c0_paired_per_tensor_are_named_as_such() -> None:
+    message = failure_of(spec_of("breaks_c10_h_and_c_paired"), "C10")
+    assert "pairs the state per tensor, not per direction" in message
