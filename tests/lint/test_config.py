@@ -20,7 +20,7 @@ MODEL = "import torch\nrnn = MyLSTM(8, 16, bidirectional=True)\nh = h_n[-1]\n"
 def stub_rules(monkeypatch):
     """BRN003 on ``h_n[-1]``, but only where an RNN constructor is known (extra constructors)."""
 
-    def check_source(source, *, extra_constructors=(), select=None):
+    def check_source(source, *, extra_constructors=(), select=None, facts=None):
         known = ("LSTM(", *(f"{name}(" for name in extra_constructors))
         if not any(
             name in source.replace("MyLSTM(", "") or (name != "LSTM(" and name in source)
