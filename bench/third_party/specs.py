@@ -14,6 +14,7 @@ import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from conformance import Features, LayerSpec
+from conformance.parameter_views import sliced, transposed
 
 TWO_DTYPES = ("float32", "float64")
 # What most of these layers lack: a batch_first flag, packed and unbatched input, optional bias.
@@ -174,7 +175,7 @@ ALLENNLP_STACKED = LayerSpec(
         layer, x, state, lambda s: s[0::2]
     ),  # one h0 per layer, both directions
     **twin_hooks([("forward_layer_{}.", "backward_layer_{}.")], ("input_linearity.weight",)),
-    features=PLAIN.but(packed=True, cell_state=True),
+    features=PLAIN.but(packed="sorted", cell_state=True),
 )
 
 # adapter: AllenNLPBiAugmentedLstm
@@ -189,7 +190,7 @@ ALLENNLP_BI_AUGMENTED = LayerSpec(
         layer, x, state, per_layer_concat
     ),  # documented (L, B, 2H)
     **twin_hooks([("forward_layers.{}.", "backward_layers.{}.")], ("input_linearity.weight",)),
-    features=PLAIN.but(packed=True, bias_optional=True, dropout=False, cell_state=True),
+    features=PLAIN.but(packed="sorted", bias_optional=True, dropout=False, cell_state=True),
 )
 
 # adapter: IndRNN
@@ -236,16 +237,22 @@ FASTAI_QRNN = LayerSpec(
 from bench.third_party.sru import SRU  # noqa: E402
 
 
-@torch.no_grad()
-def swap_sru(layer) -> None:
-    """One tensor per layer holds both directions: the swap flips their slices (see FINDINGS.md)."""
+def sru_names(layer):
+    """Nominal torch names (SRU has no kind): enough for the derived C4 swap and C6 groups. Each
+    tensor holds both directions: weight's columns are (direction, H, k), weight_c and bias are
+    laid out (2, direction, H)."""
+    names = {}
     for index, cell in enumerate(layer.rnn_lst):
-        columns = cell.weight.view(cell.weight.shape[0], 2, -1)
-        columns.copy_(columns.flip(1))
-        if index >= 1:
-            cell.weight.copy_(cell.weight.roll(cell.weight.shape[0] // 2, dims=0))
-        for vector in (cell.weight_c, cell.bias):
-            vector.copy_(vector.view(2, 2, -1).flip(1).reshape(-1))
+        width, hidden = cell.weight.shape[1] // 2, cell.weight_c.numel() // 4
+        for d, suffix in ((0, ""), (1, "_reverse")):
+            columns = (slice(None), slice(d * width, (d + 1) * width))
+            rows = torch.cat([torch.arange(hidden) + (d + 2 * k) * hidden for k in (0, 1)])
+            names[f"weight_ih_l{index}{suffix}"] = transposed(
+                sliced(f"rnn_lst.{index}.weight", columns)
+            )
+            names[f"weight_hh_l{index}{suffix}"] = sliced(f"rnn_lst.{index}.weight_c", rows)
+            names[f"bias_ih_l{index}{suffix}"] = sliced(f"rnn_lst.{index}.bias", rows)
+    return names
 
 
 def call_sru(layer, x, state):
@@ -263,7 +270,7 @@ SRU_SPEC = LayerSpec(
         nn_rnn_compatible_return=True,
     ),
     call=call_sru,
-    swap_directions=swap_sru,
+    parameter_names=sru_names,
     features=PLAIN.but(packed=True, state_is_output=False),
 )
 
@@ -292,11 +299,22 @@ def call_d2l(layer, x, state):
     return torch.stack(outputs), torch.stack([forward, backward])
 
 
+def d2l_names(layer):
+    """x @ W_xh and h @ W_hh: torch's weights transposed; one bias b_h (torch's bias_ih; no bias_hh)."""
+    names = {}
+    for prefix, suffix in (("f_rnn.", ""), ("b_rnn.", "_reverse")):
+        names[f"weight_ih_l0{suffix}"] = transposed(prefix + "W_xh")
+        names[f"weight_hh_l0{suffix}"] = transposed(prefix + "W_hh")
+        names[f"bias_ih_l0{suffix}"] = prefix + "b_h"
+    return names
+
+
 D2L_BIRNN = LayerSpec(
     name="D2LBiRNNScratch",
     factory=lambda c: BiRNNScratch(c.input_size, c.hidden_size),
+    kind="rnn_tanh",
     call=call_d2l,
-    **twin_hooks([("f_rnn.", "b_rnn.")]),
+    parameter_names=d2l_names,
     features=PLAIN.but(dropout=False, max_layers=1),
 )
 # adapter: end
