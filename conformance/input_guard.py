@@ -39,9 +39,18 @@ def first_change(before: dict[str, torch.Tensor], x, state) -> str | None:
             continue
         differs = now != saved
         change = (now.double() - saved.double()).abs().nan_to_num(nan=float("inf"))
-        place = tuple(int(i) for i in torch.unravel_index(change.argmax(), change.shape))
+        # not torch.unravel_index: its first call imports sympy, seconds spent in a case's budget
+        place = _unravel(int(change.argmax()), tuple(change.shape))
         return (
             f"{name} changed: {int(differs.sum())} of {now.numel()} values, the largest by "
             f"{float(change.max()):.3g} at {place}"
         )
     return None
+
+
+def _unravel(flat_index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    place = []
+    for size in reversed(shape):
+        flat_index, index = divmod(flat_index, size)
+        place.append(index)
+    return tuple(reversed(place))

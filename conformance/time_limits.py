@@ -6,7 +6,8 @@ pytest-timeout's signal method does, with one difference: the alarm raises ``Lay
 where that is safe, in the layer's or the check's own code. Raised inside hypothesis (a draw, its
 engine) it corrupts hypothesis's state ("Inconsistent data generation!"); raised inside a gc
 callback, ``__del__`` or a context manager's ``__exit__``, Python discards it or leaves a setting
-half-restored. There the alarm is put off: for RETRY_SECONDS, or, while hypothesis's engine runs,
+half-restored; raised inside an import (torch imports sympy on first use of some functions), it
+leaves a half-initialised module that breaks every later case of the session. There the alarm is put off: for RETRY_SECONDS, or, while hypothesis's engine runs,
 until the next example's check begins (``shielded``/``exposed``). So where a limit ends depends on
 the layer's code, not on where the machine's load happened to put the signal.
 
@@ -226,7 +227,7 @@ def _on_alarm(signum, frame) -> None:
 
 def _inside_machinery(frame) -> bool:
     """Whether the running line is hypothesis's, a gc callback, a finaliser, a context manager's
-    entry or exit, or this module's, anywhere below the code that set up the limit."""
+    entry or exit, an import, or this module's, anywhere below the code that set up the limit."""
     boundary = _boundaries[-1] if _boundaries else None
     callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
     while frame is not None and frame is not boundary:
@@ -235,6 +236,7 @@ def _inside_machinery(frame) -> bool:
             code in callbacks
             or code.co_name in UNSAFE_FUNCTIONS
             or code.co_filename == __file__
+            or code.co_filename.startswith("<frozen importlib")  # a half-run module stays broken
             or _is_hypothesis(code.co_filename)
         ):
             return True

@@ -303,6 +303,24 @@ def test_an_alarm_in_a_gc_callback_is_raised_after_it_in_the_running_code(monkey
     assert "test_an_alarm_in_a_gc_callback" in stopped.value.where
 
 
+def test_an_alarm_during_an_import_waits_for_the_module_to_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raised inside an import, it would leave a half-run module (torch's lazy sympy import)."""
+    (tmp_path / "slow_to_import.py").write_text("import time\ntime.sleep(0.2)\nLOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_to_import", raising=False)
+    with pytest.raises(time_limits.LayerTimeout) as stopped:
+        with time_limits.time_limit(0.05, "the limit"):
+            import slow_to_import  # noqa: F401
+
+            for _ in range(100):
+                time.sleep(0.01)
+            raise AssertionError("the limit was lost")
+    assert sys.modules["slow_to_import"].LOADED
+    assert "test_an_alarm_during_an_import" in stopped.value.where
+
+
 def test_an_alarm_during_a_hypothesis_draw_waits_for_the_draw_to_end() -> None:
     """Raised inside a draw, it would leave hypothesis's data half written (issue 9, point 4)."""
     drawn = []
