@@ -2,7 +2,7 @@
 
     python bench/third_party_eval.py [NAME ...] [--clauses C1,C4] [--messages]
 
-Each layer in bench/third_party/ is a pinned copy with its licence; bench/third_party/specs.py holds
+Each layer in bench/third_party/upstream/ is a pinned copy with its licence; bench/third_party/specs.py holds
 one adapter (LayerSpec) per layer. Prints, per layer, each clause's outcome on CPU under the "ci"
 profile, the adapter's length in lines and the time it took; `--messages` adds every failure's
 message, which bench/third_party/CLASSIFICATION.md classifies.

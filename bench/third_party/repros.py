@@ -18,12 +18,12 @@ from torch.nn.utils.rnn import pack_padded_sequence
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 warnings.filterwarnings("ignore", module="torch.jit")
 
-from bench.third_party import torchscript_lstms as ts  # noqa: E402
-from bench.third_party.allennlp_augmented_lstm import BiAugmentedLstm  # noqa: E402
-from bench.third_party.allennlp_stacked_bidirectional_lstm import StackedBidirectionalLstm  # noqa: E402
-from bench.third_party.d2l_birnn import BiRNNScratch  # noqa: E402
-from bench.third_party.fastai_qrnn import QRNN  # noqa: E402
-from bench.third_party.indrnn import BasicIndRNN  # noqa: E402
+from bench.third_party.upstream import torchscript_lstms as ts  # noqa: E402
+from bench.third_party.upstream.allennlp_augmented_lstm import BiAugmentedLstm  # noqa: E402
+from bench.third_party.upstream.allennlp_stacked_bidirectional_lstm import StackedBidirectionalLstm  # noqa: E402
+from bench.third_party.upstream.d2l_birnn import BiRNNScratch  # noqa: E402
+from bench.third_party.upstream.fastai_qrnn import QRNN  # noqa: E402
+from bench.third_party.upstream.indrnn import BasicIndRNN  # noqa: E402
 
 
 def raises(function) -> bool:

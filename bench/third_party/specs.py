@@ -111,7 +111,7 @@ def torch_names(template: str, own: dict[str, str], directions=("0", "1")):
 
 
 # adapter: TorchScriptLSTM
-from bench.third_party import torchscript_lstms as ts  # noqa: E402
+from bench.third_party.upstream import torchscript_lstms as ts  # noqa: E402
 
 
 def call_script_lstm(layer, x, state):
@@ -153,7 +153,7 @@ TORCHSCRIPT_LAYER_NORM_LSTM = LayerSpec(
 )
 
 # adapter: AllenNLPStackedBidirectionalLstm
-from bench.third_party.allennlp_stacked_bidirectional_lstm import StackedBidirectionalLstm  # noqa: E402
+from bench.third_party.upstream.allennlp_stacked_bidirectional_lstm import StackedBidirectionalLstm  # noqa: E402
 
 
 def call_allennlp(layer, x, state, to_layer_state):
@@ -179,7 +179,7 @@ ALLENNLP_STACKED = LayerSpec(
 )
 
 # adapter: AllenNLPBiAugmentedLstm
-from bench.third_party.allennlp_augmented_lstm import BiAugmentedLstm  # noqa: E402
+from bench.third_party.upstream.allennlp_augmented_lstm import BiAugmentedLstm  # noqa: E402
 
 ALLENNLP_BI_AUGMENTED = LayerSpec(
     name="AllenNLPBiAugmentedLstm",
@@ -194,7 +194,7 @@ ALLENNLP_BI_AUGMENTED = LayerSpec(
 )
 
 # adapter: IndRNN
-from bench.third_party.indrnn import BasicIndRNN  # noqa: E402
+from bench.third_party.upstream.indrnn import BasicIndRNN  # noqa: E402
 
 
 def call_indrnn(layer, x, state):
@@ -217,7 +217,7 @@ INDRNN = LayerSpec(
 )
 
 # adapter: FastaiQRNN
-from bench.third_party.fastai_qrnn import QRNN  # noqa: E402
+from bench.third_party.upstream.fastai_qrnn import QRNN  # noqa: E402
 
 FASTAI_QRNN = LayerSpec(
     name="FastaiQRNN",
@@ -234,7 +234,7 @@ FASTAI_QRNN = LayerSpec(
 )
 
 # adapter: SRU
-from bench.third_party.sru import SRU  # noqa: E402
+from bench.third_party.upstream.sru import SRU  # noqa: E402
 
 
 def sru_names(layer):
@@ -290,7 +290,7 @@ QUANTIZABLE_LSTM = LayerSpec.from_class(
 )
 
 # adapter: D2LBiRNNScratch
-from bench.third_party.d2l_birnn import BiRNNScratch  # noqa: E402
+from bench.third_party.upstream.d2l_birnn import BiRNNScratch  # noqa: E402
 
 
 def call_d2l(layer, x, state):

@@ -14,7 +14,7 @@
 from typing import Optional, Tuple, List
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
-from bench.third_party.allennlp_augmented_lstm import AugmentedLstm, ConfigurationError
+from bench.third_party.upstream.allennlp_augmented_lstm import AugmentedLstm, ConfigurationError
 
 
 # from allenai/allennlp@80fb6061e568cb9d6ab5d45b661e86eb61b92c82:allennlp/modules/input_variational_dropout.py
