@@ -47,7 +47,11 @@ def _find_spec(spec: LayerSpec) -> str | None:
     for hook in (spec.factory, spec.call):
         module = sys.modules.get(getattr(hook, "__module__", None) or "")
         for name, value in vars(module).items() if module is not None else ():
-            if isinstance(value, LayerSpec) and value.name == spec.name and value.factory is spec.factory:
+            if (
+                isinstance(value, LayerSpec)
+                and value.name == spec.name
+                and value.factory is spec.factory
+            ):
                 return f"{module.__name__}:{name}"
     return None
 
