@@ -137,7 +137,7 @@ def parameter_names(spec: LayerSpec, module) -> dict[str, str | ParameterView]:
     """Torch name -> the module's own parameter name, or a view of one (identity for torch-named layers)."""
     if spec.parameter_names is not None:
         return dict(
-            _in_hook(
+            in_hook(
                 spec,
                 "parameter_names",
                 "mapping the parameters to torch's names",
@@ -188,7 +188,7 @@ def _read(tensors: Mapping[str, torch.Tensor], mapped: str | ParameterView) -> t
 def direction_parameters(spec: LayerSpec, module) -> dict[tuple[int, int], list[str]]:
     """(layer, direction) -> the module's parameter names that belong to it."""
     if spec.direction_parameters is not None:
-        groups = _in_hook(
+        groups = in_hook(
             spec,
             "direction_parameters",
             "grouping the parameters by direction for C6",
@@ -215,7 +215,7 @@ def swap_directions(spec: LayerSpec, module) -> None:
     Works through the parameter map, so transposed, sliced and reordered parameters swap too.
     """
     if spec.swap_directions is not None:
-        _in_hook(
+        in_hook(
             spec, "swap_directions", "swapping the directions for C4", spec.swap_directions, module
         )
         return
@@ -280,7 +280,8 @@ class AdapterError(LayerContractError):
     """A spec's hook (not the layer) raised: the message names the hook and what it was doing."""
 
 
-def _in_hook(spec: LayerSpec, hook: str, doing: str, function, *arguments):
+def in_hook(spec: LayerSpec, hook: str, doing: str, function, *arguments):
+    """Call one of the spec's hooks; what it raises is the adapter's (``AdapterError``)."""
     try:
         return function(*arguments)
     except LayerContractError:

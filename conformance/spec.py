@@ -148,8 +148,10 @@ class LayerSpec:
     maps torch's parameter names (``weight_ih_l0``, ``..._reverse``) to the layer's own; from it the
     direction swap of C4, the direction groups of C6 and the reference of C11 follow. The explicit
     ``swap_directions``/``direction_parameters`` hooks override those derivations.
-    ``expected_failures`` maps a clause id to the reason the layer is known to break it (reported as
-    strict xfail).
+    ``swap_input(config, x) -> x`` is for a layer whose directions read the input asymmetrically
+    (an SRU's skip path adds input half d to direction d when I == 2H): what C4's swap does to the
+    input. ``expected_failures`` maps a clause id to the reason the layer is known to break it
+    (reported as strict xfail).
     """
 
     name: str
@@ -160,6 +162,7 @@ class LayerSpec:
     parameter_names: Callable[[Any], Mapping[str, str]] | None = None
     swap_directions: Callable[[Any], None] | None = None
     direction_parameters: Callable[[Any], Mapping[tuple[int, int], list[str]]] | None = None
+    swap_input: Callable[[LayerConfig, Any], Any] | None = None
     expected_failures: Mapping[str, str] = field(default_factory=dict)
     origin: str | None = None
     constructor_kwargs: Mapping[str, Any] = field(default_factory=dict)

@@ -11,6 +11,7 @@ import torch
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from conformance import adapters
 from conformance.adapters import states_of, swap_directions, swap_state_directions
 from conformance.checks import check, needs_parameter_map
 from conformance.compare import assert_close, close, locate_state
@@ -58,7 +59,9 @@ def reversal_equivariance(trial: Trial) -> None:
     x = trial.input()
     state = trial.initial_state() if example.with_initial_state else None
     output, final = trial.run(layer, x, state)
-    reversed_output, reversed_final = trial.run(swapped, x.flip(time), swap_state_directions(state))
+    reversed_output, reversed_final = trial.run(
+        swapped, swapped_input(trial, x.flip(time)), swap_state_directions(state)
+    )
 
     # Everything is compared in the original layer's frame, so that "step t, backward half" and
     # "layer l, backward direction" name places of the layer as the user wrote it.
@@ -98,6 +101,18 @@ def reversal_equivariance(trial: Trial) -> None:
         )
 
 
+def swapped_input(trial: Trial, x: torch.Tensor) -> torch.Tensor:
+    """The input as the direction-swapped layer must see it: unchanged, unless the spec's
+    ``swap_input`` hook says that the directions read the input asymmetrically (an SRU whose skip
+    path adds input half d to direction d when input_size == 2 * hidden_size)."""
+    if trial.spec.swap_input is None:
+        return x
+    return adapters.in_hook(
+        trial.spec, "swap_input", "swapping the input's halves for C4", trial.spec.swap_input,
+        trial.config, x,
+    )
+
+
 def _known_mistakes(trial: Trial, swapped, x, state, output, reversed_output):
     """What the two classic mistakes return as the backward half (exactly so for L = 1).
 
@@ -106,7 +121,7 @@ def _known_mistakes(trial: Trial, swapped, x, state, output, reversed_output):
     weights, i.e. the swapped layer's forward half on the unreversed input.
     """
     H_out = trial.config.output_size
-    straight_output, _ = trial.run(swapped, x, swap_state_directions(state))
+    straight_output, _ = trial.run(swapped, swapped_input(trial, x), swap_state_directions(state))
     return [
         (
             with_backward_half(output, reversed_output[..., :H_out], H_out),

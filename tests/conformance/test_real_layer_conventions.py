@@ -321,3 +321,10 @@ def test_a_parameter_map_that_names_a_missing_parameter_is_the_adapters_error() 
 def test_h0_and_c0_paired_per_tensor_are_named_as_such() -> None:
     message = failure_of(spec_of("breaks_c10_h_and_c_paired"), "C10")
     assert "pairs the state per tensor, not per direction" in message
+
+
+def test_a_direction_asymmetric_input_path_is_declared_with_swap_input() -> None:
+    spec = spec_of("highway_birnn")
+    run_case(Case(spec, "C4", "cpu"), QUICK)
+    with_identity_skip = replace(spec, features=spec.features.but(min_input_size=2))
+    assert "C4" in failure_of(replace(with_identity_skip, swap_input=None), "C4")
