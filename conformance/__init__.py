@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # what type checkers see (py.typed); at run time, the lazy im
     from conformance.models.items import token_ids as token_ids
     from conformance.models.report import check_model as check_model
     from conformance.models.spec import ModelSpec as ModelSpec
+    from conformance.parameter_views import ParameterView as ParameterView
     from conformance.report import check_layer as check_layer
     from conformance.spec import Features as Features
     from conformance.spec import LayerConfig as LayerConfig
