@@ -79,6 +79,11 @@ def state_shape(trial: Trial) -> None:
             hint = None
             if tuple(tensor.shape) == (L, *shape[1:]):
                 hint = "the first dimension is num_layers: the direction dimension is missing"
+            elif tuple(tensor.shape) == (B, shape[0] * shape[2]):
+                hint = (
+                    f"{name} is (B, 2L*H): the rows of every layer and direction concatenated per "
+                    "batch element (a summary, not a state); return torch's (2L, B, H) as it is"
+                )
             raise trial.fail(f"{name} has shape {tuple(tensor.shape)}, expected {shape}", hint=hint)
     if not spec.features.unbatched:
         return

@@ -211,7 +211,8 @@ def test_a_batch_first_flag_that_the_constructor_ignores_gets_a_hint_about_the_d
     None
 ):
     message = failure_of(spec_of("breaks_c8_batch_first_flag_ignored"), "C8")
-    assert "batch_first=True changed nothing" in message and "view" not in message.split("hint:")[1]
+    hint = message.split("hint:")[1].splitlines()[0]
+    assert "batch_first=True changed nothing" in hint and "view" not in hint
 
 
 def test_an_ignored_h0_is_not_called_broadcast() -> None:
@@ -328,3 +329,9 @@ def test_a_direction_asymmetric_input_path_is_declared_with_swap_input() -> None
     run_case(Case(spec, "C4", "cpu"), QUICK)
     with_identity_skip = replace(spec, features=spec.features.but(min_input_size=2))
     assert "C4" in failure_of(replace(with_identity_skip, swap_input=None), "C4")
+
+
+def test_a_state_flattened_per_batch_element_is_not_called_num_layers_first() -> None:
+    message = failure_of(spec_of("breaks_c2_state_flattened"), "C2")
+    hint = message.split("hint:")[1].splitlines()[0]
+    assert "(B, 2L*H)" in hint and "num_layers" not in hint
