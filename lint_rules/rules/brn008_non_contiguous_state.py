@@ -292,15 +292,17 @@ def _view(node: Any) -> StridedView | None:
 
 
 class _Definitions(cst.CSTVisitor):
-    """Every value bound to a name (or ``self.x``) in one function, in source order, and where
-    the wanted call stands in that order: enough to find the assignment that reaches it."""
+    """Every value bound to a name (or ``self.x``) in one function, in source order, where the
+    anchor (the RNN call, a ``return``) stands in that order, and the function's ``return``
+    values: enough to find the assignment that reaches the anchor."""
 
-    def __init__(self, root: Any, call: Any) -> None:
+    def __init__(self, root: Any, anchor: Any) -> None:
         self.root = root
-        self.call = call
+        self.anchor = anchor
         self.order = 0
-        self.call_order: int | None = None
+        self.anchor_order: int | None = None
         self.history: dict[str, list[tuple[int, Any]]] = {}
+        self.returns: list[cst.Return] = []
 
     def bind(self, target: Any, value: Any) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -325,10 +327,14 @@ class _Definitions(cst.CSTVisitor):
             found = (bound, bound_at)
         return found
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if node is self.call and self.call_order is None:
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is self.anchor and self.anchor_order is None:
             self.order += 1
-            self.call_order = self.order
+            self.anchor_order = self.order
+        return super().on_visit(node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.returns.append(node)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         for target in original_node.targets:
@@ -377,13 +383,16 @@ def _element_views(node: Any) -> list[Any]:
     return []
 
 
-def strided_views_of_state(state: Any, scope: Any, call: Any) -> list[StridedView]:
-    """The non-contiguous views that reach ``call`` as (parts of) its initial state ``state``,
-    following names through the assignments of the enclosing function."""
-    definitions = _Definitions(scope, call)
+def strided_views_of_state(
+    state: Any, scope: Any, anchor: Any, methods: dict[str, Any], hops: int = 0
+) -> list[StridedView]:
+    """The non-contiguous views that reach ``anchor`` as (parts of) the initial state ``state``,
+    following names through the assignments of the enclosing function and calls of the class's
+    own methods (``self.init_hidden(bs)``) through what they return."""
+    definitions = _Definitions(scope, anchor)
     scope.visit(definitions)
     found: list[StridedView] = []
-    pending: list[tuple[Any, int, int]] = [(state, definitions.call_order or 0, 0)]
+    pending: list[tuple[Any, int, int]] = [(state, definitions.anchor_order or 0, hops)]
     while pending:
         node, order, hops = pending.pop()
         if node is None:
@@ -402,10 +411,49 @@ def strided_views_of_state(state: Any, scope: Any, call: Any) -> list[StridedVie
         if isinstance(node, cst.Subscript):
             pending.extend((part, order, hops + 1) for part in _picked(node, definitions, order))
             continue
+        method = _own_method(node, methods)
+        if method is not None:
+            found.extend(_returned_views(method, methods, hops + 1))
+            continue
         name = dotted_name(node)
         if name is not None:
             value, bound_at = definitions.reaching(name, order)
             pending.append((value, bound_at, hops + 1))
+    return found
+
+
+def _own_method(node: Any, methods: dict[str, Any]) -> Any:
+    """The method of this class that ``self.name(...)`` calls, if any."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return None
+    if dotted_name(node.func.value) != "self":
+        return None
+    return methods.get(node.func.attr.value)
+
+
+def _returned_views(method: Any, methods: dict[str, Any], hops: int) -> list[StridedView]:
+    """The views a helper such as ``init_hidden`` returns."""
+    returns = _Definitions(method, None)
+    method.visit(returns)
+    found: list[StridedView] = []
+    for statement in returns.returns:
+        if statement.value is not None:
+            found.extend(strided_views_of_state(statement.value, method, statement, methods, hops))
+    return found
+
+
+def class_methods(module: cst.Module) -> dict[int, dict[str, Any]]:
+    """``id(method) -> {name: method}`` of its class, for every method in ``module``."""
+    found: dict[int, dict[str, Any]] = {}
+
+    class Classes(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+            methods = {item.name.value: item for item in body if isinstance(item, cst.FunctionDef)}
+            for method in methods.values():
+                found[id(method)] = methods
+
+    module.visit(Classes())
     return found
 
 
@@ -469,6 +517,7 @@ def _finding(view: StridedView, site: CallSite, context: RuleContext) -> RawFind
 
 def check(context: RuleContext) -> Iterator[RawFinding]:
     reported: set[int] = set()
+    methods_of = class_methods(context.module)
     for call in context.events.calls:
         if isinstance(call.input, Packed):
             continue
@@ -476,7 +525,9 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         if state is None:
             continue
         several_rows = has_several_rows(call.site)
-        for view in strided_views_of_state(state, call.scope.node, call.site.node):
+        scope = call.scope.node
+        methods = methods_of.get(id(scope), {})
+        for view in strided_views_of_state(state, scope, call.site.node, methods):
             if id(view.node) in reported or (view.needs_several_rows and not several_rows):
                 continue
             reported.add(id(view.node))

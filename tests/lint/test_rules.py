@@ -625,3 +625,33 @@ def test_brn008_fix_appends_contiguous_where_the_view_is_built() -> None:
     fixed = apply_edits(source, list(finding.fix))
     assert "state = tuple(s[:, :bs].contiguous() for s in (h, c))" in fixed
     assert check_source(fixed, select={"BRN008"}) == []
+
+
+def test_brn008_follows_the_state_through_the_class_own_helper() -> None:
+    source = '''
+import torch
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, bidirectional=True)
+        self.h0 = nn.Parameter(torch.zeros(2, 1, hidden))
+
+    def init_hidden(self, batch):
+        return self.h0.expand(-1, batch, -1)
+
+    def init_hidden_copied(self, batch):
+        hidden = self.h0.expand(-1, batch, -1)
+        hidden = hidden.contiguous()
+        return hidden
+
+    def forward(self, x):
+        output, _ = self.rnn(x, self.init_hidden_copied(x.size(1)))
+        hidden = self.init_hidden(x.size(1))
+        return self.rnn(output, hidden)
+'''
+    [finding] = check_source(source)
+    assert finding.code == "BRN008" and finding.line == 13
+    assert "write `self.h0.expand(-1, batch, -1).contiguous()`" in finding.message
