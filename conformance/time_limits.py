@@ -42,6 +42,10 @@ SHORTEST_ALARM = 1e-4  # setitimer(0) would cancel the alarm instead of firing i
 RETRY_SECONDS = 0.01
 # Functions in which an exception is lost or leaves things half done (see the module docstring).
 UNSAFE_FUNCTIONS = frozenset({"__del__", "__enter__", "__exit__", "__aenter__", "__aexit__"})
+# Weak references' callbacks run wherever an object dies; what they raise is thrown away.
+WEAKREF_FILES = tuple(
+    os.path.join(sysconfig.get_paths()["stdlib"], name) for name in ("weakref.py", "_weakrefset.py")
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +93,7 @@ def seconds_text(seconds: float) -> str:
 
 
 _active: list[Limit] = []  # innermost last
+_collecting = False  # a garbage collection runs: finalisers and weakref callbacks may run anywhere
 # Raising at an arbitrary line is safe in the check and the layer, not in hypothesis's engine: a
 # BaseException between two of its lines can leave its "inside a test" flag set for good (every
 # later case then fails a nested_given health check). Inside ``shielded()`` an alarm is held and
@@ -176,6 +181,7 @@ def time_limit(seconds: float | None, what: str) -> Iterator[Limit | None]:
         entered = time.monotonic()
         previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
         previous_timer = signal.setitimer(signal.ITIMER_REAL, 0)
+        gc.callbacks.insert(0, _note_collection)
     _active.append(limit)
     _boundaries.append(_caller_frame())
     try:
@@ -191,6 +197,7 @@ def time_limit(seconds: float | None, what: str) -> Iterator[Limit | None]:
         else:
             signal.setitimer(signal.ITIMER_REAL, 0)
             if outermost:
+                _stop_noting_collections()
                 signal.signal(signal.SIGALRM, previous_handler)
                 _resume(previous_timer, time.monotonic() - entered)
 
@@ -225,9 +232,23 @@ def _on_alarm(signum, frame) -> None:
     raise LayerTimeout(limit, _user_line(frame))
 
 
+def _stop_noting_collections() -> None:
+    global _collecting
+    gc.callbacks.remove(_note_collection)
+    _collecting = False
+
+
+def _note_collection(phase: str, info: dict) -> None:
+    global _collecting
+    _collecting = phase == "start"
+
+
 def _inside_machinery(frame) -> bool:
-    """Whether the running line is hypothesis's, a gc callback, a finaliser, a context manager's
-    entry or exit, an import, or this module's, anywhere below the code that set up the limit."""
+    """Whether the running line is hypothesis's, a gc callback, a finaliser or weakref callback,
+    a context manager's entry or exit, an import, or this module's, anywhere below the code that
+    set up the limit."""
+    if _collecting:
+        return True
     boundary = _boundaries[-1] if _boundaries else None
     callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
     while frame is not None and frame is not boundary:
@@ -236,6 +257,7 @@ def _inside_machinery(frame) -> bool:
             code in callbacks
             or code.co_name in UNSAFE_FUNCTIONS
             or code.co_filename == __file__
+            or code.co_filename in WEAKREF_FILES
             or code.co_filename.startswith("<frozen importlib")  # a half-run module stays broken
             or _is_hypothesis(code.co_filename)
         ):
