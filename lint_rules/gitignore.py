@@ -42,8 +42,21 @@ def read_ignore_file(base: Path, file: Path) -> IgnoreFile | None:
         return None
     from pathspec import GitIgnoreSpec  # imported only where there is an ignore file to read
 
-    spec = GitIgnoreSpec.from_lines(text.splitlines())
+    spec = GitIgnoreSpec.from_lines(_valid_lines(GitIgnoreSpec, text.splitlines()))
     return IgnoreFile(base, spec) if len(spec) else None
+
+
+def _valid_lines(spec_class: type[GitIgnoreSpec], lines: list[str]) -> list[str]:
+    """The lines git would use: it skips a line it cannot read as a pattern (a lone ``!``, a
+    trailing backslash) and keeps the others, where pathspec would reject the whole file."""
+    valid = []
+    for line in lines:
+        try:
+            spec_class.from_lines([line])
+        except ValueError:
+            continue
+        valid.append(line)
+    return valid
 
 
 def ignore_files_above(directory: Path) -> list[IgnoreFile]:

@@ -52,6 +52,10 @@ CASES = {
         {".gitignore": "cache/\nlogs/**\n"},
         ["cache/a.py", "cache.py", "logs/b.py", "logs/deep/c.py"],
     ),
+    "a line git cannot read is skipped, the others apply": (
+        {".gitignore": "!\\nodd\\\\\nx.py\n"},
+        ["x.py", "y.py"],
+    ),
     "info/exclude counts, below .gitignore": (
         {".git/info/exclude": "private.py\nsecret_*.py\n", ".gitignore": "!secret_ok.py\n"},
         ["private.py", "secret_x.py", "secret_ok.py"],
