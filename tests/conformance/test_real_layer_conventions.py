@@ -25,16 +25,17 @@ from conformance.report import Result, format_matrix
 from conformance.spec import Features, LayerConfig, LayerSpec
 from conformance.strategies import layer_configs
 
-QUICK = hypothesis_settings(profile("ci"), max_examples=8)
+CI = profile("ci")
+QUICK = hypothesis_settings(CI, max_examples=8)
 
 
 def spec_of(module: str, attribute: str = "SPEC") -> LayerSpec:
     return getattr(importlib.import_module(f"fixtures.layers.{module}"), attribute)
 
 
-def failure_of(spec: LayerSpec, clause_id: str) -> str:
+def failure_of(spec: LayerSpec, clause_id: str, settings=QUICK) -> str:
     with pytest.raises(ConformanceFailure) as caught:
-        run_case(Case(spec, clause_id, "cpu"), QUICK)
+        run_case(Case(spec, clause_id, "cpu"), settings)
     return str(caught.value)
 
 
@@ -335,3 +336,12 @@ def test_a_state_flattened_per_batch_element_is_not_called_num_layers_first() ->
     message = failure_of(spec_of("breaks_c2_state_flattened"), "C2")
     hint = message.split("hint:")[1].splitlines()[0]
     assert "(B, 2L*H)" in hint and "num_layers" not in hint
+
+
+def test_c14_widens_its_tolerance_by_the_conditioning_it_measures(monkeypatch) -> None:
+    from conformance.checks import devices
+
+    spec = spec_of("steep_output_gru")
+    run_case(Case(spec, "C14", "cpu"), CI)
+    monkeypatch.setattr(devices.Conditioning, "factor", lambda *args, **kwargs: 1.0)
+    assert "vs CPU float64" in failure_of(spec, "C14", CI)
