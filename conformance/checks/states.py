@@ -186,7 +186,7 @@ def initial_state(trial: Trial) -> None:
 
     _unreachable_rows_unchanged(trial, change, final, changed_final, pairs_h_and_c)
     if change.layer == config.num_layers - 1:
-        _only_own_half_moves(trial, change, output, changed_output)
+        _only_own_half_moves(trial, change, output, changed_output, layer, x, state)
     _own_row_moves(trial, change, layer, x, state, changed)
 
 
@@ -233,7 +233,9 @@ def _pairs_h_and_c(trial: Trial, change: RowChange, layer, x, state) -> bool:
     return change.row in moved and change.other_row not in moved
 
 
-def _only_own_half_moves(trial: Trial, change: RowChange, output, changed_output) -> None:
+def _only_own_half_moves(
+    trial: Trial, change: RowChange, output, changed_output, layer, x, state
+) -> None:
     """In the last layer a row of h0 moves its own half of the output, and only that half."""
     tolerance = trial.tolerance()
     H_out = trial.config.output_size
@@ -259,11 +261,34 @@ def _only_own_half_moves(trial: Trial, change: RowChange, output, changed_output
         changed_first = changed_output.select(step_axis, first_step)[..., own]
         if bool((_dead(first) & _dead(changed_first)).all()):
             return
+    if _row_used_with_other_values(trial, change, layer, x, state, final=False):
+        return
     raise trial.fail(
         f"changing {change.describe()} left the output's {HALF_NAMES[change.direction]} half "
         "unchanged at every step",
         hint=ROW_IGNORED.format(**change.words()),
     )
+
+
+def _row_used_with_other_values(trial: Trial, change: RowChange, layer, x, state, *, final: bool) -> bool:
+    """Before calling a row ignored: does a change of the other sign, or to the edge of the drawn
+    range, move it? A ReLU unit (with or without a kind) can be off for both drawn values of a
+    row it does read (IndRNN: relu(W x + b + u * h0) with both h0 negative)."""
+    H_out = trial.config.output_size
+    own = slice(change.direction * H_out, (change.direction + 1) * H_out)
+    base_output, base_final = trial.run(layer, x, state)
+    for value in (2.0, -2.0):
+        filled = tuple(t.clone() for t in states_of(state))
+        for name, tensor in zip("hc", filled):
+            if change.which in (name, "both"):
+                tensor[change.row] = value
+        probe = filled if isinstance(state, tuple) else filled[0]
+        output, probe_final = trial.run(layer, x, probe)
+        if final and change.row in _rows_moved(base_final, probe_final, trial.tolerance()):
+            return True
+        if not final and not close(output[..., own], base_output[..., own], trial.tolerance()):
+            return True
+    return False
 
 
 def _own_row_moves(trial: Trial, change: RowChange, layer, x, state, changed) -> None:
@@ -279,6 +304,8 @@ def _own_row_moves(trial: Trial, change: RowChange, layer, x, state, changed) ->
         if bool((_dead(h) & _dead(changed_h)).all()):
             return  # every relu unit of that row is off in both runs: the row forgot its h0
     if row in _rows_moved(final, changed_final, tolerance):
+        return
+    if _row_used_with_other_values(trial, change, layer, first, state, final=True):
         return
     twin = change.direction_major_twin
     hint = ROW_IGNORED.format(**change.words())

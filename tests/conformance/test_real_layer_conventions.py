@@ -189,6 +189,7 @@ def test_a_layer_norm_lstm_with_an_h_c_state_and_a_minimum_size_passes(clause_id
         ("relu_bias_birnn", "C12"),  # and gradcheck is not run on the kink
         ("float32_only_gru", "C14"),  # no float64 twin for a float32-only layer
         ("scripted_bigru", "C17"),  # a ScriptModule round-trips through torch.jit.save
+        ("indrnn_like_birnn", "C10"),  # a ReLU unit off for both drawn h0 values still reads h0
     ],
 )
 def test_correct_layers_that_used_to_raise_false_alarms_pass(module: str, clause_id: str) -> None:
