@@ -227,6 +227,12 @@ BACKWARD_RAISED_HINT = (
 )
 
 
+BACKWARD_CALL = """
+# the check then differentiated the result, and autograd raised:
+loss = output.sum()  # the check weighs every element; any loss reaches the same backward
+torch.autograd.grad(loss, [p for p in layer.parameters() if p.requires_grad])"""
+
+
 def _in_backward_pass(error: BaseException) -> bool:
     """The exception came out of autograd's engine (loss.backward, autograd.grad, gradcheck)."""
     frames = [frame.f_code for frame, _ in traceback.walk_tb(error.__traceback__)]
@@ -248,6 +254,8 @@ def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str |
                 f"the layer's backward pass raised {type(error).__name__}: {error}".strip()
             )
             failure.hint = BACKWARD_RAISED_HINT
+            if repro:
+                repro += BACKWARD_CALL
         else:
             failure.hint = COULD_NOT_GO_ON_HINT
         failure.args = (failure.render(),)
