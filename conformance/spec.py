@@ -206,10 +206,9 @@ class LayerSpec:
         and must be among its parameters, so that a misspelt field fails here, not as "factory
         raised TypeError" in every clause.
         """
-        spec_fields = {f.name for f in fields(cls)} - {"name", "factory", "kind", "features"}
+        spec_fields = {f.name for f in fields(cls)} - FROM_CLASS_SETS
         given = {k: v for k, v in fields_or_constructor_kwargs.items() if k in spec_fields}
         extra = {k: v for k, v in fields_or_constructor_kwargs.items() if k not in spec_fields}
-        extra.update(given.pop("constructor_kwargs", None) or {})
         extra.update(constructor_kwargs or {})
         _require_constructor_accepts(layer_class, extra, spec_fields)
         kind = kind or _torch_kind(layer_class, extra)
@@ -233,8 +232,12 @@ class LayerSpec:
             features=features,
             constructor_kwargs=dict(extra),
             layer_class=layer_class,
-            **{k: v for k, v in given.items() if k not in ("layer_class",)},
+            **given,
         )
+
+
+# The fields from_class fills in itself (the others may be given to it as keywords).
+FROM_CLASS_SETS = {"name", "factory", "kind", "features", "constructor_kwargs", "layer_class"}
 
 
 def _require_constructor_accepts(
