@@ -17,7 +17,9 @@ from conformance.running import CaseCheck, describe, is_conformance_failure
 SUITE_NAME = "birnn-conformance"
 # Carried on report.user_properties so that the summary is right under xdist, where reports
 # come from workers and nothing on the controller ran the items.
-CASE_PROPERTIES = ("birnn_layer", "birnn_clause", "birnn_device", "birnn_origin")
+# birnn_source tells the same layer reached twice apart (the ini's birnn_layers and a decorated
+# test): each gets its own row of the matrix.
+CASE_PROPERTIES = ("birnn_layer", "birnn_clause", "birnn_device", "birnn_origin", "birnn_source")
 
 
 class ConformanceSuite(pytest.Collector):
@@ -43,7 +45,7 @@ class ConformanceItem(pytest.Item):
         self.check = CaseCheck(case, profile)
         for mark in marks(case):
             self.add_marker(mark)
-        self.user_properties.extend(case_properties(case))
+        self.user_properties.extend(case_properties(case, SUITE_NAME))
 
     def runtest(self) -> None:
         __tracebackhide__ = True
@@ -69,8 +71,10 @@ def conformance_items(session: pytest.Session, choice: Choice) -> list[Conforman
     return items
 
 
-def case_properties(case: Case) -> list[tuple[str, str]]:
-    return list(zip(CASE_PROPERTIES, (case.spec.name, case.clause_id, case.device, case.spec.origin or "")))
+def case_properties(case: Case, source: str) -> list[tuple[str, str]]:
+    """``source``: the node id of what made the item, without its parameters."""
+    values = (case.spec.name, case.clause_id, case.device, case.spec.origin or "", source)
+    return list(zip(CASE_PROPERTIES, values))
 
 
 def decorated_case(item: pytest.Item) -> Case | None:
@@ -95,7 +99,7 @@ def adopt_decorated_items(items: list[pytest.Item], choice: Choice, config: pyte
             ):
                 dropped.append(item)
                 continue
-            item.user_properties.extend(case_properties(case))
+            item.user_properties.extend(case_properties(case, item.nodeid.split("[")[0]))
         kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
@@ -112,5 +116,6 @@ def shorten_failure(item: pytest.Item, report: pytest.TestReport, excinfo) -> No
 
 
 def wants_full_traceback(config: pytest.Config) -> bool:
-    return bool(config.getoption("fulltrace", False)) or config.getoption("tbstyle", "auto") == "long"
-
+    return (
+        bool(config.getoption("fulltrace", False)) or config.getoption("tbstyle", "auto") == "long"
+    )

@@ -19,7 +19,9 @@ DEFAULT_TIMEOUT = 10.0  # conformance.time_limits.DEFAULT_SECONDS, likewise
 
 
 def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup("birnn-conformance", "bidirectional RNN conformance (birnn-conformance)")
+    group = parser.getgroup(
+        "birnn-conformance", "bidirectional RNN conformance (birnn-conformance)"
+    )
     group.addoption(
         "--birnn-layer",
         action="append",
@@ -59,7 +61,9 @@ def add_options(parser: pytest.Parser) -> None:
         "limit); a case as a whole gets six times that per 20 examples. Needs SIGALRM on the "
         "main thread (POSIX)",
     )
-    parser.addini("birnn_layers", "layers to check, one module:attr per line", type="linelist", default=[])
+    parser.addini(
+        "birnn_layers", "layers to check, one module:attr per line", type="linelist", default=[]
+    )
     parser.addini("birnn_kind", "default for --birnn-kind", default="")
     parser.addini("birnn_devices", "default for --birnn-devices", default="")
     parser.addini("birnn_profile", "default for --birnn-profile", default="")
@@ -91,9 +95,11 @@ def read_choice(config: pytest.Config) -> Choice:
     """Options first, then ini values, then defaults; a bad value is a usage error."""
     option, explicit = config.option, set()
     references = list(option.birnn_layer)
+    names_tests = config.args_source == pytest.Config.ArgsSource.ARGS
     if references:
         explicit.add("layer")
-    else:
+    elif not names_tests:
+        # the ini's layers join a plain `pytest` run; `pytest tests/test_x.py::test_y` runs just that
         references = list(config.getini("birnn_layers"))
     kind = option.birnn_kind or config.getini("birnn_kind") or None
     if kind is not None and kind not in KINDS:
@@ -113,7 +119,9 @@ def read_choice(config: pytest.Config) -> Choice:
         # the user chose a hypothesis profile for this run: respect it, and say so in the header
         profile = "hypothesis:" + option.hypothesis_profile
     if profile is not None and profile.split(":")[0] not in (*PROFILE_NAMES, "hypothesis"):
-        raise pytest.UsageError(f"birnn_profile = {profile!r}: choose one of {', '.join(PROFILE_NAMES)}")
+        raise pytest.UsageError(
+            f"birnn_profile = {profile!r}: choose one of {', '.join(PROFILE_NAMES)}"
+        )
     timeout = _checked_timeout(option.birnn_timeout, config.getini("birnn_timeout"))
     if option.birnn_timeout is not None or config.getini("birnn_timeout"):
         explicit.add("timeout")
@@ -126,7 +134,7 @@ def read_choice(config: pytest.Config) -> Choice:
         timeout=timeout,
         explicit=explicit,
         # `pytest --birnn-layer X` alone means "check X"; paths on the command line add tests
-        only_conformance=bool(option.birnn_layer) and config.args_source != pytest.Config.ArgsSource.ARGS,
+        only_conformance=bool(option.birnn_layer) and not names_tests,
     )
 
 
@@ -165,7 +173,9 @@ def _checked_timeout(given: float | None, ini_text: str) -> float | None:
         seconds = float("nan")
     if not seconds >= 0:  # NaN too
         shown = ini_text if given is None else given
-        raise pytest.UsageError(f"birnn timeout {shown!r}: give seconds per call, >= 0 (0: no limit)")
+        raise pytest.UsageError(
+            f"birnn timeout {shown!r}: give seconds per call, >= 0 (0: no limit)"
+        )
     return seconds
 
 

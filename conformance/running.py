@@ -126,6 +126,20 @@ def one_intra_op_thread() -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+@contextmanager
+def harness_warnings_ignored() -> Iterator[None]:
+    """Drop the UserWarnings torch raises inside torch or about our own calls while a case runs.
+
+    They are about what the harness drew, not about the user's code (``LSTM with projections is
+    not supported with oneDNN`` when a check runs an LSTM with proj_size in another dtype), and
+    would fill the user's warnings summary. A warning whose line is in the user's code (their
+    layer's module) is kept, and so is every DeprecationWarning.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"(torch|conformance)(\.|$)")
+        yield
+
+
 class CaseCheck:
     """The callable behind one test item: runs its case, turns 'does not apply' into a skip."""
 
@@ -140,7 +154,7 @@ class CaseCheck:
         __tracebackhide__ = True
         timeout = session_timeout() if self.timeout is None else self.timeout
         try:
-            with one_intra_op_thread():
+            with one_intra_op_thread(), harness_warnings_ignored():
                 note = run_case(self.case, settings_for(self.profile), timeout=timeout)
         except CheckSkipped as skipped:
             import pytest
@@ -166,7 +180,7 @@ def outcome(
     """Run ``case`` outside pytest and classify the result (expected failures included)."""
     start = time.perf_counter()
     try:
-        with one_intra_op_thread():
+        with one_intra_op_thread(), harness_warnings_ignored():
             note = run_case(case, settings_for(profile), timeout=timeout)
     except CheckSkipped as skipped:
         status, message = "skipped", str(skipped)

@@ -16,8 +16,8 @@ class ConformanceSummary:
     """Registered as a plugin: records each case's outcome and prints the matrix at the end."""
 
     def __init__(self) -> None:
-        self.outcomes: dict[str, tuple[tuple[str, str, str], str, str]] = {}
-        self.origins: dict[str, str] = {}
+        # node id -> ((layer, clause, device), status, message, (origin, source))
+        self.outcomes: dict[str, tuple[tuple[str, str, str], str, str, tuple[str, str]]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(
@@ -29,19 +29,34 @@ class ConformanceSummary:
         if status is None:
             return
         case = (properties["birnn_layer"], properties["birnn_clause"], properties["birnn_device"])
-        if properties.get("birnn_origin"):
-            self.origins[case[0]] = properties["birnn_origin"]
+        where = (properties.get("birnn_origin", ""), properties.get("birnn_source", ""))
         # setup, call, teardown arrive in order: a later error (teardown) overrides a pass
         if report.when != "teardown" or status == "error":
-            self.outcomes[report.nodeid] = (case, status, _message(report, status))
+            self.outcomes[report.nodeid] = (case, status, _message(report, status), where)
 
     def results(self) -> list:
+        """One Result per item; a layer reached from two sources (the ini file and a decorated
+        test, say) is named with its source, so that each keeps its own row."""
         from conformance.report import Result
 
         return [
-            Result(layer, clause_id, device, status, message)
-            for (layer, clause_id, device), status, message in self.outcomes.values()
+            Result(self._row(layer, source), clause_id, device, status, message)
+            for (layer, clause_id, device), status, message, (_, source) in self.outcomes.values()
         ]
+
+    def row_origins(self) -> dict[str, str]:
+        """Where each row's layer comes from (``module:attr``), keyed by the row's name."""
+        return {
+            self._row(layer, source): origin
+            for (layer, _, _), _, _, (origin, source) in self.outcomes.values()
+            if origin
+        }
+
+    def _row(self, layer: str, source: str) -> str:
+        sources = {
+            where[1] for (name, _, _), _, _, where in self.outcomes.values() if name == layer
+        }
+        return f"{layer} in {source}" if len(sources) > 1 and source else layer
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.outcomes:
@@ -49,7 +64,7 @@ class ConformanceSummary:
         from conformance.report import format_matrix
 
         terminalreporter.write_sep("=", "birnn conformance matrix")
-        for line in format_matrix(self.results(), origins=self.origins).splitlines():
+        for line in format_matrix(self.results(), origins=self.row_origins()).splitlines():
             terminalreporter.write_line(line)
 
 

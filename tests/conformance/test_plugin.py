@@ -22,7 +22,8 @@ all_checks()
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 INSTALLED = any(
-    entry.value == "conformance.plugin" for entry in importlib.metadata.entry_points(group="pytest11")
+    entry.value == "conformance.plugin"
+    for entry in importlib.metadata.entry_points(group="pytest11")
 )
 # Installed, the entry point loads the plugin into every session; from a checkout, load it by name.
 PLUGIN = [] if INSTALLED else ["-p", "conformance.plugin"]
@@ -82,7 +83,9 @@ def test_an_unrelated_session_imports_no_torch_and_gets_no_items(pytester: pytes
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["HEAVY MODULES: []"])
     # pytest's own "plugins: ..." header line lists every installed plugin, ours among them
-    ours = [line for line in result.stdout.lines if "birnn" in line and not line.startswith("plugins:")]
+    ours = [
+        line for line in result.stdout.lines if "birnn" in line and not line.startswith("plugins:")
+    ]
     assert ours == []
 
 
@@ -90,7 +93,9 @@ def test_an_unrelated_session_imports_no_torch_and_gets_no_items(pytester: pytes
 
 
 def test_ids_name_layer_clause_and_device(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "--birnn-layer", "torch.nn:GRU", "--birnn-clauses", "C1,C4", "--co", "-q")
+    result = run(
+        pytester, "--birnn-layer", "torch.nn:GRU", "--birnn-clauses", "C1,C4", "--co", "-q"
+    )
     result.stdout.fnmatch_lines(
         [
             "birnn-conformance::GRU-C1-output-shape-cpu",
@@ -125,7 +130,14 @@ def test_k_selects_a_clause_and_the_matrix_shows_it(pytester: pytest.Pytester) -
 
 def test_header_names_torch_devices_profile_and_layers(pytester: pytest.Pytester) -> None:
     result = run(
-        pytester, "--birnn-layer", "torch.nn:LSTM", "--birnn-profile", "ci", "--birnn-devices", "cpu", "--co"
+        pytester,
+        "--birnn-layer",
+        "torch.nn:LSTM",
+        "--birnn-profile",
+        "ci",
+        "--birnn-devices",
+        "cpu",
+        "--co",
     )
     result.stdout.fnmatch_lines(
         [
@@ -178,6 +190,65 @@ def test_ini_options_name_the_layers(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["GRU (torch.nn:GRU)", "  C2-state-shape *passed"])
 
 
+INI_GRU = """
+    [pytest]
+    birnn_layers = torch.nn:GRU
+    birnn_clauses = C2
+    birnn_devices = cpu
+"""
+
+
+def test_ini_layers_stay_out_of_a_session_that_names_its_tests(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI_GRU)
+    pytester.makepyfile(test_mine="def test_mine():\n    pass\n\ndef test_other():\n    pass\n")
+    result = run(pytester, "test_mine.py::test_mine")
+    result.assert_outcomes(passed=1)
+    ours = [
+        line for line in result.stdout.lines if "birnn" in line and not line.startswith("plugins:")
+    ]
+    assert ours == []
+    run(pytester).assert_outcomes(passed=3)  # a plain run: the file's tests and the ini's layer
+
+
+def test_ini_layers_under_xdist_collect_the_same_items_on_every_worker(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini(INI_GRU)
+    result = run(pytester, "-n", "2", subprocess=True)
+    result.assert_outcomes(passed=1)
+
+
+def test_a_layer_from_the_ini_and_from_a_decorated_test_keeps_two_rows(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini(INI_GRU)
+    pytester.makepyfile(
+        test_layers="""
+        from torch import nn
+
+        from conformance import parametrize_with_checks
+
+        @parametrize_with_checks([nn.GRU], clauses=["C2"], devices=["cpu"])
+        def test_conformance(check):
+            check()
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "GRU in birnn-conformance (torch.nn:GRU)",
+            "  C2-state-shape *passed",
+            "  1 passed",
+            "",
+            "GRU in test_layers.py::test_conformance",
+            "  C2-state-shape *passed",
+            "  1 passed",
+        ],
+        consecutive=False,
+    )
+
+
 def test_a_spec_object_on_the_command_line_catches_its_bug(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
@@ -208,7 +279,9 @@ def test_a_spec_object_on_the_command_line_catches_its_bug(pytester: pytest.Pyte
         ("half_written:Layer", "*importing 'half_written' raised ImportError: not finished*"),
     ],
 )
-def test_a_bad_layer_value_is_a_usage_error(pytester: pytest.Pytester, value: str, message: str) -> None:
+def test_a_bad_layer_value_is_a_usage_error(
+    pytester: pytest.Pytester, value: str, message: str
+) -> None:
     pytester.makepyfile(half_written="raise ImportError('not finished')\n")
     result = run(pytester, "--birnn-layer", value)
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stderr.str()
@@ -233,7 +306,9 @@ def test_a_kind_that_contradicts_torchs_class_is_a_usage_error(pytester: pytest.
 def test_a_misbehaving_layer_gives_failed_items_with_clear_messages(
     pytester: pytest.Pytester, layer: str, what: str
 ) -> None:
-    result = run(pytester, "--birnn-layer", layer, "--birnn-clauses", "C1,C4", "--birnn-devices", "cpu")
+    result = run(
+        pytester, "--birnn-layer", layer, "--birnn-clauses", "C1,C4", "--birnn-devices", "cpu"
+    )
     result.assert_outcomes(failed=2)
     output = result.stdout.str()
     assert "INTERNALERROR" not in output
@@ -248,6 +323,56 @@ def test_a_misbehaving_layer_gives_failed_items_with_clear_messages(
     )
     # the message, not the engine's frames
     assert "conformance/engine.py" not in output and "conformance/running.py" not in output
+
+
+def test_torchs_warnings_about_the_harness_calls_stay_out_of_the_users_summary(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        loud_layers="""
+        import warnings
+
+        from torch import nn
+
+        class LoudLSTM(nn.LSTM):
+            def forward(self, x, hx=None):
+                warnings.warn("LoudLSTM takes the slow path", UserWarning)
+                return super().forward(x, hx)
+        """
+    )
+    result = run(
+        pytester,
+        "--birnn-layer", "torch.nn:LSTM",
+        "--birnn-layer", "loud_layers:LoudLSTM",
+        "--birnn-kind", "lstm",
+        "--birnn-clauses", "C15",
+        "--birnn-devices", "cpu",
+        "--birnn-profile", "ci",
+        subprocess=True,  # torch warns once per process
+    )  # fmt: skip
+    result.assert_outcomes(passed=2)
+    output = result.stdout.str()
+    assert "LSTM with projections is not supported with oneDNN" not in output  # about our dtypes
+    assert "LoudLSTM takes the slow path" in output  # the user's own code keeps its warnings
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="MPS is usable on this machine")
+def test_an_unusable_device_is_skipped_with_a_one_line_reason(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        "--birnn-layer",
+        "torch.nn:GRU",
+        "--birnn-clauses",
+        "C1",
+        "--birnn-devices",
+        "cpu,mps",
+    )
+    result.assert_outcomes(passed=1, skipped=1)
+    (reason,) = [line for line in result.stdout.lines if line.startswith("  skipped (C1/mps)")]
+    assert reason.startswith("  skipped (C1/mps): MPS is not available on this machine") or (
+        "is not usable here" in reason and len(reason) < 250
+    )
+    assert "Could not run 'aten::empty" not in result.stdout.str()
 
 
 # --- the decorator ------------------------------------------------------------------------------
@@ -299,17 +424,23 @@ def test_decorator_ids_strict_xfail_and_matrix(pytester: pytest.Pytester) -> Non
         consecutive=False,
     )
     # the decorator's failures read like the command line's: the clause's message first
-    result.stdout.fnmatch_lines(["C2-state-shape: h_n is (2L,B,H_out)*", "  KnownNaN returned non-finite*"])
+    result.stdout.fnmatch_lines(
+        ["C2-state-shape: h_n is (2L,B,H_out)*", "  KnownNaN returned non-finite*"]
+    )
 
 
-def test_command_line_clause_and_device_options_filter_decorated_items(pytester: pytest.Pytester) -> None:
+def test_command_line_clause_and_device_options_filter_decorated_items(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(test_layers=DECORATED.format(clauses=None, devices=None))
     result = run(pytester, "--birnn-clauses", "C1", "--birnn-devices", "cpu", "--co", "-q")
     result.stdout.fnmatch_lines(["*3/* tests collected (* deselected)*"])
 
 
 def test_cuda_items_share_one_xdist_group(pytester: pytest.Pytester) -> None:
-    items, _ = pytester.inline_genitems(*PLUGIN, "--birnn-layer", "torch.nn:GRU", "--birnn-clauses", "C1")
+    items, _ = pytester.inline_genitems(
+        *PLUGIN, "--birnn-layer", "torch.nn:GRU", "--birnn-clauses", "C1"
+    )
     groups = {item.name: item.get_closest_marker("xdist_group") for item in items}
     assert groups["GRU-C1-output-shape-cpu"] is None
     assert groups["GRU-C1-output-shape-cuda"].args == ("birnn-cuda",)
