@@ -317,15 +317,19 @@ D2L_BIRNN = LayerSpec(
     parameter_names=d2l_names,
     features=PLAIN.but(dropout=False, max_layers=1),
 )
-# adapter: end
-
-# The float64 runs of these two stop at their float32 default state (a real defect, one root
-# cause); these variants declare float32 only, so that the other clauses are measured too.
+# adapter: QuantizableLSTM-float32-L1
+# Variants. The float64 runs of QuantizableLSTM and d2l stop at their float32 default state (a real
+# defect, one root cause): these declare float32 only, so that the other clauses are measured too.
 QUANTIZABLE_LSTM_FLOAT32 = replace(
     QUANTIZABLE_LSTM,
     name="QuantizableLSTM-float32-L1",  # and one layer: layers >= 1 are built with the wrong size
     features=Features(packed=False, dtypes=("float32",), max_layers=1),
 )
+# adapter: D2LBiRNNScratch-float32
+D2L_BIRNN_FLOAT32 = replace(
+    D2L_BIRNN, name="D2LBiRNNScratch-float32", features=D2L_BIRNN.features.but(dtypes=("float32",))
+)
+# adapter: IndRNN-initialised
 # IndRNN leaves weight_hh uninitialised unless given initialisers (a real defect, which makes its
 # results vary from build to build); this variant passes the paper's uniform(0, 1) init.
 INDRNN_INITIALISED = replace(
@@ -340,9 +344,7 @@ INDRNN_INITIALISED = replace(
         recurrent_weight_initializers=[torch.nn.init.uniform_] * c.num_layers,
     ),
 )
-D2L_BIRNN_FLOAT32 = replace(
-    D2L_BIRNN, name="D2LBiRNNScratch-float32", features=D2L_BIRNN.features.but(dtypes=("float32",))
-)
+# adapter: end
 
 # Each spec names itself as its origin, so that a failure's repro snippet can import it.
 SPECS = [

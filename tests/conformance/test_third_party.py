@@ -6,15 +6,12 @@ the adapters from rotting: one small call per spec, through the same `run_layer`
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 import torch
 
 from conformance.adapters import build_layer, run_layer
 from conformance.spec import LayerConfig
 
-warnings.filterwarnings("ignore", module="torch.jit")
 specs = pytest.importorskip("bench.third_party.specs")
 
 
