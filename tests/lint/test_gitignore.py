@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lint_rules.discovery import ExcludeMatcher, discover
 
@@ -32,6 +34,10 @@ CASES = {
         {".gitignore": "out/\n!out/x.py\n"},
         ["out/x.py", "src/out.py"],
     ),
+    "a negation cannot re-include a file of a folder a name pattern ignores": (
+        {".gitignore": "b\n!b/a.py\n"},
+        ["b/a.py", "c/b/a.py", "a.py"],
+    ),
     "a deeper .gitignore overrides a shallower one": (
         {".gitignore": "gen_*.py\n", "sub/.gitignore": "!gen_keep.py\n"},
         ["gen_a.py", "sub/gen_keep.py", "sub/gen_b.py"],
@@ -51,6 +57,22 @@ CASES = {
     "directory-only patterns": (
         {".gitignore": "cache/\nlogs/**\n"},
         ["cache/a.py", "cache.py", "logs/b.py", "logs/deep/c.py"],
+    ),
+    "a folder's own pattern wins over an earlier negation of everything": (
+        {".gitignore": "a.py\n!*\nb\n"},
+        ["a.py", "keep.py", "b/a.py", "b/c/a.py"],
+    ),
+    "a negated folder does not re-include the files a pattern ignores in it": (
+        {".gitignore": "*.py\n!b\n"},
+        ["a.py", "b/a.py"],
+    ),
+    "a trailing '/**/' is the folders below, not the folder": (
+        {".gitignore": "c/**/\n!c/d/\n"},
+        ["c/a.py", "c/d/b.py", "c/d/e/f.py", "c/g/h.py"],
+    ),
+    "'x/**' is everything inside x, so a file in x can be re-included": (
+        {".gitignore": "x/**\n!x/keep.py\n"},
+        ["x/a.py", "x/keep.py", "x/y/b.py"],
     ),
     "a line git cannot read is skipped, the others apply": (
         {".gitignore": "!\\nodd\\\\\nx.py\n"},
@@ -108,3 +130,44 @@ def test_walking_a_subfolder_applies_the_repository_ignore_files_above_it(tmp_pa
         (tmp_path / name).write_text("x = 1\n")
     linted = discover([str(tmp_path / "src" / "a")], ExcludeMatcher(tmp_path, ()))
     assert [path.name for path in linted] == ["kept.py"]
+
+
+TREE = [
+    *("a.py", "keep.py", "b/a.py", "b/keep.py", "b/c/a.py", "b/b/a.py", "c/b.py", "c/d/e/f.py"),
+    *("x/keep.py", "x/y/z.py", "x/a.pyx.py", "y/c/keep.py"),
+]
+SEGMENTS = ["a.py", "b", "c", "x", "y", "*", "**", "*.py", "?.py", "[ab].py", "keep.py", "a*", ""]
+
+
+@st.composite
+def gitignore_lines(draw) -> str:
+    segments = draw(st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=3))
+    negated = draw(st.booleans())
+    anchored = draw(st.booleans())
+    directory_only = draw(st.booleans())
+    return (
+        ("!" if negated else "")
+        + ("/" if anchored else "")
+        + "/".join(segments)
+        + ("/" if directory_only else "")
+    )
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    root_lines=st.lists(gitignore_lines(), min_size=1, max_size=4),
+    nested_lines=st.lists(gitignore_lines(), max_size=2),
+)
+def test_random_ignore_files_agree_with_git(tmp_path_factory, root_lines, nested_lines):
+    repository = tmp_path_factory.mktemp("repository")
+    assert git(repository, "init", "-q").returncode == 0
+    for name in TREE:
+        (repository / name).parent.mkdir(parents=True, exist_ok=True)
+        (repository / name).write_text("x = 1\n")
+    (repository / ".gitignore").write_text("\n".join(root_lines) + "\n")
+    (repository / "b" / ".gitignore").write_text("\n".join(nested_lines) + "\n")
+    expected = sorted(set(TREE) - ignored_by_git(repository, TREE))
+    linted = discover([str(repository)], ExcludeMatcher(repository, ()))
+    assert sorted(path.relative_to(repository).as_posix() for path in linted) == expected
