@@ -14,7 +14,7 @@ import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from conformance import Features, LayerSpec
-from conformance.parameter_views import sliced, transposed
+from conformance.parameter_views import gates_reordered, sliced, transposed
 
 TWO_DTYPES = ("float32", "float64")
 # What most of these layers lack: a batch_first flag, packed and unbatched input, optional bias.
@@ -247,12 +247,22 @@ def sru_names(layer):
         for d, suffix in ((0, ""), (1, "_reverse")):
             columns = (slice(None), slice(d * width, (d + 1) * width))
             rows = torch.cat([torch.arange(hidden) + (d + 2 * k) * hidden for k in (0, 1)])
-            names[f"weight_ih_l{index}{suffix}"] = transposed(
-                sliced(f"rnn_lst.{index}.weight", columns)
-            )
+            weight = sliced(f"rnn_lst.{index}.weight", columns)
+            if index == 0 and d == 1 and cell.weight.shape[0] == 2 * hidden:  # see swap_input
+                weight = gates_reordered(
+                    weight, (1, 0)
+                )  # its rows (input features), halves swapped
+            names[f"weight_ih_l{index}{suffix}"] = transposed(weight)
             names[f"weight_hh_l{index}{suffix}"] = sliced(f"rnn_lst.{index}.weight_c", rows)
             names[f"bias_ih_l{index}{suffix}"] = sliced(f"rnn_lst.{index}.bias", rows)
     return names
+
+
+def swap_sru_input(config, x):
+    """At I = 2H the skip path adds input half d to direction d: C4's swap exchanges the halves."""
+    if config.input_size != 2 * config.hidden_size:
+        return x
+    return torch.cat([x[..., config.hidden_size :], x[..., : config.hidden_size]], dim=-1)
 
 
 def call_sru(layer, x, state):
@@ -271,6 +281,7 @@ SRU_SPEC = LayerSpec(
     ),
     call=call_sru,
     parameter_names=sru_names,
+    swap_input=swap_sru_input,
     features=PLAIN.but(packed=True, state_is_output=False),
 )
 
