@@ -149,6 +149,7 @@ def exposed() -> Iterator[None]:
     global _held
     held, _held = _held, None
     if held is not None and held in _active:
+        _abandon_test_case()
         raise LayerTimeout(held, "between two examples (hypothesis was generating or shrinking)")
     _shields.append(False)
     _boundaries.append(_caller_frame())
@@ -229,7 +230,29 @@ def _on_alarm(signum, frame) -> None:
     signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
     if _inside_machinery(frame):
         return  # rings again in RETRY_SECONDS, by then most likely back in the layer's code
+    _abandon_test_case()
     raise LayerTimeout(limit, _user_line(frame))
+
+
+def _abandon_test_case() -> None:
+    """Mark hypothesis's running test case as overrun (out of data) before a limit ends it.
+
+    Ended by a limit, a test case stops where no earlier one with the same choices stopped (at
+    its very start, say, while earlier ones went on to draw), and hypothesis's data tree reports
+    that as "Inconsistent data generation!" instead of letting LayerTimeout through. An overrun is
+    the one ending the tree does not compare. Hypothesis's internals: where they differ, nothing.
+    """
+    if "hypothesis" not in sys.modules:
+        return
+    try:
+        from hypothesis.control import _current_build_context
+        from hypothesis.internal.conjecture.data import Status
+
+        context = _current_build_context.value
+        if context is not None and not context.data.frozen:
+            context.data.status = Status.OVERRUN
+    except (ImportError, AttributeError):  # pragma: no cover - another hypothesis version
+        pass
 
 
 def _stop_noting_collections() -> None:

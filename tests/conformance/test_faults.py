@@ -344,6 +344,26 @@ def test_an_alarm_during_a_hypothesis_draw_waits_for_the_draw_to_end() -> None:
     assert "(body)" in stopped.value.where
 
 
+def test_a_limit_held_until_the_next_example_ends_the_search_not_hypothesis() -> None:
+    """Raised as an example begins (no draw yet, where earlier examples drew), the limit must
+    reach the engine as LayerTimeout, not as hypothesis's "Inconsistent data generation!"."""
+    drawn = []
+
+    @settings(max_examples=5, database=None, derandomize=True)
+    @given(data=st.data())
+    def body(data) -> None:
+        if drawn:  # the case's limit ran out while hypothesis was generating this example
+            time_limits._held = limit
+        with time_limits.exposed():
+            drawn.append(data.draw(st.integers(0, 100)))
+
+    with time_limits.time_limit(60, "the case") as limit, time_limits.shielded():
+        with pytest.raises(time_limits.LayerTimeout) as stopped:
+            body()
+    assert len(drawn) == 1
+    assert "between two examples" in stopped.value.where
+
+
 def test_no_time_limit_off_the_main_thread_or_at_zero() -> None:
     seen = []
 
