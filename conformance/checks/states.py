@@ -253,14 +253,14 @@ def _only_own_half_moves(
     )
     if own_moved:
         return
-    # A relu unit that is off at the half's first step in both runs forgets h0 for good.
+    # Units that are off (exactly 0: a ReLU, whatever the kind) at the half's first step in both
+    # runs forget h0 for good.
     step_axis = 1 if trial.config.batch_first else 0
     first_step = 0 if change.direction == 0 else output.shape[step_axis] - 1
-    if trial.spec.kind == "rnn_relu":
-        first = output.select(step_axis, first_step)[..., own]
-        changed_first = changed_output.select(step_axis, first_step)[..., own]
-        if bool((_dead(first) & _dead(changed_first)).all()):
-            return
+    first = output.select(step_axis, first_step)[..., own]
+    changed_first = changed_output.select(step_axis, first_step)[..., own]
+    if bool((_dead(first) & _dead(changed_first)).all()):
+        return
     if _row_used_with_other_values(trial, change, layer, x, state, final=False):
         return
     raise trial.fail(
@@ -299,10 +299,9 @@ def _own_row_moves(trial: Trial, change: RowChange, layer, x, state, changed) ->
     _, final = trial.run(layer, first, state)
     _, changed_final = trial.run(layer, first, changed)
     row = change.row
-    if trial.spec.kind == "rnn_relu":
-        h, changed_h = states_of(final)[0][row], states_of(changed_final)[0][row]
-        if bool((_dead(h) & _dead(changed_h)).all()):
-            return  # every relu unit of that row is off in both runs: the row forgot its h0
+    h, changed_h = states_of(final)[0][row], states_of(changed_final)[0][row]
+    if bool((_dead(h) & _dead(changed_h)).all()):
+        return  # every unit of that row is off (exactly 0) in both runs: the row forgot its h0
     if row in _rows_moved(final, changed_final, tolerance):
         return
     if _row_used_with_other_values(trial, change, layer, first, state, final=True):

@@ -185,6 +185,7 @@ def test_a_layer_norm_lstm_with_an_h_c_state_and_a_minimum_size_passes(clause_id
     "module, clause_id",
     [
         ("dead_relu_rnn", "C6"),  # a dead ReLU without a kind is not a cut gradient
+        ("dead_relu_rnn", "C10"),  # nor an ignored h0
         ("relu_bias_birnn", "C6"),  # nor is a ReLU kink at a zero parameter
         ("relu_bias_birnn", "C12"),  # and gradcheck is not run on the kink
         ("float32_only_gru", "C14"),  # no float64 twin for a float32-only layer
