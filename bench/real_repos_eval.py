@@ -4,9 +4,11 @@
 with the pitfalls a careful reader found in them (rule, path, line, where the evidence sits) and
 the findings read and judged to be false alarms. For each repository this script materialises the
 tree at that commit from the local mirror (``/work/.mirror/<owner>+<name>``, brought in by the
-session's ``fetch`` tool) into ``bench/_work/repos/`` (git-ignored), runs
-``birnn-lint . --format json --isolated`` in its root, and matches findings to labels: same path,
-same rule, line within +-2.
+session's ``fetch`` tool) into ``bench/_work/repos/`` (git-ignored), runs this checkout's linter
+as ``python -m lint_rules . --format json --isolated`` (plus ``--no-cache`` where the option
+exists) in its root, and pairs findings with labels one to one: same path, same rule, line within
++-2. A finding that pairs with no pitfall is a false alarm; one that is not labelled as such yet
+is listed for a reader to classify.
 
     python bench/real_repos_eval.py [--only OWNER/NAME ...] [--linter-path DIR]
 
@@ -150,6 +152,24 @@ def matches(finding: Finding, label: Label) -> bool:
     ) and abs(finding.line - label.line) <= LINE_SLACK
 
 
+def assign(findings: list[Finding], pitfalls: list[Label]) -> tuple[dict[Finding, Label], list]:
+    """Pair findings with pitfalls one to one, nearest line first.
+
+    Returns the pairs and the duplicates: a second finding on the very line of a pitfall already
+    found (the h0 and c0 of one call, two slices of one expression) is neither a hit nor a false
+    alarm. Two pitfalls a line apart need two findings.
+    """
+    pairs: dict[Finding, Label] = {}
+    duplicates = []
+    for finding in sorted(findings, key=lambda f: (f.repo, f.path, f.line, f.rule)):
+        free = [p for p in pitfalls if matches(finding, p) and p not in pairs.values()]
+        if free:
+            pairs[finding] = min(free, key=lambda p: abs(p.line - finding.line))
+        elif any(label.line == finding.line for label in pairs.values() if matches(finding, label)):
+            duplicates.append(finding)
+    return pairs, duplicates
+
+
 def labels_of(entry: dict, key: str) -> list[Label]:
     return [
         Label(entry["repo"], item["rule"], item["path"], item["line"], item.get("note", ""))
@@ -181,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         [*command[:3], "--version"], capture_output=True, text=True, env=environment, cwd="/"
     ).stdout.strip()
     checkout = arguments.linter_path or HERE.parent
-    commit = subprocess.run(
+    linter_commit = subprocess.run(
         ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     changed = subprocess.run(
@@ -190,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         text=True,
     ).stdout.splitlines()
     print(
-        f"linter checkout: {checkout} at {commit or '?'}"
+        f"linter checkout: {checkout} at {linter_commit or '?'}"
         + (f", {len(changed)} uncommitted paths in lint_rules/" if changed else "")
     )
     print(
@@ -216,14 +236,14 @@ def main(argv: list[str] | None = None) -> int:
         findings += lint(repo, root, command, environment)
     seconds = time.perf_counter() - started
 
-    hits = {label for label in pitfalls if any(matches(f, label) for f in findings)}
-    true_findings = [f for f in findings if any(matches(f, label) for label in pitfalls)]
-    wrong_findings = [f for f in findings if f not in true_findings]
+    pairs, duplicates = assign(findings, pitfalls)
+    hits = set(pairs.values())
+    wrong_findings = [f for f in findings if f not in pairs and f not in duplicates]
     known_wrong = [f for f in wrong_findings if any(matches(f, label) for label in false_alarms)]
     unclassified = [f for f in wrong_findings if f not in known_wrong]
     print(
         f"{linted} repositories linted in {seconds:.1f} s, {len(pitfalls)} labelled pitfalls, "
-        f"{len(findings)} findings\n"
+        f"{len(findings)} findings ({len(duplicates)} repeating a found pitfall's line)\n"
     )
 
     print(f"{'rule':<8} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>7}")
