@@ -21,6 +21,7 @@ from lint_rules.calls import CallInterpreter
 from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
 from lint_rules.imports import ImportTable, canonical
+from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
 from lint_rules.values import (
     Alternatives,
@@ -54,10 +55,17 @@ _IN_PROGRESS = object()
 class Analysis(ExpressionEvaluator, CallInterpreter):
     """Interpret one module; read ``events`` afterwards."""
 
-    def __init__(self, module: cst.Module, extra_constructors: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        extra_constructors: Sequence[str] = (),
+        facts: ModuleFacts = NO_FACTS,
+    ) -> None:
         self.module = module
         self.extra_constructors = tuple(extra_constructors)
+        self.facts = facts
         self.imports = ImportTable()
+        self.imports.names.update(facts.star_names)
         self.events = Events()
         self.classes: dict[int, ClassContext] = {}
         self.functions: dict[int, Any] = {}
@@ -83,7 +91,25 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             self.process_class(context)
         for function in module_functions:
             self.interpret_function(function, None, self.module_frame)
+        self.events.project_padding = self.facts.padding
+        self.events.project_packs = self.facts.project_packs
+        self._mark_calls_stepped_elsewhere()
         return self.events
+
+    def _mark_calls_stepped_elsewhere(self) -> None:
+        """A module whose method hands its state parameter to the RNN and is called in a loop
+        elsewhere in the project that carries the state: the loop is the caller's."""
+        for call in self.events.calls:
+            if call.carried or call.in_loop or call.owner is None or not call.state_names:
+                continue
+            origin = self.facts.stepped_by(call.owner)
+            function = call.scope.node
+            if origin is None or not isinstance(function, cst.FunctionDef):
+                continue
+            parameters = {param.name.value for param in function.params.params}
+            if {name.split(".", 1)[0] for name in call.state_names} <= parameters:
+                call.carried = True
+                call.carried_by = origin
 
     def _function_value(self, function: cst.FunctionDef) -> Any:
         inner = self._factory_call(function)
@@ -249,6 +275,10 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 default = self.evaluate(param.default, frame.parent or self.module_frame)
                 truth = default.truth if isinstance(default, Sym) else None
             frame.env[name] = Sym(("name", name), truth)
+            if frame.is_init and owner is not None and truth is not True:
+                bound = self.facts.parameter(owner.name, name)
+                if bound is not None and bound[0] is True:
+                    frame.env[name] = Sym(("name", name), True, None, f"{name}=True from {bound[1]}")
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 frame.env[star.name.value] = None
@@ -358,7 +388,10 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         if isinstance(iterable, (Container, TupleValue)) and iterable.items:
             element = iterable.items[0] if _all_alike(iterable.items) else None
         self.assign(statement.target, element, frame)
+        saved = frame.reversed_loop
+        frame.reversed_loop = _iterates_backwards(statement.iter)
         self._loop_body(statement, frame)
+        frame.reversed_loop = saved
 
     def _while(self, statement: cst.While, frame: Frame) -> None:
         self.evaluate(statement.test, frame)
@@ -490,6 +523,27 @@ def _self_assignment_targets(function: cst.FunctionDef) -> set[str]:
     return found
 
 
+def _iterates_backwards(iterable: Any) -> bool:
+    """``reversed(...)``, ``xs[::-1]``, ``range(n - 1, -1, -1)``, ``x.flip(...)``: a loop over
+    the sequence from its end (the second pass of chunked bidirectional inference)."""
+    if isinstance(iterable, cst.Call):
+        func = iterable.func
+        name = func.value if isinstance(func, cst.Name) else getattr(getattr(func, "attr", None), "value", "")
+        if name in ("reversed", "flip", "flipud"):
+            return True
+        if name == "range" and len(iterable.args) == 3:
+            step = iterable.args[2].value
+            return isinstance(step, cst.UnaryOperation) and isinstance(step.operator, cst.Minus)
+        if name == "enumerate" and iterable.args:
+            return _iterates_backwards(iterable.args[0].value)
+        return False
+    if isinstance(iterable, cst.Subscript) and len(iterable.slice) == 1:
+        index = iterable.slice[0].slice
+        step = getattr(index, "step", None)
+        return isinstance(step, cst.UnaryOperation) and isinstance(step.operator, cst.Minus)
+    return False
+
+
 def _always_exits(block: Any) -> bool:
     if block is None or not isinstance(block, cst.IndentedBlock) or not block.body:
         return False
@@ -614,6 +668,9 @@ install_handlers(Analysis)
 __all__ = ["Analysis", "Builder"]
 
 
-def analyse(module: cst.Module, extra_constructors: Sequence[str] = ()) -> Events:
-    """The facts about every RNN in ``module``."""
-    return Analysis(module, extra_constructors).run()
+def analyse(
+    module: cst.Module, extra_constructors: Sequence[str] = (), facts: ModuleFacts = NO_FACTS
+) -> Events:
+    """The facts about every RNN in ``module``; ``facts`` are what the rest of the project
+    says to it (the project index)."""
+    return Analysis(module, extra_constructors, facts).run()

@@ -164,6 +164,8 @@ class CallInterpreter:
         kind = api.RNN_CLASSES.get(qualified)
         if kind is not None:
             return RnnClassRef(kind)
+        if "." in qualified and not qualified.startswith("torch."):
+            return self.config_read(qualified, qualified.rsplit(".", 1)[-1], None)
         return Sym(("name", qualified))
 
     def extra_kind(self, qualified: str) -> str | None:
@@ -182,6 +184,10 @@ class CallInterpreter:
             kind = self.extra_kind(qualified)
         if kind is not None:
             return RnnModule(self.build_rnn(kind, args, node))
+        if last == "get" and "." in qualified:
+            key = args.get(0, "key")
+            if isinstance(key, Sym) and key.key[0] == "str" and isinstance(key.key[1], str):
+                return self.config_read(f"{qualified[:-4]}.{key.key[1]}", key.key[1], node)
         if qualified in api.SIZED_LAYERS:
             layer_kind, keyword = api.SIZED_LAYERS[qualified]
             size = args.get(0, keyword)
@@ -282,7 +288,9 @@ class CallInterpreter:
             return None
 
         proj = size("proj_size")
+        direction = bound.get("bidirectional")
         rnn = RnnInfo(
+            origin=direction.origin if isinstance(direction, Sym) else "",
             kind=kind,
             call=node,
             bidirectional=direction_flag(),
@@ -347,7 +355,8 @@ class CallInterpreter:
                 state_node = arg.value
         site = CallSite(rnn, node, tri_and(rnn.bidirectional, frame.guard))
         event = RnnCall(site, sequence, state, names_in(state_node), frame.loop_depth > 0,
-                        frame.scope)
+                        frame.scope, owner=frame.owner.name if frame.owner else None,
+                        reversed_loop=frame.reversed_loop)
         self.events.calls.append(event)
         self.calls_by_site[id(site)] = event
         if isinstance(sequence, TensorFact) and sequence.site.rnn is not rnn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from lint_rules.model import Edit, Finding, ParseFailure
 
@@ -32,8 +33,11 @@ def check_source(
     *,
     extra_constructors: Sequence[str] = (),
     select: Collection[str] | None = None,
+    facts: Any = None,
 ) -> list[Finding]:
-    """Findings of the selected rules (None: all) on ``source``, sorted by position and code."""
+    """Findings of the selected rules (None: all) on ``source``, sorted by position and code.
+
+    ``facts``: what the project index knows from the other modules (None: nothing)."""
     import libcst as cst
 
     _refuse_what_python_cannot_nest(source)
@@ -52,7 +56,10 @@ def check_source(
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _DEEP_ENOUGH))
     try:
-        context = RuleContext(module, analyse(module, extra_constructors))
+        from lint_rules.project_index_resolution import NO_FACTS
+
+        events = analyse(module, extra_constructors, facts or NO_FACTS)
+        context = RuleContext(module, events)
         raw = []
         for rule in ALL_RULES:
             if select is None or rule.code in select:
@@ -78,7 +85,10 @@ def check_source(
             for node, text in finding.fix
             if id(node) in spans
         )
-        findings.setdefault((line, column, code), Finding(code, line, column, finding.message, edits))
+        message = finding.message
+        if finding.origin:
+            message = f"{message} ({finding.origin})"
+        findings.setdefault((line, column, code), Finding(code, line, column, message, edits))
     return [findings[key] for key in sorted(findings)]
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lint_rules import __version__
+from lint_rules.cache import CACHE_DIR_NAME, cache_directory
 from lint_rules.config import ConfigError, FileConfig, find_pyproject, load_config
 from lint_rules.discovery import ExcludeMatcher, discover, is_force_excluded
 from lint_rules.engine import (
@@ -21,13 +22,13 @@ from lint_rules.engine import (
     Reported,
     Settings,
     SourceUnit,
-    lint_unit,
     load_unit,
     might_need_rules,
     read_unit,
 )
 from lint_rules.formats import FORMATS, format_findings, format_statistics
-from lint_rules.parallel import available_cores, run_all
+from lint_rules.parallel import available_cores
+from lint_rules.project import lint_project
 from lint_rules.selection import (
     RULE_NAMES,
     UNUSED_NOQA,
@@ -175,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a project function that builds an RNN like nn.LSTM (repeatable)",
     )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the results cache"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="PATH",
+        help=f"where the results cache lives (default: {CACHE_DIR_NAME} in the project root)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
     return parser
 
@@ -227,23 +236,6 @@ def _display(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
-def _warm_up() -> None:
-    """Import libcst and the rules before forking, so that every worker starts with them
-    instead of paying the import (about 0.4 s) once each."""
-    import libcst  # noqa: F401
-
-    try:
-        import lint_rules.checker  # noqa: F401
-        import lint_rules.rules  # noqa: F401
-    except ImportError:
-        pass
-
-
-def _lint_in_worker(job: tuple[int, SourceUnit, Settings]) -> tuple[int, FileReport]:
-    index, unit, settings = job
-    return index, lint_unit(unit, settings)
-
-
 def lint_paths(
     arguments: argparse.Namespace, settings: Settings, config: FileConfig
 ) -> list[FileReport]:
@@ -259,6 +251,7 @@ def lint_paths(
         paths = ["."]
     reports: dict[int, FileReport] = {}
     pending: list[tuple[int, SourceUnit]] = []
+    context: list[SourceUnit] = []  # modules the rules skip, read for the project index
     order = 0
     stdin_echo: tuple[int, str] | None = None  # (order, text) that --fix prints back unchanged
     for argument in paths:
@@ -288,15 +281,14 @@ def lint_paths(
                 reports[order] = FileReport(loaded.path, [loaded])
             elif not might_need_rules(loaded, settings):
                 reports[order] = FileReport(loaded.display)
+                context.append(loaded)
             else:
                 pending.append((order, loaded))
             order += 1
 
     jobs = arguments.jobs if arguments.jobs > 0 else available_cores()
-    sizes = [unit.text.count("\n") + 1 for _, unit in pending]
-    work = [(index, unit, settings) for index, unit in pending]
-    for index, report in run_all(_lint_in_worker, work, jobs=jobs, sizes=sizes, warm_up=_warm_up):
-        reports[index] = report
+    cache_dir = cache_directory(settings.config_root, arguments.cache_dir, arguments.no_cache)
+    reports.update(lint_project(pending, context, settings, jobs=jobs, cache_dir=cache_dir))
     if stdin_echo is not None and reports[stdin_echo[0]].new_source is None:
         # ruff's convention: `--fix -` always prints the source, fixed or not, for editors
         reports[stdin_echo[0]].new_source = stdin_echo[1]

@@ -36,6 +36,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".mypy_cache",
     ".pytest_cache",
     ".ruff_cache",
+    ".birnn_lint_cache",
     ".ipynb_checkpoints",
     "node_modules",
     "*.egg-info",

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
+from typing import Any
 
 from lint_rules.fixes import (
     apply_to_original,
@@ -281,7 +282,9 @@ def _checker():
     return checker
 
 
-def run_rules(text: str, settings: Settings, enabled: frozenset[str]) -> list[Finding]:
+def run_rules(
+    text: str, settings: Settings, enabled: frozenset[str], facts: Any = None
+) -> list[Finding]:
     """The rules' findings for one module, or the single finding that says why there are none.
 
     A rule that crashes must not take the run down: it becomes one BRN999 line for the file.
@@ -293,8 +296,9 @@ def run_rules(text: str, settings: Settings, enabled: frozenset[str]) -> list[Fi
         checker = _checker()
         if not checker.might_have_findings(text, settings.extra_constructors):
             return []
+        with_facts = {"facts": facts} if facts is not None else {}
         findings = checker.check_source(
-            text, extra_constructors=settings.extra_constructors, select=rule_codes
+            text, extra_constructors=settings.extra_constructors, select=rule_codes, **with_facts
         )
     except ParseFailure as failure:
         message = failure.message
@@ -320,21 +324,24 @@ def might_need_rules(unit: SourceUnit, settings: Settings) -> bool:
     return _checker().might_have_findings(unit.text, settings.extra_constructors)
 
 
-def findings_for(text: str, settings: Settings, enabled: frozenset[str]) -> list[Finding]:
-    """Rules, then suppressions: what the user sees for this text."""
-    findings = run_rules(text, settings, enabled)
+def findings_for(
+    text: str, settings: Settings, enabled: frozenset[str], facts: Any = None
+) -> list[Finding]:
+    """Rules, then suppressions: what the user sees for this text. ``facts``: what the rest of
+    the project says to this module (``project_index_resolution.ModuleFacts``)."""
+    findings = run_rules(text, settings, enabled, facts)
     return apply_noqa(findings, noqa_comments(text), UNUSED_NOQA in enabled)
 
 
-def lint_unit(unit: SourceUnit, settings: Settings) -> FileReport:
+def lint_unit(unit: SourceUnit, settings: Settings, facts: Any = None) -> FileReport:
     """Lint (and fix, diff or suppress, as the mode says) one loaded file."""
     enabled = settings.enabled_codes(unit.display)
     report = FileReport(unit.display)
     fixable_codes = FIXABLE_CODES & enabled
     if settings.mode in (Mode.FIX, Mode.DIFF) and fixable_codes:
-        _fix(unit, settings, enabled, report)
+        _fix(unit, settings, enabled, report, facts)
     else:
-        findings = findings_for(unit.text, settings, enabled)
+        findings = findings_for(unit.text, settings, enabled, facts)
         if settings.mode == Mode.ADD_NOQA:
             findings = _add_noqa(unit, findings, report)
         report.findings = _place(unit, unit.text, findings)
@@ -364,11 +371,17 @@ def _place(unit: SourceUnit, text: str, findings: Iterable[Finding]) -> list[Rep
     return placed
 
 
-def _fix(unit: SourceUnit, settings: Settings, enabled: frozenset[str], report: FileReport) -> None:
+def _fix(
+    unit: SourceUnit,
+    settings: Settings,
+    enabled: frozenset[str],
+    report: FileReport,
+    facts: Any = None,
+) -> None:
     base = unit.notebook.text if unit.notebook is not None else unit.original
     fixed_text, findings, fixed = fix_until_stable(
         base,
-        lambda text: findings_for(text, settings, enabled),
+        lambda text: findings_for(text, settings, enabled, facts),
         lambda finding: finding.code in FIXABLE_CODES and finding.code in enabled,
     )
     report.findings = _place(unit, normalise_newlines(fixed_text), findings)
@@ -379,7 +392,7 @@ def _fix(unit: SourceUnit, settings: Settings, enabled: frozenset[str], report: 
             new_file_text = unit.notebook.rebuild(fixed_text)
         except NotebookFixRefused as refusal:
             report.notes.append(f"{unit.display}: not fixed: {refusal}")
-            report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled))
+            report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled, facts))
             return
         diff = _notebook_diff(unit, fixed_text)
     else:
@@ -389,12 +402,12 @@ def _fix(unit: SourceUnit, settings: Settings, enabled: frozenset[str], report: 
     if settings.mode == Mode.DIFF:
         report.diff = diff
         # --diff changes nothing, so what it reports is the file as it stands
-        report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled))
+        report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled, facts))
     elif unit.path is None:
         report.new_source = new_file_text
     elif not _write(unit, new_file_text, report):
         # nothing was fixed after all, so what stands is the file as it is
-        report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled))
+        report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled, facts))
 
 
 def _notebook_diff(unit: SourceUnit, fixed_text: str) -> str:

@@ -30,6 +30,9 @@ class RnnCall:
     in_loop: bool
     scope: Scope
     carried: bool = False
+    owner: str | None = None  # the class whose method makes the call
+    reversed_loop: bool = False  # the loop around the call runs backwards over the sequence
+    carried_by: str = ""  # a loop in another module that carries the state: "decode.py:12"
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,3 +94,5 @@ class Events:
     stray_init_states: list[StrayInitState] = field(default_factory=list)
     rnns: list[RnnInfo] = field(default_factory=list)
     module_packs: bool = False  # the module packs sequences somewhere (so may its callers)
+    project_padding: tuple[str, str] | None = None  # (evidence, "data.py:12") from the index
+    project_packs: bool = False  # another module of the project packs sequences

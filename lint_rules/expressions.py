@@ -159,7 +159,7 @@ class ExpressionEvaluator:
     @staticmethod
     def _renode(value: Any, node: Any, frame: Frame) -> Any:
         if isinstance(value, Sym) and not frame.keep_nodes:
-            return Sym(value.key, value.truth, node)
+            return Sym(value.key, value.truth, node, value.origin)
         return value
 
     def _attribute(self, node: cst.Attribute, frame: Frame) -> Any:
@@ -177,7 +177,7 @@ class ExpressionEvaluator:
             return self._renode(self.self_attribute(attribute, frame), node, frame)
         if isinstance(base, Sym):
             if base.key[0] == "name":
-                return Sym(("name", f"{base.key[1]}.{attribute}"), None, node)
+                return self.config_read(f"{base.key[1]}.{attribute}", attribute, node)
             return None
         if isinstance(base, RnnModule):
             return self._rnn_attribute(base, attribute, node)
@@ -205,6 +205,15 @@ class ExpressionEvaluator:
         if attribute == "batch_first":
             return Sym(("name", "batch_first"), rnn.batch_first, node)
         return None
+
+    def config_read(self, name: str, key: str, node: Any) -> Sym:
+        """``args.bidirectional``, ``config["bidirectional"]``: a named value, with the truth a
+        config default elsewhere in the project gives it (the project index)."""
+        found = self.facts.config_value(key.replace("-", "_"))
+        if found is None:
+            return Sym(("name", name), None, node)
+        value, origin = found
+        return Sym(("name", name), value, node, f"{key}={value} from {origin}")
 
     def self_attribute(self, attribute: str, frame: Frame) -> Any:
         value = frame.lookup("self." + attribute)
@@ -373,6 +382,12 @@ class ExpressionEvaluator:
             if len(base.items) == 1 or _all_same_rnn(base.items):
                 return base.items[0] if base.items else None
             return None
+        if isinstance(base, Sym) and base.key[0] == "name" and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+                key = index.value.evaluated_value
+                if isinstance(key, str):
+                    return self.config_read(f"{base.key[1]}.{key}", key, node)
         if isinstance(base, TensorFact):
             result = index_tensor(base, items)
             self.events.indexes.append(Index(base, node, items, frame.guard, frame.scope, result))

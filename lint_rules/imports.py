@@ -47,6 +47,10 @@ class ImportTable:
         else:
             module = dotted_name(statement.module) or ""
         if isinstance(statement.names, cst.ImportStar):
+            if module in ("torch.nn", "torch.nn.modules") and not statement.relative:
+                for name in ("LSTM", "GRU", "RNN", "Linear", "Embedding", "ModuleList",
+                             "Sequential", "Dropout", "LayerNorm"):
+                    self.names.setdefault(name, f"torch.nn.{name}")
             return
         for alias in statement.names:
             name = dotted_name(alias.name)

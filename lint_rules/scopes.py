@@ -22,6 +22,7 @@ class Frame:
     self_name: str | None = None
     guard: Tri = None  # what a direction guard says on the current path
     loop_depth: int = 0
+    reversed_loop: bool = False  # inside a loop that runs backwards over its sequence
     keep_nodes: bool = False  # factory frames: sizes keep the caller's argument nodes
     returns: list = field(default_factory=list)
     is_init: bool = False

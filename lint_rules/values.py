@@ -34,6 +34,7 @@ class Sym:
     key: Key
     truth: Tri = None
     node: Any = field(default=None, compare=False, hash=False)
+    origin: str = field(default="", compare=False, hash=False)  # another module that set it
 
     @property
     def int_value(self) -> int | None:
@@ -72,6 +73,7 @@ class RnnInfo:
     batch_first: Tri
     proj_size: Sym | None
     label: str = ""
+    origin: str = ""  # where another module makes it bidirectional: "train.py:41"
 
     @property
     def output_size(self) -> Sym | None:

@@ -19,6 +19,7 @@ class RawFinding:
     node: Any
     message: str
     fix: tuple[tuple[Any, str], ...] = ()
+    origin: str = ""  # the other module the finding rests on: "bidirectional=True from train.py:41"
 
 
 @dataclass

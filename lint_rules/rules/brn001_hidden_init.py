@@ -216,7 +216,7 @@ def _finding(builder: Builder, rnn: RnnInfo, context: RuleContext) -> RawFinding
     factor = builder.directions_name or "2"
     fixed = doubled(node, context, factor)
     message = MESSAGE.format(rnn=rnn.label, first=context.code(node), fixed=fixed)
-    return RawFinding(node, message, ((node, fixed),))
+    return RawFinding(node, message, ((node, fixed),), origin=rnn.origin)
 
 
 def check(context: RuleContext) -> Iterator[RawFinding]:

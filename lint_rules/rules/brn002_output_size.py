@@ -198,7 +198,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             consumer=consumer, size=context.code(size.node), rnn=rnn.label,
             what=_WHAT.get(fact.role, "output"), hidden=_hidden_text(hidden, context), fixed=fixed,
         )
-        yield RawFinding(size.node, message, ((size.node, fixed),))
+        yield RawFinding(size.node, message, ((size.node, fixed),), origin=rnn.origin)
     for reshape in context.events.reshapes:
         fact = reshape.value
         hidden = fact.site.rnn.output_size
@@ -220,7 +220,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             what=_WHAT.get(fact.role, "output"), hidden=_hidden_text(hidden, context),
             fixed=doubled(last.node, context),
         )
-        yield RawFinding(last.node, message)
+        yield RawFinding(last.node, message, origin=fact.site.rnn.origin)
 
 
 def _hidden_text(hidden, context: RuleContext) -> str:

@@ -143,7 +143,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         message = MESSAGE.format(
             expression=context.code(index.node), rnn=fact.site.rnn.label, state=state
         )
-        yield RawFinding(index.node, message)
+        yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
 
 
 RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)

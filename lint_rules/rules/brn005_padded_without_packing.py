@@ -146,6 +146,17 @@ def _evidence(call) -> str | None:
     return None
 
 
+def _project_evidence(call, events) -> tuple[str, str] | None:
+    """Padding done in the data code of another module, for a model's ``forward``: counted only
+    where no module of the project packs (then the packing may well happen before the call)."""
+    if events.project_padding is None or events.project_packs or events.module_packs:
+        return None
+    function = call.scope.node
+    if call.owner is None or getattr(getattr(function, "name", None), "value", "") != "forward":
+        return None
+    return events.project_padding
+
+
 def check(context: RuleContext) -> Iterator[RawFinding]:
     for call in context.events.calls:
         if call.site.bidirectional is not True or call.scope.packs:
@@ -154,11 +165,14 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue  # packed already, or fed by another RNN (the first one is the one to fix)
         evidence = _evidence(call)
         if evidence is None:
-            continue
-        if context.events.module_packs and not isinstance(call.input, Padded):
+            project = _project_evidence(call, context.events)
+            if project is None:
+                continue
+            evidence = f"{project[0]} in {project[1]}"
+        elif context.events.module_packs and not isinstance(call.input, Padded):
             continue  # names alone are weak evidence where the module packs elsewhere
         message = MESSAGE.format(rnn=call.site.rnn.label, evidence=evidence)
-        yield RawFinding(call.site.node, message)
+        yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
 
 
 RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)

@@ -4,6 +4,8 @@ h_n is ``(num_layers * 2, B, H)`` with row ``2 * layer + direction``: ``view(num
 separates layers from directions, while ``view(2, num_layers, B, H)``, ``h_n[:num_layers]`` or
 ``h_n.chunk(2)`` mix layers and directions as soon as there is more than one layer. The output's
 features are ``[forward H; backward H]``: ``view(..., 2, H)``, not ``view(..., H, 2)``.
+Flattening h_n batch-major without a transpose first (``h_n.view(B, -1)``,
+``view(-1, 2 * H, 1)``) puts several batch elements in one row.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lint_rules.rules.base import RawFinding, Rule, RuleContext, is_direction_count
-from lint_rules.values import TensorFact, keys_match, tri_and
+from lint_rules.values import Sym, TensorFact, keys_match, tri_and
 
 CODE = "BRN006"
 NAME = "direction-split-order"
@@ -25,6 +27,10 @@ MESSAGE = (
 )
 _STATE_LAYOUT = "h_n's rows are layer-major (row 2 * layer + direction)"
 _OUTPUT_LAYOUT = "the output's features are [forward H; backward H]"
+_FLATTEN_LAYOUT = (
+    "h_n is (layers * directions, B, H), so a batch-major view without a transpose first puts "
+    "several batch elements in one row"
+)
 
 WRONG = (
     '''
@@ -59,6 +65,20 @@ class Encoder(nn.Module):
         forward_states = h_n[:self.num_layers]
         backward_states = h_n[self.num_layers:]
         return torch.cat((forward_states[-1], backward_states[-1]), dim=1)
+''',
+    '''
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.rnn = nn.GRU(input_size, hidden_size, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * hidden_size, num_classes)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        return self.head(h_n.view(x.size(0), -1))
 ''',
 )
 
@@ -96,7 +116,73 @@ class Encoder(nn.Module):
         forward_state, backward_state = h_n.chunk(2, 0)
         return forward_state + backward_state
 ''',
+    '''
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    """Batch first before flattening: each row holds one sequence's two directions."""
+
+    def __init__(self, input_size, hidden_size, num_classes):
+        super().__init__()
+        self.rnn = nn.GRU(input_size, hidden_size, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * hidden_size, num_classes)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        return self.head(h_n.transpose(0, 1).reshape(x.size(0), -1))
+''',
 )
+
+
+def _batch_size_of_another_tensor(node, reshape) -> bool:
+    """``x.size(0)``, ``x.shape[0]`` of a tensor other than the state."""
+    import libcst as cst
+
+    state = reshape.func.value if isinstance(reshape.func, cst.Attribute) else None
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        of = node.func.value
+        sized = node.func.attr.value == "size" and len(node.args) == 1
+    elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute):
+        of = node.value.value
+        sized = node.value.attr.value == "shape"
+    else:
+        return False
+    return sized and not (state is not None and of.deep_equals(state))  # h_n.size(0): its rows
+
+
+def _flattens_across_the_batch(sizes: tuple, rnn, node) -> bool:
+    """``h_n.view(B, -1)``, ``view(batch, H * num_directions)``, ``view(-1, 2 * H, 1)``: the
+    rows of h_n are (layer, direction) pairs, each holding the whole batch, so a batch-major
+    view without a transpose first puts several batch elements in one row."""
+    if len(sizes) not in (2, 3) or not node.args:
+        return False
+    first, second = sizes[0], sizes[1]
+    if first is None:
+        if not _batch_size_of_another_tensor(node.args[0].value, node):
+            return False
+        first = Sym(("batch",))
+    if is_direction_count(first) or first.int_value in (1, 2):
+        return False  # rows by direction or layer: not batch-major
+    if rnn.num_layers is not None and keys_match(first.key, rnn.num_layers.key):
+        return False
+    if first.key[0] == "bin":
+        return False  # view(num_layers * 2, -1) and the like keep the rows
+    if len(sizes) == 2 and second is not None and second.int_value == -1:
+        return first.int_value != -1
+    return second is not None and _is_both_directions(second, rnn)
+
+
+def _is_both_directions(size, rnn) -> bool:
+    """``2 * H``, ``H * 2``, ``H * num_directions``."""
+    hidden = rnn.output_size
+    key = size.key
+    if hidden is None or key[0] != "bin" or key[1] != "*":
+        return False
+    first, second = Sym(key[2]), Sym(key[3])
+    return (is_direction_count(first) and keys_match(second.key, hidden.key)) or (
+        is_direction_count(second) and keys_match(first.key, hidden.key)
+    )
 
 
 def check(context: RuleContext) -> Iterator[RawFinding]:
@@ -105,7 +191,12 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         if not _bidirectional_here(fact, reshape.guard):
             continue
         rnn = fact.site.rnn
-        if fact.role == "state" and len(sizes) >= 3 and not rnn.has_single_layer:
+        if fact.role == "state" and _flattens_across_the_batch(sizes, rnn, reshape.node):
+            state = context.code(reshape.node.func.value)
+            arguments = ", ".join(context.code(arg.value) for arg in reshape.node.args)
+            right = f"{state}.transpose(0, 1).reshape({arguments})"
+            yield _finding(context, reshape.node, fact, "state", _FLATTEN_LAYOUT, right)
+        elif fact.role == "state" and len(sizes) >= 3 and not rnn.has_single_layer:
             if is_direction_count(sizes[0]) and sizes[1] is not None and rnn.num_layers is not None:
                 if keys_match(sizes[1].key, rnn.num_layers.key):
                     right = _swapped(context, reshape.node, 0, 1)
@@ -158,7 +249,7 @@ def _finding(context: RuleContext, node, fact: TensorFact, what: str, layout: st
         expression=context.code(node), rnn=fact.site.rnn.label, what=what, layout=layout,
         right=right,
     )
-    return RawFinding(node, message)
+    return RawFinding(node, message, origin=fact.site.rnn.origin)
 
 
 RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)

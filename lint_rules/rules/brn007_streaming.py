@@ -86,10 +86,27 @@ class SentenceEncoder(nn.Module):
 )
 
 
+def _two_pass(calls) -> set[int]:
+    """Chunked bidirectional inference: the same RNN carried over the chunks forwards, then
+    (state reset) backwards, the second pass rewriting the backward half. Both passes are right."""
+    passes: dict[tuple[int, int], set[bool]] = {}
+    for call in calls:
+        if call.carried and call.in_loop:
+            passes.setdefault((id(call.scope), id(call.site.rnn)), set()).add(call.reversed_loop)
+    return {key[1] for key, directions in passes.items() if directions == {True, False}}
+
+
 def check(context: RuleContext) -> Iterator[RawFinding]:
+    two_pass = _two_pass(context.events.calls)
     for call in context.events.calls:
-        if call.carried and call.site.bidirectional is True:
-            yield RawFinding(call.site.node, MESSAGE.format(rnn=call.site.rnn.label))
+        if not call.carried or call.site.bidirectional is not True:
+            continue
+        if id(call.site.rnn) in two_pass:
+            continue
+        message = MESSAGE.format(rnn=call.site.rnn.label)
+        if call.carried_by:
+            message += f"; the loop that carries the state is at {call.carried_by}"
+        yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
 
 
 RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)

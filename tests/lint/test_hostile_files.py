@@ -268,7 +268,7 @@ def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
     return {
         str(path): (path.stat().st_mtime_ns, path.read_bytes())
         for path in sorted(root.rglob("*"))
-        if path.is_file() and not path.is_symlink()
+        if path.is_file() and not path.is_symlink() and ".birnn_lint_cache" not in path.parts
     }
 
 

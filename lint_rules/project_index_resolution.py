@@ -1,0 +1,348 @@
+"""Pass 2 of the project index: join the modules' summaries into the facts each module needs.
+
+Imports are resolved among the linted files only (absolute, relative, star, and the flat script
+layout where ``train.py`` imports its sibling ``model.py``); nothing outside the linted roots is
+guessed. What comes out for one module is a ``ModuleFacts``: small, picklable, and exactly what
+its findings may depend on, so the cache can key a module's findings by it.
+
+Precision first: a constructor parameter counts as bidirectional only when a call site in the
+project binds it to True (a literal, a config default, or a parameter of an enclosing
+constructor that is itself bound); a config key only when every default the project gives it
+agrees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lint_rules.project_index import ClassSummary, ModuleSummary, Value
+
+Origin = str  # "train.py:41"
+Resolved = tuple[bool, Origin]
+
+_TORCH_NN_STAR = {
+    name: f"torch.nn.{name}"
+    for name in (
+        "LSTM",
+        "GRU",
+        "RNN",
+        "Linear",
+        "Embedding",
+        "Module",
+        "ModuleList",
+        "Sequential",
+        "Dropout",
+        "LayerNorm",
+    )
+}
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What the rest of the project says to one module; every field is plain data."""
+
+    parameters: tuple[tuple[str, str, bool, Origin], ...] = ()  # (class, parameter, value, origin)
+    config: tuple[tuple[str, bool, Origin], ...] = ()  # (key, value, origin)
+    padding: tuple[str, Origin] | None = None  # evidence of padding in the data code
+    project_packs: bool = False  # some module of the project packs sequences
+    stepped: tuple[tuple[str, Origin], ...] = ()  # (class, where a loop steps it with a state)
+    star_names: tuple[tuple[str, str], ...] = ()  # local name -> qualified, from star imports
+
+    def parameter(self, class_name: str, parameter: str) -> Resolved | None:
+        for owner, name, value, origin in self.parameters:
+            if owner == class_name and name == parameter:
+                return value, origin
+        return None
+
+    def config_value(self, key: str) -> Resolved | None:
+        key = key.lower()
+        for name, value, origin in self.config:
+            if name == key:
+                return value, origin
+        return None
+
+    def stepped_by(self, class_name: str) -> Origin | None:
+        for owner, origin in self.stepped:
+            if owner == class_name:
+                return origin
+        return None
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(pickle.dumps(self, protocol=4)).hexdigest()
+
+
+NO_FACTS = ModuleFacts()
+
+
+@dataclass
+class ProjectIndex:
+    """The summaries of every module of the linted roots, joined."""
+
+    summaries: dict[str, ModuleSummary]
+    _by_suffix: dict[str, list[str]] = field(default_factory=dict)
+    _classes: dict[str, dict[str, ClassSummary]] = field(default_factory=dict)
+    _bindings: dict[tuple[str, str, str], list[Resolved]] = field(default_factory=dict)
+    _config: dict[str, Resolved | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for path, summary in self.summaries.items():
+            self._classes[path] = {cls.name: cls for cls in summary.classes}
+            for suffix in _module_names(path):
+                self._by_suffix.setdefault(suffix, []).append(path)
+        self._collect_config()
+        self._collect_bindings()
+        self._packs = any(summary.packs for summary in self.summaries.values())
+        self._padding: tuple[str, Origin] | None = None
+        for path in sorted(self.summaries):
+            if self.summaries[path].padding:
+                line, evidence = self.summaries[path].padding[0]
+                self._padding = (evidence, f"{path}:{line}")
+                break
+
+    # -- modules and names -----------------------------------------------------------------
+
+    def module_path(self, importer: str, module: str, level: int = 0) -> str | None:
+        """The linted file that ``import module`` (with ``level`` dots) means in ``importer``."""
+        if level:
+            base = os.path.dirname(importer)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            stem = os.path.join(base, *module.split(".")) if module else base
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                if os.path.normpath(candidate) in self._normalised:
+                    return self._normalised[os.path.normpath(candidate)]
+            return None
+        candidates = self._by_suffix.get(module, [])
+        if len(candidates) == 1:
+            return candidates[0]
+        here = os.path.dirname(importer)
+        siblings = [path for path in candidates if os.path.dirname(path) == here]
+        if len(siblings) == 1:
+            return siblings[0]
+        return None
+
+    @property
+    def _normalised(self) -> dict[str, str]:
+        cached = getattr(self, "_normalised_paths", None)
+        if cached is None:
+            cached = {os.path.normpath(path): path for path in self.summaries}
+            self._normalised_paths = cached
+        return cached
+
+    def resolve_class(self, path: str, name: str, depth: int = 0) -> tuple[str, str] | None:
+        """(module path, class name) of the project class ``name`` means in ``path``."""
+        if depth > 4 or path not in self.summaries:
+            return None
+        head, _, rest = name.partition(".")
+        if not rest and head in self._classes[path]:
+            return path, head
+        for item in self.summaries[path].imports:
+            if item.local == "*" and not rest:
+                target = self.module_path(path, item.module, item.level)
+                if target is not None and target != path:
+                    found = self.resolve_class(target, head, depth + 1)
+                    if found:
+                        return found
+                continue
+            if item.local != head:
+                continue
+            if item.name is None:  # import package.module as head: head.rest
+                target = self.module_path(path, item.module, item.level)
+                module, _, cls = rest.rpartition(".")
+                if target is not None and not module:
+                    return self.resolve_class(target, cls, depth + 1)
+                full = f"{item.module}.{module}" if module else item.module
+                target = self.module_path(path, full)
+                return self.resolve_class(target, cls, depth + 1) if target else None
+            target = self.module_path(path, item.module, item.level)
+            if target is None:
+                submodule = f"{item.module}.{item.name}" if item.module else item.name
+                sub = self.module_path(path, submodule, item.level)
+                if sub is not None and rest:
+                    return self.resolve_class(sub, rest, depth + 1)
+                return None
+            if rest:
+                sub = self.module_path(path, f"{item.module}.{item.name}", item.level)
+                return self.resolve_class(sub, rest, depth + 1) if sub else None
+            return self.resolve_class(target, item.name, depth + 1)
+        return None
+
+    def star_names(self, path: str, depth: int = 0) -> dict[str, str]:
+        """Names a module gets from ``from project_module import *``: the imports and torch
+        names those modules hold (so ``nn.LSTM`` is torch's there too)."""
+        names: dict[str, str] = {}
+        if depth > 4:
+            return names
+        for item in self.summaries[path].imports:
+            if item.local != "*":
+                continue
+            if item.module in ("torch.nn", "torch.nn.modules") and not item.level:
+                names.update(_TORCH_NN_STAR)
+                continue
+            target = self.module_path(path, item.module, item.level)
+            if target is None or target == path:
+                continue
+            names.update(self.star_names(target, depth + 1))
+            for imported in self.summaries[target].imports:
+                if imported.local == "*":
+                    continue
+                if imported.name is None:
+                    names[imported.local] = imported.module
+                elif not imported.level:
+                    prefix = f"{imported.module}." if imported.module else ""
+                    names[imported.local] = prefix + imported.name
+        return names
+
+    # -- config and bindings ---------------------------------------------------------------
+
+    def _collect_config(self) -> None:
+        seen: dict[str, list[Resolved]] = {}
+        for path, summary in self.summaries.items():
+            for default in summary.config_defaults:
+                seen.setdefault(default.key, []).append((default.value, f"{path}:{default.line}"))
+        for key, values in seen.items():
+            agreed = {value for value, _ in values}
+            self._config[key] = values[0] if len(agreed) == 1 else None
+
+    def config_value(self, key: str) -> Resolved | None:
+        return self._config.get(key)
+
+    def _collect_bindings(self) -> None:
+        raw: dict[tuple[str, str, str], list[tuple[Value, str, tuple[str, str] | None]]] = {}
+        for path, summary in self.summaries.items():
+            for site in summary.instantiations:
+                target = self.resolve_class(path, site.callee)
+                if target is None:
+                    continue
+                parameters = self._classes[target[0]][target[1]].parameters
+                enclosing = (path, site.enclosing_class) if site.enclosing_class else None
+                bound = list(zip(parameters, site.positional)) + list(site.keywords)
+                for name, value in bound:
+                    if value is not None:
+                        origin = f"{path}:{site.line}"
+                        raw.setdefault((*target, name), []).append((value, origin, enclosing))
+        self._raw_bindings = raw
+
+    def binding(self, path: str, cls: str, parameter: str, depth: int = 0) -> list[Resolved]:
+        """Every value the project's call sites give ``cls(parameter=...)``, resolved."""
+        key = (path, cls, parameter)
+        if key in self._bindings:
+            return self._bindings[key]
+        self._bindings[key] = []  # cycles resolve to nothing
+        found: list[Resolved] = []
+        for value, origin, enclosing in self._raw_bindings.get(key, ()):
+            if value[0] == "bool":
+                found.append((value[1], origin))
+            elif value[0] == "config":
+                resolved = self.config_value(value[1])
+                if resolved is not None:
+                    found.append(resolved)
+            elif value[0] == "param" and enclosing is not None and depth < 6:
+                outer = self.binding(enclosing[0], enclosing[1], value[1], depth + 1)
+                if outer:
+                    found.extend(outer)
+                else:
+                    owner = self._classes[enclosing[0]].get(enclosing[1])
+                    defaults = dict(owner.defaults) if owner else {}
+                    if value[1] in defaults:
+                        line = owner.line if owner else 0
+                        found.append((defaults[value[1]], f"{enclosing[0]}:{line}"))
+        self._bindings[key] = found
+        return found
+
+    # -- loops -----------------------------------------------------------------------------
+
+    def stepped_classes(self) -> dict[tuple[str, str], Origin]:
+        found: dict[tuple[str, str], Origin] = {}
+        for path, summary in self.summaries.items():
+            for loop in summary.loops:
+                class_name = loop.local_class
+                if loop.callee.startswith("self.") and loop.enclosing_class:
+                    owner = self._classes[path].get(loop.enclosing_class)
+                    attribute = loop.callee[5:]
+                    for name, callee in owner.attribute_classes if owner else ():
+                        if name == attribute:
+                            class_name = callee
+                if class_name is None:
+                    continue
+                target = self.resolve_class(path, class_name)
+                if target is not None:
+                    found.setdefault(target, f"{path}:{loop.line}")
+        return found
+
+    # -- per module ------------------------------------------------------------------------
+
+    def facts_for(self, path: str, text: str) -> ModuleFacts:
+        """The facts ``path`` may use: its classes' bindings, the config keys its text
+        mentions, the project's padding and packing, the loops that step its classes."""
+        summary = self.summaries.get(path)
+        if summary is None:
+            return NO_FACTS
+        lowered = text.lower()
+        parameters = []
+        for cls in summary.classes:
+            for parameter in cls.parameters:
+                values = self.binding(path, cls.name, parameter)
+                chosen = _choose(values, "bidir" in parameter.lower())
+                if chosen is not None:
+                    parameters.append((cls.name, parameter, *chosen))
+        config = tuple(
+            (key, *value)
+            for key, value in sorted(self._config.items())
+            if value is not None and key in lowered
+        )
+        stepped = tuple(
+            (cls, origin)
+            for (owner_path, cls), origin in sorted(self._stepped().items())
+            if owner_path == path
+        )
+        return ModuleFacts(
+            parameters=tuple(parameters),
+            config=config,
+            padding=self._padding,
+            project_packs=self._packs,
+            stepped=stepped,
+            star_names=tuple(sorted(self.star_names(path).items())),
+        )
+
+    def _stepped(self) -> dict[tuple[str, str], Origin]:
+        cached = getattr(self, "_stepped_cache", None)
+        if cached is None:
+            cached = self.stepped_classes()
+            self._stepped_cache = cached
+        return cached
+
+
+def _choose(values: list[Resolved], is_direction_flag: bool) -> Resolved | None:
+    """A direction flag is bidirectional when any call site makes it so (that path exists);
+    any other flag only when every call site agrees."""
+    if not values:
+        return None
+    if is_direction_flag:
+        for value in values:
+            if value[0] is True:
+                return value
+    agreed = {value for value, _ in values}
+    return values[0] if len(agreed) == 1 else None
+
+
+def _module_names(path: str) -> Iterable[str]:
+    """``a/b/c.py`` can be imported as ``c``, ``b.c`` or ``a.b.c`` depending on the root."""
+    parts = os.path.normpath(path).split(os.sep)
+    parts = [part for part in parts if part not in ("", ".")]
+    if not parts:
+        return []
+    last = parts[-1]
+    if last.endswith(".py"):
+        parts[-1] = last[:-3]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return [".".join(parts[start:]) for start in range(len(parts)) if parts[start:]]
+
+
+def build_index(summaries: Iterable[ModuleSummary]) -> ProjectIndex:
+    return ProjectIndex({summary.path: summary for summary in summaries})
