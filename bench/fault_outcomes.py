@@ -96,11 +96,11 @@ def session_outcomes(
             for child in case:
                 if child.tag in ("failure", "error", "skipped"):
                     status = child.tag
-                    detail = first_line(child.text or child.get("message", ""))
+                    detail = first_line(re.sub(r"\d+(\.\d+)?", "N", child.text or ""))
             # The numbers may differ between runs and are not an outcome: the line a hung loop was
             # interrupted on, and the example shown, which is shrunk less far when the case's
             # time budget (wall-clock time) ends shrinking sooner on a busy machine.
-            outcomes[case.get("name")] = (status, re.sub(r"\d+(\.\d+)?", "N", detail))
+            outcomes[case.get("name")] = (status, detail)
     output = finished.stdout + finished.stderr
     return outcomes, [noise for noise in NOISE if noise in output], seconds
 
