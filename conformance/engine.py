@@ -233,6 +233,12 @@ loss = output.sum()  # the check weighs every element; any loss reaches the same
 torch.autograd.grad(loss, [p for p in layer.parameters() if p.requires_grad])"""
 
 
+GRADCHECK_NOTE = """
+# C12 ran torch.autograd.gradcheck over x, h0 (c0) and every parameter, several outputs at once;
+# this plain backward may not reach the same failure (TorchScript's autodiff, for one, depends on
+# the calls made before)"""
+
+
 def _in_backward_pass(error: BaseException) -> bool:
     """The exception came out of autograd's engine (loss.backward, autograd.grad, gradcheck)."""
     frames = [frame.f_code for frame, _ in traceback.walk_tb(error.__traceback__)]
@@ -255,7 +261,7 @@ def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str |
             )
             failure.hint = BACKWARD_RAISED_HINT
             if repro:
-                repro += BACKWARD_CALL
+                repro += BACKWARD_CALL + (GRADCHECK_NOTE if case.clause_id == "C12" else "")
         else:
             failure.hint = COULD_NOT_GO_ON_HINT
         failure.args = (failure.render(),)
