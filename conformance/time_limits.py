@@ -7,9 +7,11 @@ where that is safe, in the layer's or the check's own code. Raised inside hypoth
 engine) it corrupts hypothesis's state ("Inconsistent data generation!"); raised inside a gc
 callback, ``__del__`` or a context manager's ``__exit__``, Python discards it or leaves a setting
 half-restored; raised inside an import (torch imports sympy on first use of some functions), it
-leaves a half-initialised module that breaks every later case of the session. There the alarm is put off: for RETRY_SECONDS, or, while hypothesis's engine runs,
-until the next example's check begins (``shielded``/``exposed``). So where a limit ends depends on
-the layer's code, not on where the machine's load happened to put the signal.
+leaves a half-initialised module that breaks every later case of the session. There the alarm is
+put off: for RETRY_SECONDS, or, while hypothesis's engine runs, until the next example's check
+begins (``shielded``/``exposed``). So where a limit ends depends on the layer's code, not on where
+the machine's load happened to put the signal. Hypothesis's test case is marked overrun before a
+limit ends it (``_abandon_test_case``).
 
 A layer stuck inside a single C call (a deadlock in an extension) never returns to Python and
 cannot be stopped this way. Where SIGALRM cannot be used (Windows, or a thread other than the main
