@@ -293,7 +293,9 @@ def test_an_exception_from_the_layers_backward_pass_is_the_layers() -> None:
     message = failure_of(spec_of("faulty_backward_raises"), "C6")
     assert "the layer's backward pass raised RuntimeError: backward of the fused kernel" in message
     assert "could not go on" not in message
-    with pytest.raises(RuntimeError, match="backward of the fused kernel"):  # the snippet replays it
+    with pytest.raises(
+        RuntimeError, match="backward of the fused kernel"
+    ):  # the snippet replays it
         exec(compile(_snippet(message), "<snippet>", "exec"), {})
 
 
