@@ -283,6 +283,7 @@ class ProjectIndex:
         if summary is None:
             return NO_FACTS
         lowered = text.lower()
+        imported = {item.local.lower() for item in summary.imports}
         parameters = []
         for cls in summary.classes:
             for parameter in cls.parameters:
@@ -293,7 +294,7 @@ class ProjectIndex:
         config = tuple(
             (key, *value)
             for key, value in sorted(self._config.items())
-            if value is not None and key in lowered
+            if value is not None and _reads_config_key(key, lowered, imported)
         )
         stepped = tuple(
             (cls, origin)
@@ -315,6 +316,14 @@ class ProjectIndex:
             cached = self.stepped_classes()
             self._stepped_cache = cached
         return cached
+
+
+def _reads_config_key(key: str, lowered_text: str, imported: set[str]) -> bool:
+    """``cfg.key``, ``cfg["key"]``, ``get('key')`` or ``from config import KEY``: the module
+    may read this key from a config (a keyword argument ``key=`` alone does not)."""
+    return key in imported or any(
+        form in lowered_text for form in (f".{key}", f'"{key}"', f"'{key}'")
+    )
 
 
 def _choose(values: list[Resolved], is_direction_flag: bool) -> Resolved | None:

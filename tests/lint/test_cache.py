@@ -1,0 +1,115 @@
+"""The results cache: a warm run re-analyses nothing, a change re-analyses what depends on it,
+and a cache that cannot be written is silently off."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import lint_rules.project
+from lint_rules.cache import CACHE_DIR_NAME
+from lint_rules.cli import main
+
+PROJECT = Path(__file__).resolve().parents[2] / "fixtures" / "lint" / "projects" / "config_module"
+UNRELATED = """
+import torch.nn as nn
+
+
+class Other(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(8, 16, bidirectional=True)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        return h_n[-1]
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    shutil.copytree(PROJECT / "wrong", tmp_path / "src")
+    (tmp_path / "src" / "other.py").write_text(UNRELATED)
+    monkeypatch.chdir(tmp_path / "src")
+    return tmp_path / "src"
+
+
+@pytest.fixture
+def analysed(monkeypatch):
+    """The display paths the engine analyses in this process (the cache skips the others)."""
+    seen: list[str] = []
+    real = lint_rules.project.lint_unit
+
+    def counting(unit, settings, facts=None):
+        seen.append(unit.display)
+        return real(unit, settings, facts)
+
+    monkeypatch.setattr(lint_rules.project, "lint_unit", counting)
+    return seen
+
+
+def run(capsys, *options: str) -> list[str]:
+    main(["--isolated", "--quiet", "--jobs", "1", *options, "."])
+    return sorted(capsys.readouterr().out.splitlines())
+
+
+def test_a_warm_run_analyses_nothing_and_reports_the_same(project, capsys, analysed):
+    cold = run(capsys)
+    assert sorted(analysed) == ["config.py", "model.py", "other.py"]
+    assert (project / CACHE_DIR_NAME).is_dir()
+    analysed.clear()
+    assert run(capsys) == cold and len(cold) == 2
+    assert analysed == []
+
+
+def test_a_config_change_reanalyses_the_module_that_reads_it_only(project, capsys, analysed):
+    cold = run(capsys)
+    assert any(line.startswith("model.py:") for line in cold)
+    analysed.clear()
+    config = project / "config.py"
+    config.write_text(config.read_text().replace("bidirectional = True", "bidirectional = False"))
+    warm = run(capsys)
+    assert sorted(analysed) == ["config.py", "model.py"]  # other.py depends on neither
+    assert [line.split(":")[0] for line in warm] == ["other.py"]
+
+
+def test_no_cache_writes_nothing(project, capsys):
+    run(capsys, "--no-cache")
+    assert not (project / CACHE_DIR_NAME).exists()
+
+
+def test_cache_dir_puts_it_elsewhere(project, tmp_path, capsys):
+    run(capsys, "--cache-dir", str(tmp_path / "elsewhere"))
+    assert (tmp_path / "elsewhere").is_dir() and not (project / CACHE_DIR_NAME).exists()
+
+
+def test_a_cache_that_cannot_be_written_is_off_not_an_error(project, capsys, analysed):
+    """A read-only tree: here the cache's folder cannot be made (a file is in the way), which
+    fails the same way as a folder without write permission (tests run as root here)."""
+    (project / "blocker").write_text("")
+    expected = run(capsys, "--no-cache")
+    status = main(["--isolated", "--quiet", "--jobs", "1", "--cache-dir", "blocker/cache", "."])
+    captured = capsys.readouterr()
+    assert status == 1 and sorted(captured.out.splitlines()) == expected
+    assert captured.err == ""
+
+
+def test_a_corrupt_cache_is_ignored(project, capsys):
+    expected = run(capsys)
+    for file in (project / CACHE_DIR_NAME).glob("*.pickle"):
+        file.write_bytes(b"not a pickle")
+    assert run(capsys) == expected
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_tree_lints_without_a_cache(project, capsys):
+    expected = run(capsys, "--no-cache")
+    project.chmod(0o555)
+    try:
+        assert run(capsys) == expected
+        assert not (project / CACHE_DIR_NAME).exists()
+    finally:
+        project.chmod(0o755)

@@ -1,0 +1,166 @@
+"""The project index: facts from other modules of the linted roots reach the rules.
+
+Each case under fixtures/lint/projects/ is a small project in two versions: ``wrong`` fires the
+rule only because of a fact in another module (named in the message), ``right`` is its correct
+twin and stays quiet.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lint_rules.cli import main
+from lint_rules.project_index import summarise
+from lint_rules.project_index_resolution import build_index
+
+PROJECTS = Path(__file__).resolve().parents[2] / "fixtures" / "lint" / "projects"
+
+# case -> (code, file reported, the other module the finding names, or "" for none)
+CASES = {
+    "config_module": ("BRN003", "model.py", "bidirectional=True from config.py:4"),
+    "argparse_default": ("BRN004", "model.py", "bidirectional=True from train.py:13"),
+    "call_site": ("BRN001", "speech/encoder.py", "bidirectional=True from speech/train.py:5"),
+    "data_padding": ("BRN005", "model.py", "in data.py:8"),
+    "star_import": ("BRN003", "model.py", ""),
+    "caller_loop": ("BRN007", "decoder.py", "the loop that carries the state is at generate.py:8"),
+    "chunked_two_pass": ("BRN007", "encoder.py", ""),
+    "batch_mixing_flatten": ("BRN006", "model.py", ""),
+}
+
+
+def lint_project(capsys, root: Path) -> list[str]:
+    previous = os.getcwd()
+    os.chdir(root)
+    try:
+        main(["--isolated", "--no-cache", "--quiet", "."])
+    finally:
+        os.chdir(previous)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_every_project_case_is_listed():
+    assert sorted(path.name for path in PROJECTS.iterdir() if path.is_dir()) == sorted(CASES)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_wrong_project_fires_and_names_the_other_module(capsys, case):
+    code, reported, origin = CASES[case]
+    lines = lint_project(capsys, PROJECTS / case / "wrong")
+    assert lines, f"{case}: nothing reported"
+    assert all(line.startswith(f"{reported}:") and f" {code} " in line for line in lines), lines
+    if origin:
+        assert all(origin in line for line in lines), lines
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_right_twin_stays_quiet(capsys, case):
+    assert lint_project(capsys, PROJECTS / case / "right") == []
+
+
+@pytest.mark.parametrize("case", ["config_module", "argparse_default", "call_site", "data_padding"])
+def test_the_model_module_alone_is_quiet(capsys, case):
+    """Without the other modules there is no evidence: the finding rests on them."""
+    model = next(
+        path
+        for path in (PROJECTS / case / "wrong").rglob("*.py")
+        if path.name in ("model.py", "encoder.py")
+    )
+    main(["--isolated", "--no-cache", "--quiet", str(model)])
+    assert capsys.readouterr().out == ""
+
+
+def index(modules: dict[str, str]):
+    return build_index(summarise(name, text) for name, text in modules.items())
+
+
+def facts(modules: dict[str, str], path: str):
+    return index(modules).facts_for(path, modules[path])
+
+
+MODEL = """
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self, size, bidirectional):
+        super().__init__()
+        self.rnn = nn.LSTM(size, size, bidirectional=bidirectional)
+"""
+
+
+@pytest.mark.parametrize(
+    "argument, expected",
+    [
+        ('p.add_argument("--bidirectional", default=True)', True),
+        ('p.add_argument("--bidirectional", type=str, default="true")', True),
+        ('p.add_argument("--no-bidirectional", action="store_false")', True),
+        ('p.add_argument("--no-bi", dest="bidirectional", action="store_false")', True),
+        ('p.add_argument("--bidirectional", action="store_true")', False),
+        ("p.set_defaults(bidirectional=True)", True),
+    ],
+)
+def test_argparse_defaults(argument, expected):
+    train = f"import argparse\np = argparse.ArgumentParser()\n{argument}\n"
+    assert index({"train.py": train}).config_value("bidirectional") == (expected, "train.py:3")
+
+
+def test_config_defaults_that_disagree_say_nothing():
+    agreeing = {"a.py": "bidirectional = True\n", "b.py": "CONFIG = {'bidirectional': True}\n"}
+    assert index(agreeing).config_value("bidirectional") == (True, "a.py:1")
+    disagreeing = {"a.py": "bidirectional = True\n", "b.py": "CONFIG = {'bidirectional': False}\n"}
+    assert index(disagreeing).config_value("bidirectional") is None
+
+
+def test_a_module_gets_only_the_config_keys_it_reads():
+    modules = {"config.py": "bidirectional = True\n", "model.py": MODEL}
+    assert facts(modules, "model.py").config_value("bidirectional") is None  # a keyword only
+    reader = MODEL.replace("bidirectional=bidirectional", "bidirectional=cfg.bidirectional")
+    modules["model.py"] = reader
+    assert facts(modules, "model.py").config_value("bidirectional") == (True, "config.py:1")
+
+
+def test_a_parameter_nothing_binds_to_true_stays_quiet(tmp_path, capsys):
+    misread = MODEL + (
+        "\n    def forward(self, x):\n        _, (h_n, _) = self.rnn(x)\n        return h_n[-1]\n"
+    )
+    (tmp_path / "model.py").write_text(misread)
+    (tmp_path / "train.py").write_text("from model import Model\nModel(8, False)\n")
+    assert lint_project(capsys, tmp_path) == []
+    (tmp_path / "train.py").write_text("from model import Model\nModel(8, False)\nModel(8, True)\n")
+    assert [line.split()[1] for line in lint_project(capsys, tmp_path)] == ["BRN003"]
+
+
+def test_a_binding_through_an_enclosing_constructor_is_followed():
+    wrapper = (
+        "import torch.nn as nn\nfrom model import Model\n\n"
+        "class Wrapper(nn.Module):\n"
+        "    def __init__(self, bidirectional):\n"
+        "        super().__init__()\n"
+        "        self.inner = Model(8, bidirectional=bidirectional)\n"
+    )
+    modules = {
+        "model.py": MODEL,
+        "wrapper.py": wrapper,
+        "pkg/run.py": "from wrapper import Wrapper\nWrapper(True)\n",
+    }
+    assert facts(modules, "model.py").parameter("Model", "bidirectional") == (True, "pkg/run.py:2")
+
+
+@pytest.mark.parametrize(
+    "code, evidence",
+    [
+        ("tokenizer(texts, padding='max_length', max_length=64)", "padding='max_length'"),
+        ("TEXT = data.Field(fix_length=100)", "fix_length"),
+        ("it = data.BucketIterator(train, batch_size=32)", "BucketIterator"),
+        ("batch = pad_sequence(items, batch_first=True)", "pad_sequence"),
+    ],
+)
+def test_padding_in_data_code(code, evidence):
+    found = facts({"data.py": code + "\n", "model.py": MODEL}, "model.py")
+    assert evidence in found.padding[0] and found.padding[1] == "data.py:1"
+
+
+def test_an_unparsable_module_gives_an_empty_summary():
+    assert summarise("bad.py", "def (:\n").parsed is False
