@@ -155,4 +155,45 @@ def snippet(trial: Trial) -> str | None:
             f"enforce_sorted={enforce_sorted})",
             f"packed_{target.replace(', ', ', packed_')} = {invoke.format(x='packed')}",
         ]
+    try:
+        lines += _replayed_calls(trial, call, dtype, device)
+    except Exception:  # a snippet without the replayed calls beats a failure without a snippet
+        lines.append("# (the calls the check compared could not be written out)")
     return "\n".join(lines)
+
+
+# Calls of more values than this are not written out as literals.
+MAX_LITERAL_VALUES = 256
+
+
+def _literal(tensor, dtype: str, device: str) -> str:
+    """A tensor as Python literals: exact, since float(repr(x)) == x for every float."""
+    return f"torch.tensor({tensor.detach().cpu().tolist()!r}, dtype={dtype}, device={device!r})"
+
+
+def _replayed_calls(trial: Trial, call: str, dtype: str, device: str) -> list[str]:
+    """The calls a relational clause compared (C10: the run with one h0 row changed; C16: a call
+    that had to raise), with their exact tensors, so that the snippet shows the defect."""
+    replay = trial.replay
+    if replay is None:
+        return []
+    comment, calls = replay
+    tensors = [t for _, x, state in calls for t in (x, *_states(state))]
+    if sum(t.numel() for t in tensors) > MAX_LITERAL_VALUES:
+        return [f"# (the calls the check compared are too large to write out: {comment})"]
+    lines = ["", f"# the calls the check compared: {comment}"]
+    for number, (label, x, state) in enumerate(calls, start=1):
+        lines.append(f"x_{number} = {_literal(x, dtype, device)}  # {label}")
+        names = [f"{name}_{number}" for name in ("h0", "c0")[: len(_states(state))]]
+        for name, tensor in zip(names, _states(state)):
+            lines.append(f"{name} = {_literal(tensor, dtype, device)}")
+        given = "None" if not names else names[0] if len(names) == 1 else f"({', '.join(names)})"
+        invoke = f"{call}(layer, x_{number}, {given})" if call else f"layer(x_{number}, {given})"
+        lines.append(f"result_{number} = {invoke}")
+    return lines
+
+
+def _states(state) -> tuple:
+    if state is None:
+        return ()
+    return state if isinstance(state, tuple) else (state,)

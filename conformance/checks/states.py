@@ -173,6 +173,11 @@ def initial_state(trial: Trial) -> None:
     )
     state = trial.initial_state()
     changed = _with_row_replaced(state, trial.initial_state(), change.row, change.which)
+    trial.replay = (
+        f"result_2 has {change.describe()} changed; compare the halves of result_1[0] and "
+        "result_2[0], and the rows of their states",
+        [("h0 as drawn", x, state), (f"{change.describe()} changed", x, changed)],
+    )
     output, final = trial.run(layer, x, state)
     changed_output, changed_final = trial.run(layer, x, changed)
     for name, tensor in zip(("h_n", "c_n"), states_of(final)):
@@ -296,6 +301,11 @@ def _own_row_moves(trial: Trial, change: RowChange, layer, x, state, changed) ->
     steps a small hidden-to-hidden weight can shrink the difference below the tolerance."""
     tolerance = trial.tolerance()
     first = x[:, :1] if trial.config.batch_first else x[:1]
+    trial.replay = (
+        f"one step; result_2 has {change.describe()} changed; compare row {change.row} of the "
+        "two final states",
+        [("h0 as drawn", first, state), (f"{change.describe()} changed", first, changed)],
+    )
     _, final = trial.run(layer, first, state)
     _, changed_final = trial.run(layer, first, changed)
     row = change.row

@@ -121,12 +121,17 @@ ADAPTER_MAY_VALIDATE = (
 def _require_rejected(trial: Trial, layer, invalid: InvalidCall) -> None:
     __tracebackhide__ = True
     hint = invalid.hint + (ADAPTER_MAY_VALIDATE if trial.spec.call is not None else "")
+    replay = (
+        f"{invalid.description}: expected an exception, the layer returned",
+        [("invalid", invalid.x, invalid.state)],
+    )
     try:
         output, final = adapters.run_layer(trial.spec, layer, invalid.x, invalid.state)
     except adapters.AdapterError:
         return  # the spec's hook refused it: rejected before the layer saw it
     except LayerContractError as error:
         # it returned rather than raised, and what it returned is not even (output, state)
+        trial.replay = replay
         raise trial.fail(
             f"{trial.spec.name} accepted {invalid.description} and returned: {error}",
             hint=hint,
@@ -134,6 +139,7 @@ def _require_rejected(trial: Trial, layer, invalid: InvalidCall) -> None:
     except Exception:
         return
     returned = ", ".join(str(tuple(t.shape)) for t in (output, *states_of(final)) if hasattr(t, "shape"))
+    trial.replay = replay
     raise trial.fail(
         f"{trial.spec.name} accepted {invalid.description} instead of raising; it returned "
         f"tensors of shapes {returned}",

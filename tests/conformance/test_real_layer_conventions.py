@@ -261,7 +261,11 @@ def test_a_spec_named_on_the_command_line_carries_that_name(tmp_path) -> None:
 
 
 def _snippet(message: str) -> str:
-    return textwrap.dedent(message.split("reproduce without the plugin:\n", 1)[1])
+    """The snippet's lines: indented under its header (hypothesis may append notes after it)."""
+    tail = message.split("reproduce without the plugin:\n", 1)[1].splitlines()
+    return textwrap.dedent(
+        "\n".join(line for line in tail if line.startswith("    ") or not line.strip())
+    )
 
 
 def test_the_snippet_goes_through_the_specs_factory_and_call_hook() -> None:
@@ -352,3 +356,15 @@ def test_precision_tolerances_widen_by_the_conditioning_measured(monkeypatch, cl
     run_case(Case(spec, clause_id, "cpu"), CI)
     monkeypatch.setattr(devices.Conditioning, "factor", lambda *args, **kwargs: 1.0)
     assert "float32" in failure_of(spec, clause_id, CI)
+
+
+def test_snippets_of_relational_clauses_write_out_the_calls_compared() -> None:
+    rejected = _snippet(failure_of(spec_of("breaks_c16_broadcast_h0"), "C16"))
+    assert "expected an exception, the layer returned" in rejected
+    namespace: dict = {}
+    exec(compile(rejected, "<snippet>", "exec"), namespace)  # returns: the defect shows
+    assert "result_1" in namespace
+    changed = _snippet(failure_of(spec_of("breaks_c10_h_and_c_paired"), "C10"))
+    namespace = {}
+    exec(compile(changed, "<snippet>", "exec"), namespace)
+    assert not torch.equal(namespace["result_1"][0], namespace["result_2"][0])
