@@ -25,7 +25,7 @@ PADDING_HINT = (
 )
 BATCH_HINT = (
     "the result depends on the other sequences of the batch: a reshape that mixes batch elements "
-    "(h_n.view(B, -1) on a (2L, B, H) state: permute(1, 0, 2) first), statistics over the batch "
+    "(h_n.view(B, -1) on a (2L, B, H) state, BRN006: transpose(0, 1) first), statistics over the batch "
     "computed in forward (x - x.mean(0), a norm layer forced into training mode), or a state kept "
     "from the last batch"
 )

@@ -47,9 +47,11 @@ CROSS_VALIDATION = {
     "brn003_right_cat_last_two_rows": (set(), set()),
     "brn006_wrong_view_directions_first": (set(), {"BRN006"}),
     "brn006_right_view_layers_first": (set(), set()),
+    # BRN006's batch-major view of the state mixes batch elements: M2 confirms it (M1 breaks too).
+    "brn006_wrong_state_viewed_batch_major": ({"M1", "M2"}, {"BRN006"}),
+    "brn006_right_state_transposed_before_view": (set(), set()),
     # What the linter does not see (the first is the fix BRN004's message suggests).
     "breaks_m1_halves_at_padded_ends": ({"M1"}, set()),
-    "breaks_m2_state_view_mixes_batch": ({"M1", "M2"}, set()),
     "breaks_m3_dropout_in_eval": ({"M1", "M2", "M3"}, set()),
     "correct_batchnorm_classifier": (set(), set()),
     "correct_masked_max_pooling_float32": (set(), set()),
@@ -149,7 +151,10 @@ def test_a_random_model_fails_m1_and_m2_with_a_hint_at_m3() -> None:
 
 def test_a_batch_mixing_model_fails_m1_with_a_hint_at_m2() -> None:
     report = check_model(
-        spec_of("breaks_m2_state_view_mixes_batch"), devices=["cpu"], clauses=["M1"], profile=FEW
+        spec_of("brn006_wrong_state_viewed_batch_major"),
+        devices=["cpu"],
+        clauses=["M1"],
+        profile=FEW,
     )
     assert (
         "beside a copy of itself where nothing is padded: the model mixes batch elements (see M2)"
