@@ -177,11 +177,11 @@ def _replayed_calls(trial: Trial, call: str, dtype: str, device: str) -> list[st
     replay = trial.replay
     if replay is None:
         return []
-    comment, calls = replay
+    comment, calls, *setup = replay
     tensors = [t for _, x, state in calls for t in (x, *_states(state))]
     if sum(t.numel() for t in tensors) > MAX_LITERAL_VALUES:
         return [f"# (the calls the check compared are too large to write out: {comment})"]
-    lines = ["", f"# the calls the check compared: {comment}"]
+    lines = ["", f"# the calls the check compared: {comment}", *(setup[0] if setup else [])]
     for number, (label, x, state) in enumerate(calls, start=1):
         lines.append(f"x_{number} = {_literal(x, dtype, device)}  # {label}")
         names = [f"{name}_{number}" for name in ("h0", "c0")[: len(_states(state))]]

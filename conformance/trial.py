@@ -34,9 +34,9 @@ class Trial:
         self.state_shapes: tuple[tuple[int, ...], ...] | None = None
         self.drawn: dict[str, Any] = {}
         self.activity: str | None = None  # what the check is doing, for an adapter's error
-        # (what was compared, [(label, x, state), ...]): the calls a relational clause compared,
-        # written out by the repro snippet
-        self.replay: tuple[str, list[tuple[str, Any, Any]]] | None = None
+        # (what was compared, [(label, x, state), ...], optional lines to run first): the calls a
+        # relational clause compared, written out by the repro snippet
+        self.replay: tuple | None = None
         self._inputs_made = 0
         self._calls = 0  # calls of the layer in this example, for the time limit's message
 

@@ -413,10 +413,20 @@ def determinism(trial: Trial) -> None:
         zeros = _zero_state(trial)
         if _identical(run(layer, x, zeros), run(layer, x, zeros)):
             hint = RANDOM_DEFAULT_STATE
+    trial.replay = (
+        "eval mode, the same input twice: result_1 and result_2 must be identical",
+        [("first run", x, state), ("second run", x, state)],
+        ["layer.eval()"],
+    )
     _require_same(trial, second, first, "a second eval-mode run of the same input", EXACT, hint)
 
     if spec.features.initial_state:
         zeros = _zero_state(trial)
+        trial.replay = (
+            "eval mode: result_1 (no h0) must equal result_2 (h0 = zeros)",
+            [("no h0", x, None), ("h0 = zeros", x, zeros)],
+            ["layer.eval()"],
+        )
         without = first if state is None else run(layer, x)
         _require_same(
             trial, without, run(layer, x, zeros),

@@ -368,3 +368,9 @@ def test_snippets_of_relational_clauses_write_out_the_calls_compared() -> None:
     namespace = {}
     exec(compile(changed, "<snippet>", "exec"), namespace)
     assert not torch.equal(namespace["result_1"][0], namespace["result_2"][0])
+
+    random_in_eval = _snippet(failure_of(spec_of("breaks_c13_noise_in_eval"), "C13"))
+    namespace = {}
+    exec(compile(random_in_eval, "<snippet>", "exec"), namespace)
+    assert "layer.eval()" in random_in_eval
+    assert not torch.equal(namespace["result_1"][0], namespace["result_2"][0])
