@@ -114,9 +114,23 @@ class CallInterpreter:
             if isinstance(base, Sym) and base.key[0] == "name" and method not in api.BUILDER_METHODS:
                 dotted = f"{base.key[1]}.{method}"
                 return self.call_qualified(dotted, node, self.arguments(node, frame), frame)
+            if base is None and method == "get" and isinstance(base_node, cst.Name):
+                return self.dictionary_get(base_node.value, self.arguments(node, frame), node)
             return self.call_method(base, method, node, self.arguments(node, frame), frame)
         callee = self.evaluate(func, frame)
         return self.call_value(callee, node, self.arguments(node, frame), frame)
+
+    def dictionary_get(self, owner: str, args: Args, node: cst.Call) -> Sym | None:
+        """``config.get("bidirectional")``, ``kwargs.get("bidirectional", True)``: a config read,
+        whose literal default counts as a parameter's default would."""
+        key = args.get(0, "key")
+        if not (isinstance(key, Sym) and key.key[0] == "str" and isinstance(key.key[1], str)):
+            return None
+        read = self.config_read(f"{owner}.{key.key[1]}", key.key[1], node)
+        default = args.get(1, "default")
+        if read.truth is None and isinstance(default, Sym) and default.key[0] == "bool":
+            return Sym(read.key, default.truth, node)
+        return read
 
     def arguments(self, node: cst.Call, frame: Frame) -> Args:
         args = Args()
@@ -185,9 +199,9 @@ class CallInterpreter:
         if kind is not None:
             return RnnModule(self.build_rnn(kind, args, node))
         if last == "get" and "." in qualified:
-            key = args.get(0, "key")
-            if isinstance(key, Sym) and key.key[0] == "str" and isinstance(key.key[1], str):
-                return self.config_read(f"{qualified[:-4]}.{key.key[1]}", key.key[1], node)
+            read = self.dictionary_get(qualified[:-4], args, node)
+            if read is not None:
+                return read
         if qualified in api.SIZED_LAYERS:
             layer_kind, keyword = api.SIZED_LAYERS[qualified]
             size = args.get(0, keyword)

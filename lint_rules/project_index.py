@@ -344,6 +344,8 @@ class _Reader:
             }
         in_init = owner is not None and getattr(function, "name", "") == "__init__"
         local_classes: dict[str, str] = {}
+        local_flags = _local_flags(body)
+        known = parameters if in_init else set()
         for node in _walk_scope(body):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 callee = dotted(node.value.func)
@@ -357,14 +359,9 @@ class _Reader:
                         Instantiation(
                             callee,
                             node.lineno,
+                            tuple(_value(arg, known, local_flags) for arg in node.args),
                             tuple(
-                                _value(arg, parameters if in_init else set()) for arg in node.args
-                            ),
-                            tuple(
-                                (
-                                    keyword.arg,
-                                    _value(keyword.value, parameters if in_init else set()),
-                                )
+                                (keyword.arg, _value(keyword.value, known, local_flags))
                                 for keyword in node.keywords
                                 if keyword.arg
                             ),
@@ -392,9 +389,27 @@ def _walk_scope(body: list[ast.stmt]):
                 pending.append(child)
 
 
-def _value(node: ast.AST, parameters: set[str]) -> Value | None:
+def _local_flags(body: list[ast.stmt]) -> dict[str, bool]:
+    """Names a scope sets to a bool literal, and to nothing else (``bidirectional = True``)."""
+    values: dict[str, set] = {}
+    for node in _walk_scope(body):
+        if isinstance(node, ast.Assign):
+            value = node.value.value if isinstance(node.value, ast.Constant) else None
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    values.setdefault(target.id, set()).add(
+                        value if isinstance(value, bool) else None
+                    )
+    return {name: next(iter(found)) for name, found in values.items() if found in ({True}, {False})}
+
+
+def _value(
+    node: ast.AST, parameters: set[str], local_flags: dict[str, bool] | None = None
+) -> Value | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
         return ("bool", node.value)
+    if isinstance(node, ast.Name) and local_flags and node.id in local_flags:
+        return ("bool", local_flags[node.id])
     if isinstance(node, ast.Name) and node.id in parameters:
         return ("param", node.id)
     key = config_key_of(node)

@@ -96,12 +96,8 @@ class ProjectIndex:
         self._collect_config()
         self._collect_bindings()
         self._packs = any(summary.packs for summary in self.summaries.values())
-        self._padding: tuple[str, Origin] | None = None
-        for path in sorted(self.summaries):
-            if self.summaries[path].padding:
-                line, evidence = self.summaries[path].padding[0]
-                self._padding = (evidence, f"{path}:{line}")
-                break
+        self._padders = [path for path in sorted(self.summaries) if self.summaries[path].padding]
+        self._programs: dict[str, set[str]] = {}
 
     # -- modules and names -----------------------------------------------------------------
 
@@ -254,6 +250,52 @@ class ProjectIndex:
         self._bindings[key] = found
         return found
 
+    # -- the data pipeline -----------------------------------------------------------------
+
+    def imported_modules(self, path: str) -> set[str]:
+        """The project modules ``path`` imports (any form, at any depth of its code)."""
+        found = set()
+        for item in self.summaries[path].imports:
+            module = item.module
+            target = self.module_path(path, module, item.level)
+            if item.name not in (None, "*"):
+                submodule = f"{module}.{item.name}" if module else item.name
+                target = self.module_path(path, submodule, item.level) or target
+            if target is not None and target != path:
+                found.add(target)
+        return found
+
+    def _reach(self, starts: set[str], edges) -> set[str]:
+        seen, pending = set(starts), list(starts)
+        while pending:
+            for neighbour in edges(pending.pop()):
+                if neighbour not in seen:
+                    seen.add(neighbour)
+                    pending.append(neighbour)
+        return seen
+
+    def program_of(self, padder: str) -> set[str]:
+        """The modules one program shares with ``padder``: what it imports, what imports it,
+        and everything those importers import (``train.py`` importing ``data`` and ``model``).
+        Scripts that merely share a folder are separate programs."""
+        if padder not in self._programs:
+            importers: dict[str, set[str]] = getattr(self, "_importers", None) or {}
+            if not importers:
+                for path in self.summaries:
+                    for target in self.imported_modules(path):
+                        importers.setdefault(target, set()).add(path)
+                self._importers = importers
+            drivers = self._reach({padder}, lambda path: importers.get(path, ()))
+            self._programs[padder] = self._reach(drivers, self.imported_modules)
+        return self._programs[padder]
+
+    def _padding_for(self, path: str) -> tuple[str, Origin] | None:
+        for padder in self._padders:
+            if path == padder or path in self.program_of(padder):
+                line, evidence = self.summaries[padder].padding[0]
+                return evidence, f"{padder}:{line}"
+        return None
+
     # -- loops -----------------------------------------------------------------------------
 
     def stepped_classes(self) -> dict[tuple[str, str], Origin]:
@@ -304,7 +346,7 @@ class ProjectIndex:
         return ModuleFacts(
             parameters=tuple(parameters),
             config=config,
-            padding=self._padding,
+            padding=self._padding_for(path),
             project_packs=self._packs,
             stepped=stepped,
             star_names=tuple(sorted(self.star_names(path).items())),

@@ -136,19 +136,43 @@ class Classifier(nn.Module):
 
 
 def _batch_size_of_another_tensor(node, reshape) -> bool:
-    """``x.size(0)``, ``x.shape[0]`` of a tensor other than the state."""
+    """The batch size read off a tensor: ``x.size(0)``, ``x.shape[0]``, or the state's own
+    ``h_n.size(1)`` / ``h_n.size()[1]`` / ``h_n.shape[1]`` (its rows are ``h_n.size(0)``)."""
     import libcst as cst
 
     state = reshape.func.value if isinstance(reshape.func, cst.Attribute) else None
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        of = node.func.value
-        sized = node.func.attr.value == "size" and len(node.args) == 1
-    elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute):
-        of = node.value.value
-        sized = node.value.attr.value == "shape"
-    else:
+    of, position = _sized(node)
+    if of is None:
         return False
-    return sized and not (state is not None and of.deep_equals(state))  # h_n.size(0): its rows
+    if state is not None and of.deep_equals(state):
+        return position == 1
+    return position in (0, 1)
+
+
+def _sized(node) -> tuple:
+    """(tensor, dimension) for ``t.size(k)``, ``t.size()[k]``, ``t.shape[k]``; else (None, None)."""
+    import libcst as cst
+
+    def integer(expression) -> int | None:
+        return int(expression.value) if isinstance(expression, cst.Integer) else None
+
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value == "size" and len(node.args) == 1:
+            return node.func.value, integer(node.args[0].value)
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        position = integer(index.value) if isinstance(index, cst.Index) else None
+        base = node.value
+        if isinstance(base, cst.Attribute) and base.attr.value == "shape":
+            return base.value, position
+        if (
+            isinstance(base, cst.Call)
+            and isinstance(base.func, cst.Attribute)
+            and base.func.attr.value == "size"
+            and not base.args
+        ):
+            return base.func.value, position
+    return None, None
 
 
 def _flattens_across_the_batch(sizes: tuple, rnn, node) -> bool:

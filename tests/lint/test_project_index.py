@@ -158,8 +158,26 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
     ],
 )
 def test_padding_in_data_code(code, evidence):
-    found = facts({"data.py": code + "\n", "model.py": MODEL}, "model.py")
+    modules = {"data.py": code + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
+    found = facts(modules, "model.py")
     assert evidence in found.padding[0] and found.padding[1] == "data.py:1"
+
+
+def test_padding_counts_only_within_one_program():
+    """Sibling scripts that import nothing of each other are separate programs (a folder of
+    tutorials): one's padding says nothing about the other's RNN."""
+    padding = "batch = pad_sequence(items)\n"
+    assert facts({"a/tutorial.py": padding, "b/model.py": MODEL}, "b/model.py").padding is None
+    imported = {"data.py": padding, "model.py": "from data import batch\n" + MODEL}
+    assert facts(imported, "model.py").padding == ("`pad_sequence(...)`", "data.py:1")
+    importer = {"data.py": "import model\n" + padding, "model.py": MODEL}
+    assert facts(importer, "model.py").padding == ("`pad_sequence(...)`", "data.py:2")
+
+
+def test_a_flag_set_in_the_calling_scope_is_bound_positionally():
+    train = "from model import Model\n\ndef main():\n    bidirectional = True\n    return Model(8, bidirectional)\n"
+    modules = {"model.py": MODEL, "train.py": train}
+    assert facts(modules, "model.py").parameter("Model", "bidirectional") == (True, "train.py:5")
 
 
 def test_an_unparsable_module_gives_an_empty_summary():

@@ -82,3 +82,61 @@ def test_a_class_chosen_by_branch_reads_only_the_shared_positions():
         'rnn_class = nn.LSTM', 'rnn_class = nn.RNN'
     ).replace("layers, bidirectional=True)", "layers, True, False, 0.0, True)")
     assert codes(source) == []
+
+
+FLATTENED_STATE = '''
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, size, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(size, hidden, bidirectional=True)
+
+    def forward(self, x):
+        _, (hn, cn) = self.lstm(x)
+        return FLATTEN
+'''
+
+
+def test_a_state_flattened_batch_major_without_a_transpose_mixes_the_batch():
+    for flatten in (
+        "hn.view(hn.size()[1], -1)",
+        "hn.view(hn.size(1), -1)",
+        "hn.view(x.shape[1], self.hidden * 2)",
+        "hn.view(-1, self.hidden * 2, 1)",
+    ):
+        assert codes(FLATTENED_STATE.replace("FLATTEN", flatten)) == [("BRN006", 13)], flatten
+
+
+def test_a_state_flattened_after_a_transpose_or_by_rows_is_right():
+    for flatten in (
+        "hn.transpose(0, 1).reshape(x.size(1), -1)",
+        "hn.permute(1, 0, 2).contiguous().view(x.size(1), -1)",
+        "hn.view(hn.size(0), -1)",
+        "hn.view(-1, self.hidden)",
+        "hn.sum(0).view(x.size(1), -1)",
+    ):
+        assert codes(FLATTENED_STATE.replace("FLATTEN", flatten)) == [], flatten
+
+
+KEYWORD_DEFAULT = '''
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self, **kwargs):
+        super().__init__()
+        self.bidirectional = kwargs.get("bidirectional", DEFAULT)
+        self.rnn = nn.LSTM(8, 16, bidirectional=self.bidirectional)
+
+    def forward(self, x):
+        _, (h_n, _) = self.rnn(x)
+        return h_n[-1]
+'''
+
+
+def test_a_keyword_dictionary_default_counts_as_a_default():
+    assert codes(KEYWORD_DEFAULT.replace("DEFAULT", "True")) == [("BRN003", 13)]
+    assert codes(KEYWORD_DEFAULT.replace("DEFAULT", "False")) == []
