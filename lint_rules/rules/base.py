@@ -47,6 +47,7 @@ class Rule:
     right_examples: tuple[str, ...]
     check: Callable[[RuleContext], Iterable[RawFinding]]
     evidence: str = ""  # where real code met the pitfall, for the documentation
+    notes: str = ""  # what else it finds, and what it reads from other modules, for the documentation
 
 
 def doubled(node: Any, context: RuleContext, factor_name: str = "2") -> str:

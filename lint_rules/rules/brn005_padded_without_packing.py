@@ -175,4 +175,14 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
 
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)
+NOTES = (
+    "besides padding seen in the module itself (lengths or a mask in scope, `pad_sequence`, an "
+    "embedding with `padding_idx`), padding done in the data code of the same program counts "
+    "(`pad_sequence`, a tokenizer called with `padding=\"max_length\"`, torchtext's "
+    "`Field(fix_length=...)` or `BucketIterator`, `seq + [PAD] * (max_len - len(seq))` in a module "
+    "that imports the model's module, is imported by it, or shares an importer with it) for an "
+    "RNN called in a model's `forward`, where no module of the project packs; the message names "
+    "that module"
+)
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES)

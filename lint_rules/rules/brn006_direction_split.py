@@ -276,4 +276,11 @@ def _finding(context: RuleContext, node, fact: TensorFact, what: str, layout: st
     return RawFinding(node, message, origin=fact.site.rnn.origin)
 
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)
+NOTES = (
+    "also finds h_n flattened batch-major without a transpose first: `h_n.view(B, -1)`, "
+    "`hidden.view(batch, H * num_directions)`, `final_state.view(-1, 2 * H, 1)`; its rows are "
+    "(layer, direction) pairs holding the whole batch, so such a view puts several batch elements "
+    "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`"
+)
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES)

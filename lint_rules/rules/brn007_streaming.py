@@ -109,4 +109,12 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
 
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)
+NOTES = (
+    "the loop may be in another module: a module whose method hands its state parameter to the "
+    "RNN, called elsewhere in the project in a loop that takes the new state back, is reported at "
+    "its RNN call with the loop's place. Chunked two-pass inference (a forward pass over the "
+    "chunks carrying the state, then a reversed pass that rewrites the backward half) is right "
+    "and stays quiet"
+)
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES)
