@@ -178,19 +178,51 @@ def _replayed_calls(trial: Trial, call: str, dtype: str, device: str) -> list[st
     if replay is None:
         return []
     comment, calls, *setup = replay
-    tensors = [t for _, x, state in calls for t in (x, *_states(state))]
+    tensors = [t for _, x, state, *_ in calls for t in (x, *_states(state))]
     if sum(t.numel() for t in tensors) > MAX_LITERAL_VALUES:
         return [f"# (the calls the check compared are too large to write out: {comment})"]
     lines = ["", f"# the calls the check compared: {comment}", *(setup[0] if setup else [])]
-    for number, (label, x, state) in enumerate(calls, start=1):
+    if any(len(entry) > 3 for entry in calls):  # a call of the direction-swapped layer (C4)
+        swap = _swap_lines(trial.spec)
+        if swap is None:
+            return [f"# (C4's swapped layer cannot be rebuilt here without the spec: {comment})"]
+        lines += swap
+    for number, (label, x, state, *module) in enumerate(calls, start=1):
         lines.append(f"x_{number} = {_literal(x, dtype, device)}  # {label}")
         names = [f"{name}_{number}" for name in ("h0", "c0")[: len(_states(state))]]
         for name, tensor in zip(names, _states(state)):
             lines.append(f"{name} = {_literal(tensor, dtype, device)}")
         given = "None" if not names else names[0] if len(names) == 1 else f"({', '.join(names)})"
-        invoke = f"{call}(layer, x_{number}, {given})" if call else f"layer(x_{number}, {given})"
+        target = module[0] if module else "layer"
+        invoke = (
+            f"{call}({target}, x_{number}, {given})" if call else f"{target}(x_{number}, {given})"
+        )
         lines.append(f"result_{number} = {invoke}")
     return lines
+
+
+def _swap_lines(spec: LayerSpec) -> list[str] | None:
+    """Lines that make ``swapped``: the layer with its directions swapped as C4 swaps them."""
+    named = _origin_object(spec)
+    origin = spec.origin if isinstance(named, LayerSpec) else _find_spec(spec)
+    if origin:
+        expression = origin.partition(":")[2]
+        imports = []
+    elif spec.layer_class is not None and not (spec.parameter_names or spec.swap_directions):
+        found = importable(spec.layer_class)
+        if found is None:
+            return None
+        expression = f"LayerSpec.from_class({found[1]})"
+        imports = ["from conformance.spec import LayerSpec"]
+    else:
+        return None
+    return [
+        "import copy",
+        "from conformance.adapters import swap_directions",
+        *imports,
+        "swapped = copy.deepcopy(layer)",
+        f"swap_directions({expression}, swapped)",
+    ]
 
 
 def _states(state) -> tuple:

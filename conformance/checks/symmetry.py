@@ -58,10 +58,15 @@ def reversal_equivariance(trial: Trial) -> None:
     swap_directions(spec, swapped)
     x = trial.input()
     state = trial.initial_state() if example.with_initial_state else None
-    output, final = trial.run(layer, x, state)
-    reversed_output, reversed_final = trial.run(
-        swapped, swapped_input(trial, x.flip(time)), swap_state_directions(state)
+    reversed_input, swapped_state = swapped_input(trial, x.flip(time)), swap_state_directions(state)
+    trial.replay = (
+        f"result_2 is the direction-swapped layer on the input reversed in time (dimension {time}); "
+        "flipped back, with its halves exchanged, its output must equal result_1's, and its states "
+        "with rows 2l and 2l+1 exchanged result_1's",
+        [("the layer", x, state), ("reversed, swapped", reversed_input, swapped_state, "swapped")],
     )
+    output, final = trial.run(layer, x, state)
+    reversed_output, reversed_final = trial.run(swapped, reversed_input, swapped_state)
 
     # Everything is compared in the original layer's frame, so that "step t, backward half" and
     # "layer l, backward direction" name places of the layer as the user wrote it.

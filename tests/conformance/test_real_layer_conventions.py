@@ -374,3 +374,9 @@ def test_snippets_of_relational_clauses_write_out_the_calls_compared() -> None:
     exec(compile(random_in_eval, "<snippet>", "exec"), namespace)
     assert "layer.eval()" in random_in_eval
     assert not torch.equal(namespace["result_1"][0], namespace["result_2"][0])
+    unreversed = _snippet(failure_of(spec_of("breaks_c4_backward_not_reversed"), "C4"))
+    namespace = {}
+    exec(compile(unreversed, "<snippet>", "exec"), namespace)
+    output, back = namespace["result_1"][0], namespace["result_2"][0].flip(0)
+    half = output.shape[-1] // 2
+    assert not torch.allclose(output, torch.cat([back[..., half:], back[..., :half]], dim=-1))
