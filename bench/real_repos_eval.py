@@ -12,6 +12,11 @@ is listed for a reader to classify.
 
     python bench/real_repos_eval.py [--only OWNER/NAME ...] [--linter-path DIR]
 
+labels.json is a list of ``{repo, commit, licence, pitfalls, false_alarms, clean_notes}``; a
+pitfall or false alarm is ``{rule, path, line, note}`` (pitfalls add ``evidence_in``, the other
+files a reader needs). A notebook's path carries its cell as the linter numbers it
+(``x.ipynb:cell3``, all cells from 1) and the line counts within that cell.
+
 ``--linter-path DIR`` runs ``python -m lint_rules`` from another checkout (PYTHONPATH=DIR), to
 compare an older version of the linter on the same corpus. Third-party code is never committed.
 """
