@@ -30,10 +30,21 @@ class ConformanceSuite(pytest.Collector):
         self.choice = choice
 
     def collect(self) -> list[ConformanceItem]:
-        return [
+        items = [
             ConformanceItem.from_parent(self, name=case.id, case=case, profile=self.choice.profile)
             for case in cases(self.choice.specs, self.choice.devices, self.choice.clauses)
         ]
+        if self.choice.model_specs:  # --birnn-model: the same items, run by the model engine
+            from conformance.models.engine import ModelCaseCheck, model_cases
+
+            choice = self.choice
+            for case in model_cases(choice.model_specs, choice.devices, choice.clauses):
+                item = ConformanceItem.from_parent(
+                    self, name=case.id, case=case, profile=choice.profile
+                )
+                item.check = ModelCaseCheck(case, choice.profile)
+                items.append(item)
+        return items
 
 
 class ConformanceItem(pytest.Item):

@@ -39,19 +39,24 @@ def parametrize_with_checks(
     """A ``pytest.mark.parametrize`` over every case of ``layers`` for an argument ``check``.
 
     ``layers`` holds classes with torch's constructor signature, ``LayerSpec`` objects or
-    ``"module:attr"`` strings. ``devices`` defaults to cpu and cuda: every device is collected on
-    every machine and skipped at run time, with a reason, where it is absent. ``profile`` defaults
+    ``"module:attr"`` strings, and ``ModelSpec`` objects (whole models: clauses M1-M3).
+    ``devices`` defaults to cpu and cuda: every device is collected on every machine and skipped
+    at run time, with a reason, where it is absent. ``profile`` defaults
     to the session's ``--birnn-profile`` (else ``ci`` under CI, ``dev`` elsewhere).
     """
     if profile is not None:
         from conformance.profiles import profile as check_profile_name
 
         check_profile_name(profile)
-    specs = specs_of(layers)
+    from conformance.models.engine import is_model_spec, model_params
+
+    models = [layer for layer in layers if is_model_spec(layer)]  # ModelSpec: the clauses M1-M3
+    specs = specs_of([layer for layer in layers if not is_model_spec(layer)])
     chosen = cases(specs, list(devices or device_support.DEFAULT_DEVICES), clauses)
     return pytest.mark.parametrize(
         "check",
-        [pytest.param(CaseCheck(case, profile), id=case.id, marks=marks(case)) for case in chosen],
+        [pytest.param(CaseCheck(case, profile), id=case.id, marks=marks(case)) for case in chosen]
+        + model_params(models, devices, clauses, profile),
     )
 
 

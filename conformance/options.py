@@ -32,6 +32,13 @@ def add_options(parser: pytest.Parser) -> None:
         "arguments only the conformance items run.",
     )
     group.addoption(
+        "--birnn-model",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="run the model-level clauses (M1-M3) on this ModelSpec, e.g. mymodels:SPEC (repeatable)",
+    )
+    group.addoption(
         "--birnn-kind",
         choices=KINDS,
         help="the equations a --birnn-layer class that is not torch's implements (enables the "
@@ -64,6 +71,9 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "birnn_layers", "layers to check, one module:attr per line", type="linelist", default=[]
     )
+    parser.addini(
+        "birnn_models", "ModelSpecs to check, one module:attr per line", type="linelist", default=[]
+    )
     parser.addini("birnn_kind", "default for --birnn-kind", default="")
     parser.addini("birnn_devices", "default for --birnn-devices", default="")
     parser.addini("birnn_profile", "default for --birnn-profile", default="")
@@ -84,11 +94,13 @@ class Choice:
     explicit: set[str] = field(default_factory=set)  # the options given on the command line
     only_conformance: bool = False
     specs: list[Any] = field(default_factory=list)  # LayerSpec objects, once resolved
+    model_references: list[str] = field(default_factory=list)  # --birnn-model values
+    model_specs: list[Any] = field(default_factory=list)  # ModelSpec objects, once resolved
 
     @property
     def used(self) -> bool:
         """Whether this session uses the plugin from the command line or the ini file."""
-        return bool(self.references or self.explicit)
+        return bool(self.references or self.model_references or self.explicit)
 
 
 def read_choice(config: pytest.Config) -> Choice:
@@ -134,7 +146,10 @@ def read_choice(config: pytest.Config) -> Choice:
         timeout=timeout,
         explicit=explicit,
         # `pytest --birnn-layer X` alone means "check X"; paths on the command line add tests
-        only_conformance=bool(option.birnn_layer) and not names_tests,
+        # like the ini's layers, the ini's models join a plain run only
+        model_references=list(option.birnn_model)
+        or ([] if names_tests else list(config.getini("birnn_models"))),
+        only_conformance=bool(option.birnn_layer or option.birnn_model) and not names_tests,
     )
 
 
@@ -182,10 +197,10 @@ def _checked_timeout(given: float | None, ini_text: str) -> float | None:
 def _checked_clauses(selection: list[str]) -> list[str]:
     if not selection:
         return selection
-    from conformance.clauses import CLAUSES
+    from conformance.clauses import CLAUSES, MODEL_CLAUSES
 
     for item in selection:
-        if item.split("-")[0].upper() not in CLAUSES:
+        if item.split("-")[0].upper() not in {**CLAUSES, **MODEL_CLAUSES}:
             raise pytest.UsageError(
                 f"--birnn-clauses: unknown clause {item!r}; valid ids: {', '.join(CLAUSES)}"
             )

@@ -28,6 +28,11 @@ def pytest_configure(config: pytest.Config) -> None:
     choice = options.read_choice(config)
     if choice.references:
         options.resolve_layers(choice, config)  # imports torch; a bad value is a usage error
+    if choice.model_references:
+        from conformance.models.loader import resolve_models
+
+        search_paths = [config.invocation_params.dir, config.rootpath]
+        choice.model_specs = resolve_models(choice.model_references, search_paths)
     if choice.only_conformance:
         config.args = []  # `pytest --birnn-layer X` with no paths runs only the conformance suite
     if choice.used:
@@ -56,7 +61,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 @pytest.hookimpl(tryfirst=True)  # before -k/-m deselect, so that they see our items
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
     choice = config.stash[CHOICE]
-    if choice.specs:
+    if choice.specs or choice.model_specs:
         from conformance.collection import conformance_items
 
         items.extend(conformance_items(session, choice))

@@ -84,6 +84,8 @@ def header_lines(choice: Choice) -> list[str]:
     for spec in choice.specs:
         kind = spec.kind or "none declared: C11 skipped, no cell state"
         lines.append(f"  layer {spec.name}: {spec.origin} (kind {kind})")
+    for model in choice.model_specs:
+        lines.append(f"  model {model.name}: {model.origin} (M1-M3 in eval mode, {model.dtype})")
     if choice.clauses:
         lines.append(f"  clauses: {', '.join(choice.clauses)}")
     return lines
