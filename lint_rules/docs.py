@@ -31,6 +31,7 @@ def render_rule(rule: Rule) -> str:
         fix,
         "",
         *([f"**Seen in real code:** {rule.evidence}", ""] if rule.evidence else []),
+        *([f"**Model check:** {rule.model_check}.", ""] if rule.model_check else []),
         *([f"**Notes:** {rule.notes}", ""] if rule.notes else []),
         "### Wrong",
         "",

@@ -47,6 +47,7 @@ class Rule:
     right_examples: tuple[str, ...]
     check: Callable[[RuleContext], Iterable[RawFinding]]
     evidence: str = ""  # where real code met the pitfall, for the documentation
+    model_check: str = ""  # the model-level clause that confirms a finding at runtime (M1-M3)
     notes: str = ""  # what else it finds, and what it reads from other modules, for the documentation
 
 

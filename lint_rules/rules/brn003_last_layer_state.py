@@ -146,4 +146,9 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
 
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)
+# The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
+MODEL_CHECK = (
+    "none: with packing, `h_n[-1]` is a wrong but legal function of each sequence alone, so "
+    "M1-M3 hold (fixtures/models/brn003_*)"
+)
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK)

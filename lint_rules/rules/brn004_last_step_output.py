@@ -146,4 +146,9 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
 
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check)
+# The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
+MODEL_CHECK = (
+    "M1 padding-invariance (`pytest --birnn-model`): on a padded batch the last step is padding"
+    " for every shorter sequence (fixtures/models/brn004_*)"
+)
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK)

@@ -185,4 +185,12 @@ NOTES = (
     "that module"
 )
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES)
+# The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
+MODEL_CHECK = (
+    "M1 padding-invariance (`pytest --birnn-model`): the backward direction reads the padding "
+    "first, so a sequence's results change when it is padded (fixtures/models/brn005_*)"
+)
+RULE = Rule(
+    CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES,
+    model_check=MODEL_CHECK,
+)

@@ -283,4 +283,13 @@ NOTES = (
     "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`"
 )
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES)
+# The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
+MODEL_CHECK = (
+    "M2 batch-independence for a batch-major view of the state (`h_n.view(B, -1)` puts several "
+    "batch elements in one row); none for a direction-first split, whose wrong rows still "
+    "belong to the same sequence (fixtures/models/brn006_*)"
+)
+RULE = Rule(
+    CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES,
+    model_check=MODEL_CHECK,
+)
