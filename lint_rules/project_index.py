@@ -188,8 +188,7 @@ class _Reader:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".", 1)[0]
-                module = alias.name if alias.asname else local
-                imports.append(Import(local, module, None))
+                imports.append(Import(local, alias.name, None))
             return
         module = node.module or ""
         for alias in node.names:

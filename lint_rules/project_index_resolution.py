@@ -48,7 +48,7 @@ class ModuleFacts:
     parameters: tuple[tuple[str, str, bool, Origin], ...] = ()  # (class, parameter, value, origin)
     config: tuple[tuple[str, bool, Origin], ...] = ()  # (key, value, origin)
     padding: tuple[str, Origin] | None = None  # evidence of padding in the data code
-    project_packs: bool = False  # some module of the project packs sequences
+    project_packs: bool = False  # a module of the same program packs sequences
     stepped: tuple[tuple[str, Origin], ...] = ()  # (class, where a loop steps it with a state)
     star_names: tuple[tuple[str, str], ...] = ()  # local name -> qualified, from star imports
 
@@ -95,7 +95,7 @@ class ProjectIndex:
                 self._by_suffix.setdefault(suffix, []).append(path)
         self._collect_config()
         self._collect_bindings()
-        self._packs = any(summary.packs for summary in self.summaries.values())
+        self._packers = [path for path in sorted(self.summaries) if self.summaries[path].packs]
         self._padders = [path for path in sorted(self.summaries) if self.summaries[path].padding]
         self._programs: dict[str, set[str]] = {}
 
@@ -146,13 +146,10 @@ class ProjectIndex:
                 continue
             if item.local != head:
                 continue
-            if item.name is None:  # import package.module as head: head.rest
-                target = self.module_path(path, item.module, item.level)
-                module, _, cls = rest.rpartition(".")
-                if target is not None and not module:
-                    return self.resolve_class(target, cls, depth + 1)
-                full = f"{item.module}.{module}" if module else item.module
-                target = self.module_path(path, full)
+            if item.name is None:  # `import a.b` binds a; `import a.b as head` binds a.b
+                root = item.module if item.local != item.module.split(".", 1)[0] else head
+                module, _, cls = f"{root}.{rest}".rpartition(".")
+                target = self.module_path(path, module) if rest else None
                 return self.resolve_class(target, cls, depth + 1) if target else None
             target = self.module_path(path, item.module, item.level)
             if target is None:
@@ -186,8 +183,9 @@ class ProjectIndex:
             for imported in self.summaries[target].imports:
                 if imported.local == "*":
                     continue
-                if imported.name is None:
-                    names[imported.local] = imported.module
+                if imported.name is None:  # `import a.b` binds a, `import a.b as x` binds a.b
+                    root = imported.module.split(".", 1)[0]
+                    names[imported.local] = root if imported.local == root else imported.module
                 elif not imported.level:
                     prefix = f"{imported.module}." if imported.module else ""
                     names[imported.local] = prefix + imported.name
@@ -275,9 +273,9 @@ class ProjectIndex:
         return seen
 
     def program_of(self, padder: str) -> set[str]:
-        """The modules one program shares with ``padder``: what it imports, what imports it,
-        and everything those importers import (``train.py`` importing ``data`` and ``model``).
-        Scripts that merely share a folder are separate programs."""
+        """The modules one program shares with ``padder`` (a module that pads or packs): what it
+        imports, what imports it, and everything those importers import (``train.py`` importing
+        ``data`` and ``model``). Scripts that merely share a folder are separate programs."""
         if padder not in self._programs:
             importers: dict[str, set[str]] = getattr(self, "_importers", None) or {}
             if not importers:
@@ -347,7 +345,9 @@ class ProjectIndex:
             parameters=tuple(parameters),
             config=config,
             padding=self._padding_for(path),
-            project_packs=self._packs,
+            project_packs=any(
+                path == packer or path in self.program_of(packer) for packer in self._packers
+            ),
             stepped=stepped,
             star_names=tuple(sorted(self.star_names(path).items())),
         )

@@ -182,3 +182,27 @@ def test_a_flag_set_in_the_calling_scope_is_bound_positionally():
 
 def test_an_unparsable_module_gives_an_empty_summary():
     assert summarise("bad.py", "def (:\n").parsed is False
+
+
+def test_packing_in_another_program_does_not_silence_padding():
+    padding = "batch = pad_sequence(items)\n"
+    packer = "from torch.nn.utils.rnn import pack_padded_sequence\npack_padded_sequence(x, n)\n"
+    apart = {"data.py": "import model\n" + padding, "model.py": MODEL, "other/fixed.py": packer}
+    assert facts(apart, "model.py").project_packs is False
+    together = {**apart, "train.py": "import model\nimport other.fixed\n"}
+    assert facts(together, "model.py").project_packs is True
+
+
+def test_star_imports_pass_on_the_names_their_module_imports():
+    common = "import torch\nimport torch.nn as nn\nfrom torch.nn import GRU as G\n"
+    star = facts({"common.py": common, "model.py": "from common import *\n"}, "model.py")
+    assert dict(star.star_names) == {"torch": "torch", "nn": "torch.nn", "G": "torch.nn.GRU"}
+
+
+def test_a_class_reached_through_a_dotted_import_is_bound():
+    modules = {
+        "pkg/model.py": MODEL,
+        "pkg/__init__.py": "",
+        "run.py": "import pkg.model\npkg.model.Model(8, True)\n",
+    }
+    assert facts(modules, "pkg/model.py").parameter("Model", "bidirectional") == (True, "run.py:2")
