@@ -80,7 +80,9 @@ def test_backward_direction_over_padding_fails_c9() -> None:
     # Which example fails first, and so which comparison reports it, depends on the versions of
     # hypothesis and torch; whichever it is, it points at the backward direction and the padding.
     if "packed output (lengths" in message:
-        assert "of the backward half" in message
+        # in a stack, layer l's forward half reads the backward half below: either half can be
+        # where the error is largest; with one layer it is the backward half
+        assert "of the backward half" in message or "num_layers=1," not in message
         assert "the backward direction started on padding" in message
     else:
         assert "h_n of the packed run" in message and "backward direction (row" in message
