@@ -95,13 +95,18 @@ def timed(command: list[str], cwd: Path, repeat: int) -> tuple[float, float, str
     return statistics.median(walls), statistics.median(cpus), out
 
 
+WARM = "warm:"  # a label prefix: prime the cache with one unmeasured run first
+
+
 def tools(skip_peers: bool) -> list[tuple[str, list[str]]]:
     python = sys.executable
     lint = [python, "-m", "lint_rules", "--exit-zero", "--quiet", "--isolated"]
     listed = [
         ("bare `libcst.parse_module`", [python, "-c", BARE_PARSE, "."]),
-        ("birnn-lint --jobs 1", [*lint, "--jobs", "1", "."]),
-        ("birnn-lint (all cores)", [*lint, "."]),
+        ("birnn-lint --jobs 1, cold", [*lint, "--no-cache", "--jobs", "1", "."]),
+        ("birnn-lint (all cores), cold", [*lint, "--no-cache", "."]),
+        # run once unmeasured to fill .birnn_lint_cache, then timed: a re-run on an unchanged tree
+        (WARM + "birnn-lint (all cores), warm", [*lint, "."]),
     ]
     if not skip_peers:
         if (PEERS / "torchfix").exists():
@@ -151,8 +156,12 @@ def measure(name: str, tree: Path, repeat: int, skip_peers: bool) -> None:
     results: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
     notes = []
+    shutil.rmtree(tree / ".birnn_lint_cache", ignore_errors=True)
     for label, command in tools(skip_peers):
         try:
+            if label.startswith(WARM):
+                label = label[len(WARM) :]
+                timed(command, tree, 1)
             wall, cpu, out = timed(command, tree, repeat)
         except (RuntimeError, OSError) as error:
             notes.append(f"{label}: failed: {error}")
@@ -168,6 +177,10 @@ def measure(name: str, tree: Path, repeat: int, skip_peers: bool) -> None:
     bare = next((wall for label, wall in results.items() if label.startswith("bare")), None)
     torchfix = next((wall for label, wall in results.items() if label.startswith("TorchFix")), None)
     fixit = next((wall for label, wall in results.items() if label.startswith("Fixit")), None)
+    cold = results.get("birnn-lint (all cores), cold")
+    warm = results.get("birnn-lint (all cores), warm")
+    if cold and warm:
+        notes.append(f"warm / cold (all cores): {warm / cold:.3f}")
     for label, wall in results.items():
         ratio = f"{wall / bare:.2f}×" if bare else "-"
         versus_torchfix = (

@@ -157,18 +157,33 @@ class _Reader:
         self.summary = summary
 
     def read(self, tree: ast.Module) -> None:
+        top_level_imports = set()
         for statement in tree.body:
             self._top_level(statement)
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)) and node not in tree.body:
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                top_level_imports.add(id(statement))
+        self.top_level_imports = top_level_imports
+        # one walk per scope (the module body, then each function), each node seen once
+        pending: list[tuple[list[ast.stmt], str | None, ast.AST | None]] = [(tree.body, None, None)]
+        while pending:
+            body, owner, function = pending.pop()
+            for nested, nested_owner in self._scope(body, owner, function):
+                if isinstance(nested, ast.ClassDef):
+                    pending.append((nested.body, nested.name, nested))
+                else:
+                    pending.append((nested.body, nested_owner, nested))
+
+    def _node(self, node: ast.AST) -> None:
+        """Facts any node may hold, wherever it is."""
+        if isinstance(node, ast.Call):
+            self._call(node)
+        elif isinstance(node, ast.BinOp):
+            self._manual_padding(node)
+        elif isinstance(node, ast.Dict):
+            self._dict(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if id(node) not in self.top_level_imports:
                 self._import(node)  # imports inside functions or try blocks
-            elif isinstance(node, ast.Call):
-                self._call(node)
-            elif isinstance(node, ast.BinOp):
-                self._manual_padding(node)
-            elif isinstance(node, ast.Dict):
-                self._dict(node)
-        self._functions(tree)
 
     # -- module level ----------------------------------------------------------------------
 
@@ -324,17 +339,13 @@ class _Reader:
 
     # -- functions: instantiation sites and stepping loops ---------------------------------
 
-    def _functions(self, tree: ast.Module) -> None:
-        self._scope(tree.body, None, None)
-        for statement in tree.body:
-            if isinstance(statement, ast.ClassDef):
-                for method in statement.body:
-                    if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        self._scope(method.body, statement.name, method)
-            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self._scope(statement.body, None, statement)
-
-    def _scope(self, body: list[ast.stmt], owner: str | None, function: ast.AST | None) -> None:
+    def _scope(self, body: list[ast.stmt], owner: str | None, function: ast.AST | None):
+        """Read one scope; return the functions and classes nested in it, to read next."""
+        if isinstance(function, ast.ClassDef):
+            nested = []
+            for node in _walk_scope(body, nested):
+                self._node(node)
+            return [(item, owner) for item in nested]
         parameters: set[str] = set()
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             arguments = function.args
@@ -342,63 +353,72 @@ class _Reader:
                 a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs
             }
         in_init = owner is not None and getattr(function, "name", "") == "__init__"
-        local_classes: dict[str, str] = {}
-        local_flags = _local_flags(body)
         known = parameters if in_init else set()
-        for node in _walk_scope(body):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                callee = dotted(node.value.func)
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and callee:
-                        local_classes[target.id] = callee
-            if isinstance(node, ast.Call):
+        local_classes: dict[str, str] = {}
+        assignments: list[ast.Assign] = []
+        calls: list[tuple[str, ast.Call]] = []
+        loops: list[ast.AST] = []
+        nested: list[ast.AST] = []
+        for node in _walk_scope(body, nested):
+            self._node(node)
+            if isinstance(node, ast.Assign):
+                assignments.append(node)
+                if isinstance(node.value, ast.Call):
+                    callee = dotted(node.value.func)
+                    for target in node.targets:
+                        if isinstance(target, ast.Name) and callee:
+                            local_classes[target.id] = callee
+            elif isinstance(node, ast.Call):
                 callee = dotted(node.func)
                 if callee and callee.rsplit(".", 1)[-1][:1].isupper():
-                    self.summary.instantiations.append(
-                        Instantiation(
-                            callee,
-                            node.lineno,
-                            tuple(_value(arg, known, local_flags) for arg in node.args),
-                            tuple(
-                                (keyword.arg, _value(keyword.value, known, local_flags))
-                                for keyword in node.keywords
-                                if keyword.arg
-                            ),
-                            owner if in_init else None,
-                        )
-                    )
+                    calls.append((callee, node))
             elif isinstance(node, (ast.For, ast.While)):
-                for loop_call in _stepping_calls(node):
-                    local = local_classes.get(loop_call[0])
-                    self.summary.loops.append(
-                        SteppingLoop(loop_call[0], loop_call[1], owner, local)
-                    )
+                loops.append(node)
+        local_flags = _local_flags(assignments)
+        for callee, node in calls:
+            self.summary.instantiations.append(
+                Instantiation(
+                    callee,
+                    node.lineno,
+                    tuple(_value(arg, known, local_flags) for arg in node.args),
+                    tuple(
+                        (keyword.arg, _value(keyword.value, known, local_flags))
+                        for keyword in node.keywords
+                        if keyword.arg
+                    ),
+                    owner if in_init else None,
+                )
+            )
+        for loop in loops:
+            for loop_call in _stepping_calls(loop):
+                local = local_classes.get(loop_call[0])
+                self.summary.loops.append(SteppingLoop(loop_call[0], loop_call[1], owner, local))
+        return [(item, None if isinstance(item, ast.ClassDef) else owner) for item in nested]
 
 
-def _walk_scope(body: list[ast.stmt]):
-    """Every node of a function body, without descending into nested functions or classes."""
+def _walk_scope(body: list[ast.stmt], nested: list | None = None):
+    """Every node of a scope, without descending into nested functions or classes (collected
+    into ``nested`` when given)."""
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     pending = list(reversed(body))
     while pending:
         node = pending.pop()
+        if isinstance(node, definitions):
+            if nested is not None:
+                nested.append(node)
+            continue
         yield node
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            if not isinstance(
-                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-            ):
-                pending.append(child)
+        pending.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def _local_flags(body: list[ast.stmt]) -> dict[str, bool]:
+def _local_flags(assignments: list[ast.Assign]) -> dict[str, bool]:
     """Names a scope sets to a bool literal, and to nothing else (``bidirectional = True``)."""
     values: dict[str, set] = {}
-    for node in _walk_scope(body):
-        if isinstance(node, ast.Assign):
-            value = node.value.value if isinstance(node.value, ast.Constant) else None
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    values.setdefault(target.id, set()).add(
-                        value if isinstance(value, bool) else None
-                    )
+    for node in assignments:
+        value = node.value.value if isinstance(node.value, ast.Constant) else None
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                values.setdefault(target.id, set()).add(value if isinstance(value, bool) else None)
     return {name: next(iter(found)) for name, found in values.items() if found in ({True}, {False})}
 
 

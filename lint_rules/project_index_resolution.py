@@ -103,6 +103,17 @@ class ProjectIndex:
 
     def module_path(self, importer: str, module: str, level: int = 0) -> str | None:
         """The linted file that ``import module`` (with ``level`` dots) means in ``importer``."""
+        key = (
+            os.path.dirname(importer) if level or module in self._by_suffix else "",
+            module,
+            level,
+        )
+        cache = self.__dict__.setdefault("_module_paths", {})
+        if key not in cache:
+            cache[key] = self._module_path(importer, module, level)
+        return cache[key]
+
+    def _module_path(self, importer: str, module: str, level: int) -> str | None:
         if level:
             base = os.path.dirname(importer)
             for _ in range(level - 1):
@@ -252,6 +263,12 @@ class ProjectIndex:
 
     def imported_modules(self, path: str) -> set[str]:
         """The project modules ``path`` imports (any form, at any depth of its code)."""
+        cache = self.__dict__.setdefault("_imported", {})
+        if path not in cache:
+            cache[path] = self._imported_modules(path)
+        return cache[path]
+
+    def _imported_modules(self, path: str) -> set[str]:
         found = set()
         for item in self.summaries[path].imports:
             module = item.module
