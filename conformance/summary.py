@@ -82,7 +82,9 @@ def header_lines(choice: Choice) -> list[str]:
     lines.append(f"  profile: {describe_profile(choice.profile or session_profile())}")
     lines.append(f"  time limit: {describe_time_limit(session_timeout())}")
     for spec in choice.specs:
-        kind = spec.kind or "none declared: C11 skipped, no cell state"
+        kind = spec.kind or "none declared: C11 skipped" + (
+            ", (h, c) state" if spec.has_cell_state else ", no cell state"
+        )
         lines.append(f"  layer {spec.name}: {spec.origin} (kind {kind})")
     for model in choice.model_specs:
         lines.append(f"  model {model.name}: {model.origin} (M1-M3 in eval mode, {model.dtype})")

@@ -8,9 +8,12 @@ from torch import nn
 
 from conformance import LayerSpec, check_layer
 from conformance.checks import CHECKS, Check
+from conformance.options import Choice
 from conformance.report import Report, Result, format_matrix
 from conformance.running import settings_for
+from conformance.summary import header_lines
 from fixtures.layers.faulty_nan import NaNBiGRU
+from fixtures.layers.layer_norm_bilstm import SPEC as LAYER_NORM_SPEC
 
 
 def by_cell(report: Report) -> dict[tuple[str, str], Result]:
@@ -105,3 +108,18 @@ def test_no_profile_runs_hypothesis_explain_phase(name: str) -> None:
     chosen = settings_for(name)
     assert Phase.explain not in chosen.phases
     assert Phase.shrink in chosen.phases and Phase.generate in chosen.phases
+
+
+@pytest.mark.parametrize(
+    ("spec", "described"),
+    [
+        (LayerSpec.from_class(nn.GRU), "kind gru"),
+        (LAYER_NORM_SPEC, "kind none declared: C11 skipped, (h, c) state"),
+        (LayerSpec(name="Plain", factory=nn.GRU), "kind none declared: C11 skipped, no cell state"),
+    ],
+)
+def test_the_header_describes_each_layers_kind_and_state(spec: LayerSpec, described: str) -> None:
+    choice = Choice(references=[], kind=None, devices=["cpu"], clauses=None, profile="ci")
+    choice.specs.append(spec)
+    (line,) = [line for line in header_lines(choice) if line.startswith(f"  layer {spec.name}:")]
+    assert line.endswith(f"({described})")
