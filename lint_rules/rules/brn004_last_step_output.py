@@ -20,7 +20,8 @@ SUMMARY = (
 MESSAGE = (
     "`{expression}` is the last step of bidirectional `{rnn}`'s output, whose backward half has "
     "seen only that step; take the forward half there and the backward half at step 0: "
-    "`{right}` (H = `{hidden}`), or use h_n"
+    "`{right}` (H = `{hidden}`) if no sequence is padded, else use h_n of packed input or "
+    "gather the forward half at each sequence's last real step (lengths - 1)"
 )
 
 WRONG = (
