@@ -269,6 +269,30 @@ class ProjectIndex:
         return cache[path]
 
     def _imported_modules(self, path: str) -> set[str]:
+        """What ``path`` imports; a module of another folder brings that folder's other modules
+        along (``from models.LSTM import ...`` next to ``models/RCNN.py``: the package offers its
+        models to the same pipeline). Modules of ``path``'s own folder join only when imported,
+        so scripts side by side stay separate programs."""
+        found = self._direct_imports(path)
+        here = os.path.dirname(path)
+        for target in list(found):
+            folder = os.path.dirname(target)
+            if folder != here:
+                found.update(self._folders.get(folder, ()))
+        found.discard(path)
+        return found
+
+    @property
+    def _folders(self) -> dict[str, list[str]]:
+        folders = self.__dict__.get("_folder_map")
+        if folders is None:
+            folders = {}
+            for known in self.summaries:
+                folders.setdefault(os.path.dirname(known), []).append(known)
+            self.__dict__["_folder_map"] = folders
+        return folders
+
+    def _direct_imports(self, path: str) -> set[str]:
         found = set()
         for item in self.summaries[path].imports:
             module = item.module

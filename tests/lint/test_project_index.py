@@ -206,3 +206,19 @@ def test_a_class_reached_through_a_dotted_import_is_bound():
         "run.py": "import pkg.model\npkg.model.Model(8, True)\n",
     }
     assert facts(modules, "pkg/model.py").parameter("Model", "bidirectional") == (True, "run.py:2")
+
+
+def test_a_model_package_joins_the_program_that_imports_one_of_its_modules():
+    """main.py imports models/lstm.py; models/bilstm.py is offered to the same pipeline."""
+    modules = {
+        "main.py": "import data\nfrom models.lstm import LSTM\n",
+        "data.py": "TEXT = Field(fix_length=200)\n",
+        "models/lstm.py": MODEL,
+        "models/bilstm.py": MODEL,
+        "scripts/other.py": MODEL,
+    }
+    assert facts(modules, "models/bilstm.py").padding == (
+        "torchtext's `Field(fix_length=...)`",
+        "data.py:1",
+    )
+    assert facts(modules, "scripts/other.py").padding is None
