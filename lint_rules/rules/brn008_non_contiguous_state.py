@@ -88,7 +88,7 @@ class Seq2Seq(nn.Module):
         output, _ = self.decoder(tgt, h0)
         return output
 ''',
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -105,8 +105,8 @@ class LearnedInitialState(nn.Module):
         h0 = self.h0.expand(-1, batch, -1)
         c0 = self.c0.expand(-1, batch, -1)
         return self.rnn(x, (h0, c0))[0]
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 
 encoder = nn.LSTM(32, 64, num_layers=2, bidirectional=True)
@@ -114,11 +114,11 @@ decoder = nn.LSTM(32, 64, num_layers=2)
 _, (h_n, c_n) = encoder(source)
 forward_rows = (h_n[::2], c_n[::2])  # each layer's forward direction
 output, _ = decoder(target, forward_rows)
-''',
+""",
 )
 
 RIGHT = (
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -135,8 +135,8 @@ class AWDLSTMEncoder(nn.Module):
         hidden = (h[:, :bs].contiguous(), c[:, :bs].contiguous())
         output, self.hidden = self.rnn(embedded, hidden)
         return output
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 
 
@@ -152,8 +152,8 @@ class Seq2Seq(nn.Module):
         output, _ = self.decoder(tgt, h_n.index_select(1, beam_order))  # a copy
         output, h_n = self.decoder(tgt, h_n[:, beam_order])  # a tensor index: a copy
         return output
-''',
-    '''
+""",
+    """
 import torch
 import torch.nn as nn
 
@@ -167,7 +167,7 @@ class LearnedInitialState(nn.Module):
     def forward(self, x):
         h0 = self.h0.expand(-1, x.size(1), -1).contiguous()
         return self.rnn(x, h0)[0]
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -443,18 +443,44 @@ def _returned_views(method: Any, methods: dict[str, Any], hops: int) -> list[Str
 
 
 def class_methods(module: cst.Module) -> dict[int, dict[str, Any]]:
-    """``id(method) -> {name: method}`` of its class, for every method in ``module``."""
-    found: dict[int, dict[str, Any]] = {}
+    """``id(method) -> {name: method}`` of its class, for every method in ``module``.
 
-    class Classes(cst.CSTVisitor):
-        def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    Walks statements only (classes live in statement bodies): a visitor over every expression
+    node cost most of a lint run's time."""
+    found: dict[int, dict[str, Any]] = {}
+    pending: list[Any] = list(module.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+            body = statement.body.body
             methods = {item.name.value: item for item in body if isinstance(item, cst.FunctionDef)}
             for method in methods.values():
                 found[id(method)] = methods
-
-    module.visit(Classes())
+        pending.extend(_nested_statements(statement))
     return found
+
+
+def _nested_statements(statement: Any) -> list[Any]:
+    """The statements inside a compound statement's blocks (if/else, try/except, loops, ...)."""
+    nested: list[Any] = []
+    for block in (
+        getattr(statement, "body", None),
+        getattr(statement, "orelse", None),
+        getattr(statement, "finalbody", None),
+        *getattr(statement, "handlers", ()),
+        *getattr(statement, "cases", ()),
+    ):
+        if isinstance(block, cst.If):  # an elif: a statement with blocks of its own
+            nested.append(block)
+            continue
+        if not isinstance(block, cst.CSTNode):
+            continue
+        inner = getattr(block, "body", None)
+        if isinstance(inner, cst.BaseSuite):
+            inner = inner.body
+        if isinstance(inner, (list, tuple)):
+            nested.extend(item for item in inner if isinstance(item, cst.BaseCompoundStatement))
+    return nested
 
 
 def _undoes_a_transpose(view: StridedView, definitions: _Definitions, order: int) -> bool:
@@ -517,7 +543,7 @@ def _finding(view: StridedView, site: CallSite, context: RuleContext) -> RawFind
 
 def check(context: RuleContext) -> Iterator[RawFinding]:
     reported: set[int] = set()
-    methods_of = class_methods(context.module)
+    methods_of: dict[int, dict[str, Any]] | None = None  # built once a call passes a state
     for call in context.events.calls:
         if isinstance(call.input, Packed):
             continue
@@ -526,6 +552,8 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue
         several_rows = has_several_rows(call.site)
         scope = call.scope.node
+        if methods_of is None:
+            methods_of = class_methods(context.module)
         methods = methods_of.get(id(scope), {})
         for view in strided_views_of_state(state, scope, call.site.node, methods):
             if id(view.node) in reported or (view.needs_several_rows and not several_rows):

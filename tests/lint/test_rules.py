@@ -9,8 +9,12 @@ from lint_rules.checker import check_source
 from lint_rules.model import Edit
 from lint_rules.rules import ALL_RULES
 
-WRONG = [(rule.code, index, code) for rule in ALL_RULES for index, code in enumerate(rule.wrong_examples)]
-RIGHT = [(rule.code, index, code) for rule in ALL_RULES for index, code in enumerate(rule.right_examples)]
+WRONG = [
+    (rule.code, index, code) for rule in ALL_RULES for index, code in enumerate(rule.wrong_examples)
+]
+RIGHT = [
+    (rule.code, index, code) for rule in ALL_RULES for index, code in enumerate(rule.right_examples)
+]
 
 
 def apply_edits(source: str, edits: list[Edit]) -> str:
@@ -23,12 +27,16 @@ def codes(source: str, **options) -> list[str]:
     return [finding.code for finding in check_source(source, **options)]
 
 
-@pytest.mark.parametrize(("code", "index", "source"), WRONG, ids=[f"{c}-wrong-{i}" for c, i, _ in WRONG])
+@pytest.mark.parametrize(
+    ("code", "index", "source"), WRONG, ids=[f"{c}-wrong-{i}" for c, i, _ in WRONG]
+)
 def test_wrong_example_fires_its_rule(code: str, index: int, source: str) -> None:
     assert code in codes(source)
 
 
-@pytest.mark.parametrize(("code", "index", "source"), RIGHT, ids=[f"{c}-right-{i}" for c, i, _ in RIGHT])
+@pytest.mark.parametrize(
+    ("code", "index", "source"), RIGHT, ids=[f"{c}-right-{i}" for c, i, _ in RIGHT]
+)
 def test_right_example_is_quiet(code: str, index: int, source: str) -> None:
     assert check_source(source) == []
 
@@ -46,7 +54,9 @@ FIXABLE = [
 ]
 
 
-@pytest.mark.parametrize(("code", "index", "source"), FIXABLE, ids=[f"{c}-fix-{i}" for c, i, _ in FIXABLE])
+@pytest.mark.parametrize(
+    ("code", "index", "source"), FIXABLE, ids=[f"{c}-fix-{i}" for c, i, _ in FIXABLE]
+)
 def test_fix_removes_the_finding_and_is_idempotent(code: str, index: int, source: str) -> None:
     findings = [finding for finding in check_source(source, select={code}) if finding.code == code]
     edits = [edit for finding in findings for edit in finding.fix]
@@ -61,7 +71,7 @@ def test_fix_removes_the_finding_and_is_idempotent(code: str, index: int, source
 
 
 def test_brn001_fix_keeps_comments_and_uses_num_directions() -> None:
-    source = '''
+    source = """
 import torch
 import torch.nn as nn
 
@@ -78,7 +88,7 @@ class Encoder(nn.Module):
         h0 = torch.zeros(self.layers,  # rows
                          x.size(1), self.hidden)
         return self.rnn(x, (h0, h0))
-'''
+"""
     [finding] = check_source(source)
     assert (finding.code, finding.line, finding.column) == ("BRN001", 15, 26)
     fixed = apply_edits(source, list(finding.fix))
@@ -92,7 +102,9 @@ def test_brn001_fix_of_a_literal_one_is_two() -> None:
         "out, h = rnn(torch.randn(5, 3, 8), torch.zeros(1, 3, 16))\n"
     )
     [finding] = check_source(source)
-    assert finding.fix == (Edit(source.index("(1, 3, 16)") + 1, source.index("(1, 3, 16)") + 2, "2"),)
+    assert finding.fix == (
+        Edit(source.index("(1, 3, 16)") + 1, source.index("(1, 3, 16)") + 2, "2"),
+    )
     assert check_source(apply_edits(source, list(finding.fix))) == []
 
 
@@ -123,7 +135,7 @@ def test_messages_name_the_rnn_and_the_evidence() -> None:
 
 # Realistic model code, in the shapes public projects write it, that is correct and must stay quiet.
 REALISTIC_RIGHT = {
-    "pytorch-tutorial-bilstm-crf": '''
+    "pytorch-tutorial-bilstm-crf": """
 import torch
 import torch.nn as nn
 
@@ -148,8 +160,8 @@ class BiLSTM_CRF(nn.Module):
         lstm_out, self.hidden = self.lstm(embeds, self.hidden)
         lstm_out = lstm_out.view(len(sentence), self.hidden_dim)
         return self.hidden2tag(lstm_out)
-''',
-    "seq2seq-bidirectional-encoder-unidirectional-decoder": '''
+""",
+    "seq2seq-bidirectional-encoder-unidirectional-decoder": """
 import random
 import torch
 import torch.nn as nn
@@ -226,8 +238,8 @@ class Seq2Seq(nn.Module):
             outputs.append(output)
             input = trg[t] if random.random() < teacher_forcing_ratio else output.argmax(1)
         return outputs
-''',
-    "chatbot-tutorial-summed-directions": '''
+""",
+    "chatbot-tutorial-summed-directions": """
 import torch.nn as nn
 
 
@@ -247,8 +259,8 @@ class EncoderRNN(nn.Module):
         outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs)
         outputs = outputs[:, :, :self.hidden_size] + outputs[:, :, self.hidden_size:]
         return outputs, hidden
-''',
-    "text-classifier-packed-cat-of-last-two-rows": '''
+""",
+    "text-classifier-packed-cat-of-last-two-rows": """
 import torch
 import torch.nn as nn
 
@@ -270,8 +282,8 @@ class RNN(nn.Module):
         output, output_lengths = nn.utils.rnn.pad_packed_sequence(packed_output)
         hidden = self.dropout(torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1))
         return self.fc(hidden)
-''',
-    "deepspeech-batch-rnn": '''
+""",
+    "deepspeech-batch-rnn": """
 import torch.nn as nn
 
 
@@ -293,8 +305,8 @@ class BatchRNN(nn.Module):
         if self.bidirectional:
             x = x.view(x.size(0), x.size(1), 2, -1).sum(2).view(x.size(0), x.size(1), -1)
         return x
-''',
-    "fairseq-lstm-encoder-with-factory": '''
+""",
+    "fairseq-lstm-encoder-with-factory": """
 import torch.nn as nn
 
 
@@ -343,8 +355,8 @@ class LSTMEncoder(nn.Module):
     def combine_bidir(self, outs, bsz: int):
         out = outs.view(self.num_layers, 2, bsz, -1).transpose(1, 2).contiguous()
         return out.view(self.num_layers, bsz, -1)
-''',
-    "attention-bilstm-summed-halves": '''
+""",
+    "attention-bilstm-summed-halves": """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -364,8 +376,8 @@ class AttBiLSTM(nn.Module):
         h = out[:, :, :self.hidden_size] + out[:, :, self.hidden_size:]
         alpha = F.softmax(torch.matmul(torch.tanh(h), self.w), dim=1).unsqueeze(-1)
         return self.fc((h * alpha).sum(1))
-''',
-    "max-pool-over-time-conv-style": '''
+""",
+    "max-pool-over-time-conv-style": """
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -383,8 +395,8 @@ class RCNN(nn.Module):
         y = F.tanh(self.W2(out)).transpose(1, 2)
         y = F.max_pool1d(y, y.size(2)).squeeze(2)
         return self.fc(y)
-''',
-    "unidirectional-lm-with-tbptt": '''
+""",
+    "unidirectional-lm-with-tbptt": """
 import torch
 import torch.nn as nn
 
@@ -406,8 +418,8 @@ class RNNModel(nn.Module):
         weight = next(self.parameters())
         return (weight.new_zeros(self.nlayers, bsz, self.nhid),
                 weight.new_zeros(self.nlayers, bsz, self.nhid))
-''',
-    "siamese-bigru-first-and-last-rows": '''
+""",
+    "siamese-bigru-first-and-last-rows": """
 import torch
 import torch.nn as nn
 
@@ -424,8 +436,8 @@ class SiameseEncoder(nn.Module):
 
     def forward(self, a, b):
         return torch.cosine_similarity(self.encode(a), self.encode(b))
-''',
-    "bidirectional-flag-guards-both-branches": '''
+""",
+    "bidirectional-flag-guards-both-branches": """
 import torch
 import torch.nn as nn
 
@@ -449,8 +461,8 @@ class Encoder(nn.Module):
         if not self.bidirectional:
             return self.out(h_n[-1])
         return self.out(torch.cat((h_n[-2], h_n[-1]), dim=1))
-''',
-    "speech-encoder-mask-and-packing-helper": '''
+""",
+    "speech-encoder-mask-and-packing-helper": """
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -471,8 +483,8 @@ class Listener(nn.Module):
         out, _ = self.blstm(self.run_packed(features, lengths))
         out, _ = pad_packed_sequence(out, batch_first=True)
         return self.proj(out) * mask.unsqueeze(-1)
-''',
-    "elmo-style-two-unidirectional-lstms": '''
+""",
+    "elmo-style-two-unidirectional-lstms": """
 import torch
 import torch.nn as nn
 
@@ -488,8 +500,8 @@ class BiLM(nn.Module):
         fwd, (h_f, _) = self.forward_lm(x)
         bwd, (h_b, _) = self.backward_lm(torch.flip(x, [1]))
         return self.out(fwd[:, -1]) + self.out(h_b[-1])
-''',
-    "stacked-bidirectional-doubled-input": '''
+""",
+    "stacked-bidirectional-doubled-input": """
 import torch.nn as nn
 
 
@@ -505,8 +517,8 @@ class BiDAFModeling(nn.Module):
         m, _ = self.modeling(g)
         m2, _ = self.output(m)
         return self.p1(m2.new_zeros(1))
-''',
-    "torch-nn-linear-on-h-n-row": '''
+""",
+    "torch-nn-linear-on-h-n-row": """
 import torch
 from torch.nn import GRU, Linear, Module
 
@@ -520,7 +532,7 @@ class Classifier(Module):
     def forward(self, x):
         _, h_n = self.rnn(x)
         return self.forward_head(h_n[-2]) + self.forward_head(h_n[-1])
-''',
+""",
 }
 
 
@@ -531,7 +543,7 @@ def test_realistic_right_code_is_quiet(name: str) -> None:
 
 def _brn008_model(body: str, rnn: str = "nn.LSTM(8, 16, bidirectional=True)") -> str:
     """A module whose ``forward`` runs ``body`` (indented by eight spaces) around ``self.rnn``."""
-    return f'''
+    return f"""
 import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence
@@ -544,7 +556,7 @@ class Model(nn.Module):
 
     def forward(self, x, h, c, bs, lengths, order):
 {body}
-'''
+"""
 
 
 BRN008_WRONG = {
@@ -628,7 +640,7 @@ def test_brn008_fix_appends_contiguous_where_the_view_is_built() -> None:
 
 
 def test_brn008_follows_the_state_through_the_class_own_helper() -> None:
-    source = '''
+    source = """
 import torch
 import torch.nn as nn
 
@@ -651,7 +663,28 @@ class Tagger(nn.Module):
         output, _ = self.rnn(x, self.init_hidden_copied(x.size(1)))
         hidden = self.init_hidden(x.size(1))
         return self.rnn(output, hidden)
-'''
+"""
     [finding] = check_source(source)
     assert finding.code == "BRN008" and finding.line == 13
     assert "write `self.h0.expand(-1, batch, -1).contiguous()`" in finding.message
+
+
+def test_brn008_follows_helpers_of_classes_nested_in_any_block() -> None:
+    helper = """
+    class Tagger(nn.Module):
+        def __init__(self, n_in, hidden):
+            super().__init__()
+            self.rnn = nn.GRU(n_in, hidden, bidirectional=True)
+            self.h0 = nn.Parameter(torch.zeros(2, 1, hidden))
+
+        def init_hidden(self, batch):
+            return self.h0.expand(-1, batch, -1)
+
+        def forward(self, x):
+            return self.rnn(x, self.init_hidden(x.size(1)))
+"""
+    for opening in ("if USE_GRU:", "try:", "def build():", "with context():"):
+        closing = "\nexcept ImportError:\n    pass\n" if opening == "try:" else "\n"
+        source = f"import torch\nimport torch.nn as nn\n{opening}{helper}{closing}"
+        [finding] = check_source(source, select={"BRN008"})
+        assert "self.h0.expand(-1, batch, -1).contiguous()" in finding.message, opening
