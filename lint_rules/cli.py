@@ -30,6 +30,7 @@ from lint_rules.formats import FORMATS, format_findings, format_statistics
 from lint_rules.parallel import available_cores
 from lint_rules.project import lint_project
 from lint_rules.selection import (
+    FIXABLE_CODES,
     RULE_NAMES,
     UNUSED_NOQA,
     Selection,
@@ -142,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when findings are reported"
     )
     modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--fix", action="store_true", help="apply the safe fixes (BRN001, BRN002)")
+    modes.add_argument(
+        "--fix",
+        action="store_true",
+        help=f"apply the safe fixes ({', '.join(sorted(FIXABLE_CODES))})",
+    )
     modes.add_argument(
         "--diff", action="store_true", help="print the fixes as a unified diff; write nothing"
     )
