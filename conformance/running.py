@@ -11,9 +11,10 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -175,13 +176,17 @@ class Outcome:
 
 
 def outcome(
-    case: Case, profile: str | None = None, timeout: float | None = DEFAULT_SECONDS
+    case: Any,
+    profile: str | None = None,
+    timeout: float | None = DEFAULT_SECONDS,
+    run: Callable[..., str | None] = run_case,
 ) -> Outcome:
-    """Run ``case`` outside pytest and classify the result (expected failures included)."""
+    """Run ``case`` outside pytest and classify the result (expected failures included); ``run``
+    is the engine's ``run_case``, or the model engine's for a model case."""
     start = time.perf_counter()
     try:
         with one_intra_op_thread(), harness_warnings_ignored():
-            note = run_case(case, settings_for(profile), timeout=timeout)
+            note = run(case, settings_for(profile), timeout=timeout)
     except CheckSkipped as skipped:
         status, message = "skipped", str(skipped)
     except Exception as error:

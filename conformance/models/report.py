@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -47,34 +46,9 @@ def check_model(
 
 
 def model_outcome(case, profile: str | None, timeout: float | None) -> tuple[str, str, float]:
-    """(status, message, seconds) of one model case, classified as ``running.outcome`` does."""
-    from conformance.engine import CheckSkipped
-    from conformance.known_failures import expected_failure
+    """(status, message, seconds) of one model case, classified as a layer case is."""
     from conformance.models.engine import run_model_case
-    from conformance.running import (
-        describe,
-        is_conformance_failure,
-        one_intra_op_thread,
-        settings_for,
-    )
+    from conformance.running import outcome
 
-    start = time.perf_counter()
-    try:
-        with one_intra_op_thread():
-            note = run_model_case(case, settings_for(profile), timeout=timeout)
-    except CheckSkipped as skipped:
-        status, message = "skipped", str(skipped)
-    except Exception as error:
-        status = "failed" if is_conformance_failure(error) else "error"
-        message = describe(error, case.clause_id)
-    else:
-        status, message = "passed", note or ""
-    reason = expected_failure(case)
-    if reason is not None and status in ("failed", "error"):
-        status, message = "xfailed", f"expected failure ({reason}):\n{message}"
-    elif reason is not None and status == "passed":
-        status, message = (
-            "xpassed",
-            f"declared as an expected failure ({reason}) but the clause held",
-        )
-    return status, message, time.perf_counter() - start
+    result = outcome(case, profile, timeout, run=run_model_case)
+    return result.status, result.message, result.seconds
