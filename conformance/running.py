@@ -179,14 +179,14 @@ def outcome(
     case: Any,
     profile: str | None = None,
     timeout: float | None = DEFAULT_SECONDS,
-    run: Callable[..., str | None] = run_case,
+    run: Callable[..., str | None] | None = None,
 ) -> Outcome:
     """Run ``case`` outside pytest and classify the result (expected failures included); ``run``
-    is the engine's ``run_case``, or the model engine's for a model case."""
+    is the model engine's runner for a model case, else the engine's ``run_case``."""
     start = time.perf_counter()
     try:
         with one_intra_op_thread(), harness_warnings_ignored():
-            note = run(case, settings_for(profile), timeout=timeout)
+            note = (run or run_case)(case, settings_for(profile), timeout=timeout)
     except CheckSkipped as skipped:
         status, message = "skipped", str(skipped)
     except Exception as error:
