@@ -20,6 +20,7 @@ from hypothesis.reporting import with_reporter
 from conformance import device_support
 from conformance.clauses import MODEL_CLAUSES, clause
 from conformance.engine import (
+    Case,
     CaseProgress,
     CheckSkipped,
     RecordingCheck,
@@ -42,19 +43,11 @@ from conformance.time_limits import (
 
 
 @dataclass(frozen=True)
-class ModelCase:
-    spec: ModelSpec
-    clause_id: str
-    device: str
+class ModelCase(Case):
+    """A layer case's id and expected failure (``TextClassifier-M1-padding-invariance-cpu``),
+    for a model."""
 
-    @property
-    def id(self) -> str:
-        """``TextClassifier-M1-padding-invariance-cpu``: declared names only, as the layer ids."""
-        return f"{self.spec.name}-{clause(self.clause_id).label}-{self.device.replace(':', '')}"
-
-    @property
-    def expected_failure(self) -> str | None:
-        return self.spec.expected_failures.get(self.clause_id)
+    spec: ModelSpec  # type: ignore[assignment]
 
 
 def select_model_clauses(selection: Iterable[str] | None) -> list[str]:
