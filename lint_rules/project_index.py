@@ -13,6 +13,8 @@ import ast
 import warnings
 from dataclasses import dataclass, field
 
+from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
+
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
 Value = tuple
@@ -41,6 +43,7 @@ class ClassSummary:
     parameters: tuple[str, ...]  # __init__'s parameters after self, in order
     defaults: tuple[tuple[str, bool], ...] = ()  # parameters whose default is a bool
     attribute_classes: tuple[tuple[str, str], ...] = ()  # self.decoder = Decoder(...)
+    forward: tuple[int, int] | None = None  # forward's (parameters after self, defaults)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class ModuleSummary:
     loops: list[SteppingLoop] = field(default_factory=list)
     packs: bool = False
     parsed: bool = True
+    data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -157,6 +161,7 @@ class _Reader:
         self.summary = summary
 
     def read(self, tree: ast.Module) -> None:
+        self.files = FileCollector()
         top_level_imports = set()
         for statement in tree.body:
             self._top_level(statement)
@@ -172,11 +177,17 @@ class _Reader:
                     pending.append((nested.body, nested.name, nested))
                 else:
                     pending.append((nested.body, nested_owner, nested))
+        padding_lines = [line for line, _ in self.summary.padding]
+        self.summary.data_files = self.files.finish(tree.body, padding_lines)
 
     def _node(self, node: ast.AST) -> None:
         """Facts any node may hold, wherever it is."""
+        evidence = padding_evidence(node)
+        if evidence is not None:
+            self.summary.padding.append((node.lineno, evidence))
         if isinstance(node, ast.Call):
             self._call(node)
+            self.files.call(node)
         elif isinstance(node, ast.BinOp):
             self._manual_padding(node)
         elif isinstance(node, ast.Dict):
@@ -194,6 +205,7 @@ class _Reader:
             self._class(statement)
         elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
             self._constant(statement, "config module")
+            self.files.constant(statement)
         elif isinstance(statement, (ast.If, ast.Try)):
             for child in statement.body:
                 self._top_level(child)
@@ -225,7 +237,11 @@ class _Reader:
         parameters: tuple[str, ...] = ()
         defaults: tuple[tuple[str, bool], ...] = ()
         attribute_classes: list[tuple[str, str]] = []
+        forward = None
         for statement in node.body:
+            if isinstance(statement, ast.FunctionDef) and statement.name == "forward":
+                positional = statement.args.posonlyargs + statement.args.args
+                forward = (len(positional) - 1, len(statement.args.defaults))
             if isinstance(statement, (ast.Assign, ast.AnnAssign)):
                 self._constant(statement, "config class")
             if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
@@ -245,7 +261,9 @@ class _Reader:
                             ):
                                 attribute_classes.append((target.attr, callee))
         self.summary.classes.append(
-            ClassSummary(node.name, node.lineno, parameters, defaults, tuple(attribute_classes))
+            ClassSummary(
+                node.name, node.lineno, parameters, defaults, tuple(attribute_classes), forward
+            )
         )
 
     # -- calls -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from lint_rules.data_pipeline import saved_padding
 from lint_rules.project_index import ClassSummary, ModuleSummary, Value
 
 Origin = str  # "train.py:41"
@@ -269,18 +270,29 @@ class ProjectIndex:
         return cache[path]
 
     def _imported_modules(self, path: str) -> set[str]:
-        """What ``path`` imports; a module of another folder brings that folder's other modules
-        along (``from models.LSTM import ...`` next to ``models/RCNN.py``: the package offers its
-        models to the same pipeline). Modules of ``path``'s own folder join only when imported,
-        so scripts side by side stay separate programs."""
+        """What ``path`` imports; a module of a package below ``path``'s folder brings along the
+        modules of its folder that offer a model of the same shape (``from models.lstm import
+        ...`` next to ``models/rcnn.py``, both ``forward(self, x, batch_size=None)``: the package
+        offers interchangeable models to the same pipeline). Modules of ``path``'s own folder or
+        of a folder above it join only when imported, so scripts side by side stay separate
+        programs, and a model importing the root's config does not pull in the root's scripts."""
         found = self._direct_imports(path)
         here = os.path.dirname(path)
         for target in list(found):
             folder = os.path.dirname(target)
-            if folder != here:
-                found.update(self._folders.get(folder, ()))
+            shapes = self._forward_shapes(target)
+            if folder == here or not shapes or not _is_below(folder, here):
+                continue
+            found.update(
+                sibling
+                for sibling in self._folders.get(folder, ())
+                if self._forward_shapes(sibling) & shapes
+            )
         found.discard(path)
         return found
+
+    def _forward_shapes(self, path: str) -> set[tuple[int, int]]:
+        return {cls.forward for cls in self.summaries[path].classes if cls.forward is not None}
 
     @property
     def _folders(self) -> dict[str, list[str]]:
@@ -333,7 +345,7 @@ class ProjectIndex:
             if path == padder or path in self.program_of(padder):
                 line, evidence = self.summaries[padder].padding[0]
                 return evidence, f"{padder}:{line}"
-        return None
+        return saved_padding(self, path)
 
     # -- loops -----------------------------------------------------------------------------
 
@@ -420,6 +432,13 @@ def _choose(values: list[Resolved], is_direction_flag: bool) -> Resolved | None:
                 return value
     agreed = {value for value, _ in values}
     return values[0] if len(agreed) == 1 else None
+
+
+def _is_below(folder: str, ancestor: str) -> bool:
+    """``folder`` lies inside ``ancestor`` (the root "" holds every folder)."""
+    if folder == ancestor:
+        return False
+    return not ancestor or folder.startswith(ancestor.rstrip(os.sep) + os.sep)
 
 
 def _module_names(path: str) -> Iterable[str]:

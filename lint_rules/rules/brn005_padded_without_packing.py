@@ -147,14 +147,21 @@ def _evidence(call) -> str | None:
 
 
 def _project_evidence(call, events) -> tuple[str, str] | None:
-    """Padding done in the data code of another module, for a model's ``forward``: counted only
+    """Padding done in the data code of another module, for an RNN the model's ``forward`` runs
+    (wherever the model runs it: a CRF's loss method feeds it the same batches): counted only
     where no module of the project packs (then the packing may well happen before the call)."""
     if events.project_padding is None or events.project_packs or events.module_packs:
         return None
-    function = call.scope.node
-    if call.owner is None or getattr(getattr(function, "name", None), "value", "") != "forward":
+    if call.owner is None or not any(
+        other.site.rnn is call.site.rnn and _name(other.scope.node) == "forward"
+        for other in events.calls
+    ):
         return None
     return events.project_padding
+
+
+def _name(function) -> str:
+    return getattr(getattr(function, "name", None), "value", "")
 
 
 def check(context: RuleContext) -> Iterator[RawFinding]:
@@ -179,10 +186,13 @@ NOTES = (
     "besides padding seen in the module itself (lengths or a mask in scope, `pad_sequence`, an "
     "embedding with `padding_idx`), padding done in the data code of the same program counts "
     "(`pad_sequence`, a tokenizer called with `padding=\"max_length\"`, torchtext's "
-    "`Field(fix_length=...)` or `BucketIterator`, `seq + [PAD] * (max_len - len(seq))` in a module "
-    "that imports the model's module, is imported by it, or shares an importer with it) for an "
-    "RNN called in a model's `forward`, where no module of the project packs; the message names "
-    "that module"
+    "`Field(fix_length=...)`, `Field(include_lengths=True)` or `BucketIterator`, "
+    "`seq + [PAD] * (max_len - len(seq))`, `seq += ...` or `seq.extend(...)` in a module "
+    "that imports the model's module, is imported by it, or shares an importer with it; a model "
+    "package imported by the program offers its models of the same `forward` shape too), and so "
+    "does a data file (`.pkl`, `.npy`, `.npz`) that a padding function saves and the model's "
+    "program loads; for an RNN a model's `forward` runs, where no module of that program packs; "
+    "the message names the padding module"
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).

@@ -28,6 +28,8 @@ CASES = {
     "caller_loop": ("BRN007", "decoder.py", "the loop that carries the state is at generate.py:8"),
     "chunked_two_pass": ("BRN007", "encoder.py", ""),
     "batch_mixing_flatten": ("BRN006", "model.py", ""),
+    "saved_padded_data": ("BRN005", "model.py", "loaded at train.py:12 and padded by"),
+    "model_package": ("BRN005", "models/birnn.py", "in data.py:5"),
 }
 
 
@@ -60,7 +62,9 @@ def test_the_right_twin_stays_quiet(capsys, case):
     assert lint_project(capsys, PROJECTS / case / "right") == []
 
 
-@pytest.mark.parametrize("case", ["config_module", "argparse_default", "call_site", "data_padding"])
+@pytest.mark.parametrize(
+    "case", ["config_module", "argparse_default", "call_site", "data_padding", "saved_padded_data"]
+)
 def test_the_model_module_alone_is_quiet(capsys, case):
     """Without the other modules there is no evidence: the finding rests on them."""
     model = next(
@@ -155,6 +159,10 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
         ("TEXT = data.Field(fix_length=100)", "fix_length"),
         ("it = data.BucketIterator(train, batch_size=32)", "BucketIterator"),
         ("batch = pad_sequence(items, batch_first=True)", "pad_sequence"),
+        ("seq += (max_len - len(seq)) * [0]", "seq += [PAD]"),
+        ("ids.extend([0] * (max_len - len(ids)))", "seq.extend([PAD]"),
+        ("SRC = Field(tokenize=split, include_lengths=True)", "include_lengths=True"),
+        ("its = data.BucketIterator.splits((a, b), batch_size=32)", "BucketIterator.splits"),
     ],
 )
 def test_padding_in_data_code(code, evidence):
@@ -209,16 +217,87 @@ def test_a_class_reached_through_a_dotted_import_is_bound():
 
 
 def test_a_model_package_joins_the_program_that_imports_one_of_its_modules():
-    """main.py imports models/lstm.py; models/bilstm.py is offered to the same pipeline."""
+    """main.py imports models/lstm.py; models/bilstm.py, whose model takes the same arguments,
+    is offered to the same pipeline; a module of another shape there is not."""
+    model = MODEL + "\n    def forward(self, x, batch_size=None):\n        return self.rnn(x)\n"
+    other_shape = MODEL + "\n    def forward(self, x, y, z):\n        return self.rnn(x)\n"
     modules = {
         "main.py": "import data\nfrom models.lstm import LSTM\n",
         "data.py": "TEXT = Field(fix_length=200)\n",
-        "models/lstm.py": MODEL,
-        "models/bilstm.py": MODEL,
-        "scripts/other.py": MODEL,
+        "models/lstm.py": model,
+        "models/bilstm.py": model,
+        "models/pair.py": other_shape,
+        "scripts/other.py": model,
     }
     assert facts(modules, "models/bilstm.py").padding == (
         "torchtext's `Field(fix_length=...)`",
         "data.py:1",
     )
+    assert facts(modules, "models/pair.py").padding is None
     assert facts(modules, "scripts/other.py").padding is None
+
+
+def test_a_model_importing_the_root_config_does_not_join_the_root_scripts():
+    """models/a.py imports config.py: the scripts beside config.py are not its program."""
+    modules = {
+        "config.py": "SIZE = 8\n",
+        "prepare.py": "import config\nbatch = pad_sequence(items)\n",
+        "models/a.py": "import config\n" + MODEL,
+        "models/b.py": MODEL,
+    }
+    assert facts(modules, "models/a.py").padding is None
+
+
+SAVER = """
+import pickle
+
+def build(rows, n):
+    for row in rows:
+        row.extend([0] * (n - len(row)))
+    with open("data/train.pkl", "wb") as out:
+        pickle.dump(rows, out)
+"""
+LOADER = """
+import pickle
+import config
+import model
+
+rows = pickle.load(open(config.TRAIN, "rb"))
+"""
+
+
+def test_a_saved_padded_file_joins_the_program_that_loads_it():
+    """prepare.py pads and pickles; train.py, which imports none of it, loads the same file."""
+    modules = {
+        "prepare.py": SAVER,
+        "config.py": "import os\nTRAIN = os.path.join('data', 'train.pkl')\n",
+        "train.py": LOADER,
+        "model.py": MODEL,
+    }
+    evidence, origin = facts(modules, "model.py").padding
+    assert "`train.pkl`, loaded at train.py:6" in evidence and origin == "prepare.py:6"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("row.extend([0] * (n - len(row)))", "row.append(0)"),  # nothing padded
+        ('"data/train.pkl"', '"data/vocab.pkl"'),  # another file
+        ("train.pkl", "train.pt"),  # a checkpoint format, on both sides
+        (
+            "    with open",
+            "def save(rows):\n    with open",
+        ),  # saved by a function that pads nothing
+    ],
+)
+def test_a_file_joins_programs_only_when_its_writer_pads_it(change):
+    modules = {
+        "prepare.py": SAVER,
+        "config.py": "TRAIN = 'data/train.pkl'\n",
+        "train.py": LOADER,
+        "model.py": MODEL,
+    }
+    assert facts(modules, "model.py").padding is not None
+    changed = {path: text.replace(*change) for path, text in modules.items()}
+    assert changed != modules
+    assert facts(changed, "model.py").padding is None

@@ -1,0 +1,288 @@
+"""Pass 1 facts about a project's data pipeline: the forms of padding it writes, and the data
+files it saves and loads.
+
+Padding shows in more forms than ``seq + [PAD] * (max_len - len(seq))``: in place
+(``seq += [0] * (n - len(seq))``, ``ids.extend([0] * (n - len(ids)))``), or through torchtext,
+whose sequential ``Field`` pads every batch an iterator makes (``include_lengths=True`` says the
+batch is variable-length, ``BucketIterator.splits`` builds the padded batches).
+
+A preprocessing script that pads and saves its arrays (``pickle.dump``, ``np.save``,
+``torch.save``) feeds the training script that loads the same file, although neither imports the
+other. Only binary array containers (``.pkl``, ``.npy``, ``.pt``...) join two programs, and only
+when the writing function is the one that pads: vocabularies and text files are shared by
+programs that pad nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+# Array containers only: checkpoints (.pt, .pth, .h5) hold models, not padded data.
+DATA_FILE = re.compile(r"([\w.-]+\.(pkl|pickle|npy|npz))$", re.IGNORECASE)
+
+_SAVERS = frozenset(("save", "savez", "savez_compressed", "to_pickle"))
+_PATH_SECOND = frozenset(("torch.save", "joblib.dump"))  # save(obj, path)
+_LOADERS = frozenset(("load", "read_pickle"))
+
+# A file reference: ("file", basename) for a literal, ("name", dotted) for a name to resolve.
+FileRef = tuple[str, str]
+
+
+def padding_evidence(node: ast.AST) -> str | None:
+    """Padding forms besides ``seq + [PAD] * (max_len - len(seq))`` and the keyword forms."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+        if _pad_run(node.value):
+            return "`seq += [PAD] * (max_len - len(seq))`"
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        name = _dotted(node.func) or ""
+        if node.func.attr == "extend" and len(node.args) == 1 and _pad_run(node.args[0]):
+            return "`seq.extend([PAD] * (max_len - len(seq)))`"
+        if node.func.attr == "splits" and name.split(".")[-2:-1] == ["BucketIterator"]:
+            return "torchtext's `BucketIterator.splits`"
+        if node.func.attr == "Field" and _include_lengths(node):
+            return "torchtext's `Field(include_lengths=True)`"
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "Field" and _include_lengths(node):
+            return "torchtext's `Field(include_lengths=True)`"
+    return None
+
+
+def _include_lengths(call: ast.Call) -> bool:
+    return any(
+        keyword.arg == "include_lengths"
+        and isinstance(keyword.value, ast.Constant)
+        and keyword.value.value is True
+        for keyword in call.keywords
+    )
+
+
+def _pad_run(node: ast.AST) -> bool:
+    """``[PAD] * (n - len(seq))`` in either order: one element repeated up to a length."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult):
+        return False
+    for side, count in ((node.left, node.right), (node.right, node.left)):
+        if isinstance(side, ast.List) and len(side.elts) == 1 and isinstance(count, ast.BinOp):
+            right = count.right
+            if isinstance(count.op, ast.Sub) and isinstance(right, ast.Call):
+                if isinstance(right.func, ast.Name) and right.func.id == "len":
+                    return True
+    return False
+
+
+def file_access(node: ast.Call) -> tuple[str, list[FileRef]] | None:
+    """("write" or "read", the data files named) for a call that saves or loads a file."""
+    name = _dotted(node.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    if last == "open" and node.args:
+        mode = node.args[1] if len(node.args) > 1 else _keyword(node, "mode")
+        text = mode.value if isinstance(mode, ast.Constant) else "r"
+        if not isinstance(text, str):
+            return None
+        kind = "write" if set(text) & set("wax") else "read"
+        return kind, _refs(node.args[0])
+    if name in _PATH_SECOND and len(node.args) > 1:
+        return "write", _refs(node.args[1])
+    if last in _SAVERS and node.args and name not in _PATH_SECOND:
+        return "write", _refs(node.args[0])
+    if last in _LOADERS and node.args:
+        return "read", _refs(node.args[0])
+    return None
+
+
+def constant_file(value: ast.AST) -> str | None:
+    """The data file a module-level constant names (``PICKLE = DATA_DIR + '/train.pkl'``)."""
+    for kind, ref in _refs(value):
+        if kind == "file":
+            return ref
+    return None
+
+
+def _refs(node: ast.AST) -> list[FileRef]:
+    """Data-file literals in a path expression, and the outermost names it reads (a called
+    function's name is not a path)."""
+    found: list[FileRef] = []
+    pending = [node]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            match = DATA_FILE.search(part.value.replace("\\", "/").rsplit("/", 1)[-1])
+            if match:
+                found.append(("file", match.group(1).lower()))
+        elif isinstance(part, (ast.Name, ast.Attribute)):
+            dotted = _dotted(part)
+            if dotted:
+                found.append(("name", dotted))
+        elif isinstance(part, ast.Call):
+            pending.extend(part.args)
+            pending.extend(keyword.value for keyword in part.keywords)
+        else:
+            pending.extend(ast.iter_child_nodes(part))
+    return found
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+@dataclass(frozen=True)
+class DataFiles:
+    """The data files one module loads, the ones it saves from a function that pads, and the
+    module-level constants that name data files (``PICKLE_PATH = ROOT + '/data/train.pkl'``)."""
+
+    reads: tuple[tuple[int, FileRef], ...] = ()
+    padded_writes: tuple[tuple[int, FileRef, int], ...] = ()  # (line, file, padding's line)
+    constants: tuple[tuple[str, str], ...] = ()
+
+
+class FileCollector:
+    """Gathers a module's file accesses while pass 1 walks it."""
+
+    def __init__(self) -> None:
+        self.reads: list[tuple[int, FileRef]] = []
+        self.writes: list[tuple[int, list[FileRef]]] = []
+        self.constants: list[tuple[str, str]] = []
+
+    def call(self, node: ast.Call) -> None:
+        access = file_access(node)
+        if access is None or not access[1]:
+            return
+        kind, refs = access
+        if kind == "write":
+            self.writes.append((node.lineno, refs))
+        else:
+            self.reads.extend((node.lineno, ref) for ref in refs)
+
+    def constant(self, statement: ast.Assign | ast.AnnAssign) -> None:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        named = constant_file(statement.value) if statement.value is not None else None
+        if named is not None:
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self.constants.append((target.id, named))
+
+    def finish(self, body: list[ast.stmt], padding_lines: list[int]) -> DataFiles | None:
+        if not (self.reads or self.writes or self.constants):
+            return None
+        return DataFiles(
+            tuple(self.reads),
+            tuple(_padded_writes(body, padding_lines, self.writes)),
+            tuple(self.constants),
+        )
+
+
+def _padded_writes(
+    body: list[ast.stmt], padding_lines: list[int], writes: list[tuple[int, list[FileRef]]]
+) -> list[tuple[int, FileRef, int]]:
+    """The files written by a top-level function or class that also pads, or by the module's
+    own statements when they pad (a flat preprocessing script)."""
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    spans = [
+        (statement.lineno, getattr(statement, "end_lineno", None) or statement.lineno)
+        for statement in body
+        if isinstance(statement, definitions)
+    ]
+
+    def unit(line: int) -> int:
+        for number, (start, end) in enumerate(spans):
+            if start <= line <= end:
+                return number
+        return -1  # the module body
+
+    padding_units: dict[int, int] = {}
+    for line in sorted(padding_lines):
+        padding_units.setdefault(unit(line), line)
+    return [
+        (line, ref, padding_units[unit(line)])
+        for line, refs in writes
+        if unit(line) in padding_units
+        for ref in refs
+    ]
+
+
+# -- pass 2: which program loads what a padding function saved --------------------------------
+
+
+def saved_padding(index, path: str) -> tuple[str, str] | None:
+    """(evidence, origin) when a module of ``path``'s program loads a data file that another
+    program's padding function saved; ``index`` is the ``ProjectIndex``."""
+    links = index.__dict__.get("_saved_padding_links")
+    if links is None:
+        links = index.__dict__["_saved_padding_links"] = _links(index)
+    for reader, evidence, origin in links:
+        if path == reader or path in index.program_of(reader):
+            return evidence, origin
+    return None
+
+
+def _links(index) -> list[tuple[str, str, str]]:
+    """(reader, evidence, origin) for each load of a file a padding function saved."""
+    saved: dict[str, tuple[str, int]] = {}
+    for writer in sorted(index.summaries):
+        files = index.summaries[writer].data_files
+        for _, ref, pad_line in files.padded_writes if files else ():
+            for name in _resolve(index, writer, ref):
+                saved.setdefault(name, (writer, pad_line))
+    links = []
+    for reader in sorted(index.summaries):
+        files = index.summaries[reader].data_files
+        for line, ref in files.reads if files else ():
+            for name in _resolve(index, reader, ref):
+                writer, pad_line = saved.get(name, (reader, 0))
+                if writer == reader:
+                    continue
+                padding = dict(index.summaries[writer].padding)[pad_line]
+                evidence = f"`{name}`, loaded at {reader}:{line} and padded by {padding}"
+                links.append((reader, evidence, f"{writer}:{pad_line}"))
+    return links
+
+
+def _resolve(index, path: str, ref: FileRef) -> list[str]:
+    """The data file a reference names: a literal, or a module constant of this module or of
+    the project module it is imported from (``config.PICKLE_PATH``, ``from config import X``)."""
+    kind, value = ref
+    if kind == "file":
+        return [value]
+    head, _, rest = value.partition(".")
+    if not rest:
+        own = _constant(index, path, head)
+        if own is not None:
+            return [own]
+    for item in index.summaries[path].imports:
+        if item.local != head:
+            continue
+        if item.name is None and rest and item.local == item.module:
+            module, constant = index.module_path(path, item.module), rest
+        elif item.name not in (None, "*") and not rest:
+            module, constant = index.module_path(path, item.module, item.level), item.name
+        elif item.name not in (None, "*"):
+            submodule = f"{item.module}.{item.name}" if item.module else item.name
+            module, constant = index.module_path(path, submodule, item.level), rest
+        else:
+            continue
+        found = _constant(index, module, constant) if module else None
+        return [found] if found else []
+    return []
+
+
+def _constant(index, path: str, name: str) -> str | None:
+    files = index.summaries[path].data_files
+    for constant, file_name in files.constants if files else ():
+        if constant == name:
+            return file_name
+    return None
