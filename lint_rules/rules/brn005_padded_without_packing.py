@@ -148,12 +148,20 @@ def _evidence(call) -> str | None:
 
 def _project_evidence(call, events) -> tuple[str, str] | None:
     """Padding done in the data code of another module, for an RNN the model's ``forward`` runs
-    (wherever the model runs it: a CRF's loss method feeds it the same batches): counted only
-    where no module of the project packs (then the packing may well happen before the call)."""
+    on its input (or another method of the model runs on the same input, named as forward names
+    it: a CRF's loss method ``log_likelihood(self, x, tags)`` beside ``forward(self, x)``; not
+    ``translate(self, sentence)``, which runs one sentence): counted only where no module of the
+    project packs (then the packing may well happen before the call)."""
     if events.project_padding is None or events.project_packs or events.module_packs:
         return None
-    if call.owner is None or not any(
-        other.site.rnn is call.site.rnn and _name(other.scope.node) == "forward"
+    if call.owner is None:
+        return None
+    name, first = _name(call.scope.node), _first_parameter(call.scope.node)
+    if name != "forward" and not any(
+        other.site.rnn is call.site.rnn
+        and _name(other.scope.node) == "forward"
+        and first is not None
+        and _first_parameter(other.scope.node) == first
         for other in events.calls
     ):
         return None
@@ -162,6 +170,12 @@ def _project_evidence(call, events) -> tuple[str, str] | None:
 
 def _name(function) -> str:
     return getattr(getattr(function, "name", None), "value", "")
+
+
+def _first_parameter(function) -> str | None:
+    """The first parameter after ``self`` of a method (libcst)."""
+    parameters = getattr(getattr(function, "params", None), "params", ())
+    return parameters[1].name.value if len(parameters) > 1 else None
 
 
 def check(context: RuleContext) -> Iterator[RawFinding]:

@@ -301,3 +301,25 @@ def test_a_file_joins_programs_only_when_its_writer_pads_it(change):
     changed = {path: text.replace(*change) for path, text in modules.items()}
     assert changed != modules
     assert facts(changed, "model.py").padding is None
+
+
+def test_data_padding_reaches_the_methods_that_take_forward_s_input(tmp_path, capsys):
+    """A CRF's loss method runs the RNN on the same batches as ``forward(self, x)``; a
+    ``translate(self, sentence)`` runs one sentence, unpadded."""
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\n\n"
+        "class Tagger(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.lstm = nn.LSTM(8, 8, batch_first=True, bidirectional=True)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.lstm(x)[0]\n\n"
+        "    def loss(self, x, tags):\n"
+        "        return self.lstm(x)[0].sum()\n\n"
+        "    def translate(self, sentence):\n"
+        "        return self.lstm(sentence.unsqueeze(0))[0]\n"
+    )
+    (tmp_path / "data.py").write_text("def pad(seq, n):\n    seq += [0] * (n - len(seq))\n")
+    (tmp_path / "train.py").write_text("import data\nimport model\n")
+    reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
+    assert reported == ["9", "12"]
