@@ -1,21 +1,22 @@
-"""Pass 1 facts about a project's data pipeline: the forms of padding it writes, and the data
-files it saves and loads.
+"""A project's data pipeline: the forms of padding it writes (pass 1), and the data files one
+program saves and another loads (pass 1 records them, ``saved_padding`` joins them in pass 2).
 
 Padding shows in more forms than ``seq + [PAD] * (max_len - len(seq))``: in place
 (``seq += [0] * (n - len(seq))``, ``ids.extend([0] * (n - len(ids)))``), or through torchtext,
 whose sequential ``Field`` pads every batch an iterator makes (``include_lengths=True`` says the
 batch is variable-length, ``BucketIterator.splits`` builds the padded batches).
 
-A preprocessing script that pads and saves its arrays (``pickle.dump``, ``np.save``,
-``torch.save``) feeds the training script that loads the same file, although neither imports the
-other. Only binary array containers (``.pkl``, ``.npy``, ``.pt``...) join two programs, and only
-when the writing function is the one that pads: vocabularies and text files are shared by
-programs that pad nothing.
-"""
+A preprocessing script that pads and saves its arrays (``pickle.dump``, ``np.save``) feeds the
+training script that loads the same file, although neither imports the other. Precision first,
+a file joins two programs only when: it is an array container (``.pkl``, ``.npy``, ``.npz``;
+checkpoints and text files are shared by programs that pad nothing), the function that writes
+it is the one that pads, and the two modules are in one folder tree (sibling folders are
+separate projects whose files may merely share a name)."""
 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 
@@ -244,12 +245,23 @@ def _links(index) -> list[tuple[str, str, str]]:
         for line, ref in files.reads if files else ():
             for name in _resolve(index, reader, ref):
                 writer, pad_line = saved.get(name, (reader, 0))
-                if writer == reader:
+                if writer == reader or not _same_tree(writer, reader):
                     continue
                 padding = dict(index.summaries[writer].padding)[pad_line]
                 evidence = f"`{name}`, loaded at {reader}:{line} and padded by {padding}"
                 links.append((reader, evidence, f"{writer}:{pad_line}"))
     return links
+
+
+def _same_tree(writer: str, reader: str) -> bool:
+    """One module's folder holds the other's: sibling folders (``tutorial_1/``, ``tutorial_2/``)
+    are separate projects, whose files may share a name and nothing else."""
+    here, there = os.path.dirname(writer), os.path.dirname(reader)
+    return _within(here, there) or _within(there, here)
+
+
+def _within(folder: str, ancestor: str) -> bool:
+    return not ancestor or folder == ancestor or folder.startswith(ancestor + os.sep)
 
 
 def _resolve(index, path: str, ref: FileRef) -> list[str]:

@@ -323,3 +323,15 @@ def test_data_padding_reaches_the_methods_that_take_forward_s_input(tmp_path, ca
     (tmp_path / "train.py").write_text("import data\nimport model\n")
     reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
     assert reported == ["9", "12"]
+
+
+def test_a_file_name_shared_by_sibling_folders_joins_nothing():
+    """tutorial_1/ and tutorial_2/ may both keep a ``train.pkl``: not the same file."""
+    modules = {
+        "tutorial_1/prepare.py": SAVER,
+        "tutorial_2/train.py": LOADER.replace("config.TRAIN", "'data/train.pkl'"),
+        "tutorial_2/model.py": MODEL,
+    }
+    assert facts(modules, "tutorial_2/model.py").padding is None
+    modules["tutorial_2/prepare.py"] = modules.pop("tutorial_1/prepare.py")
+    assert facts(modules, "tutorial_2/model.py").padding is not None
