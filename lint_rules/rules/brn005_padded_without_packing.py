@@ -205,8 +205,9 @@ NOTES = (
     "that imports the model's module, is imported by it, or shares an importer with it; a model "
     "package imported by the program offers its models of the same `forward` shape too), and so "
     "does a data file (`.pkl`, `.npy`, `.npz`) that a padding function saves and the model's "
-    "program loads; for an RNN a model's `forward` runs, where no module of that program packs; "
-    "the message names the padding module"
+    "program loads; for an RNN a model's `forward` runs (or another of its methods that takes "
+    "forward's input, such as a CRF loss), where no module of that program packs; the message "
+    "names the padding module"
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
