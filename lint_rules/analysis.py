@@ -562,7 +562,7 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
             merged[name] = value
         elif isinstance(value, RnnModule) and isinstance(other, RnnModule):
             merged[name] = merge_rnns(value, other)
-        elif _alike_results(value, other):
+        elif _alike_results(value, other) or _alike_layers(value, other):
             merged[name] = value
         elif isinstance(value, RnnClassRef) and isinstance(other, RnnClassRef):
             merged[name] = RnnClassRef(value.kind if value.kind == other.kind else "")
@@ -587,6 +587,19 @@ def _alike_results(first: Any, second: Any) -> bool:
         and (first.role, first.width, first.time_axis, first.rank, first.part)
         == (second.role, second.width, second.time_axis, second.rank, second.part)
     )
+
+
+def _alike_layers(first: Any, second: Any) -> bool:
+    """The same kind of layer built in both branches (``nn.Embedding(V, D, max_norm=m,
+    padding_idx=p)`` or ``nn.Embedding(V, D, padding_idx=p)``): alike in what the rules ask."""
+    if not (isinstance(first, Layer) and isinstance(second, Layer)):
+        return False
+    sizes_agree = (first.in_size is None and second.in_size is None) or (
+        first.in_size is not None
+        and second.in_size is not None
+        and first.in_size.key == second.in_size.key
+    )
+    return first.kind == second.kind and first.evidence == second.evidence and sizes_agree
 
 
 def merge_rnns(first: RnnModule, second: RnnModule) -> RnnModule | None:
