@@ -31,6 +31,7 @@ from lint_rules.values import (
     FactoryRef,
     FunctionRef,
     Layer,
+    Padded,
     RnnClassRef,
     RnnInfo,
     RnnModule,
@@ -194,6 +195,11 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             if method is not init:
                 self.interpret_function(method, context, parent)
         self._collect_stray_init_states(context)
+        for statement in statements:
+            if isinstance(statement, cst.ClassDef) and id(statement) not in self.classes:
+                # a class nested in a class (a model's building blocks): its own model
+                nested = self.classes[id(statement)] = ClassContext(statement, statement.name.value)
+                self.process_class(nested, parent)
 
     def class_attribute(self, context: ClassContext, attribute: str, frame: Frame) -> Any:
         if attribute in context.attributes:
@@ -564,6 +570,8 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
             merged[name] = merge_rnns(value, other)
         elif _alike_results(value, other) or _alike_layers(value, other):
             merged[name] = value
+        elif _padded_on_one_path(value, other):
+            merged[name] = value if isinstance(value, Padded) else other
         elif isinstance(value, RnnClassRef) and isinstance(other, RnnClassRef):
             merged[name] = RnnClassRef(value.kind if value.kind == other.kind else "")
         elif is_state_value(value) and is_state_value(other):
@@ -587,6 +595,15 @@ def _alike_results(first: Any, second: Any) -> bool:
         and (first.role, first.width, first.time_axis, first.rank, first.part)
         == (second.role, second.width, second.time_axis, second.rank, second.part)
     )
+
+
+def _padded_on_one_path(first: Any, second: Any) -> bool:
+    """A batch padded on one branch (``if not pre_embedded: x = self.embed(x)``) and not known to
+    be anything else on the other: the RNN after the join reads a padded batch on that path."""
+    for padded, other in ((first, second), (second, first)):
+        if isinstance(padded, Padded) and (other is None or isinstance(other, Sym)):
+            return True
+    return False
 
 
 def _alike_layers(first: Any, second: Any) -> bool:

@@ -117,6 +117,48 @@ class SentencePairEncoder(nn.Module):
         out2, _ = self.lstm(sent2)
         return masked_mean(out1, mask1), masked_mean(out2, mask2)
 ''',
+    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvBiLSTM(nn.Module):
+    """Convolutions over the embedded words keep every step, the padding's too."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, pad_id, kernel_sizes=(3, 5)):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.convs = nn.ModuleList(
+            [nn.Conv1d(embed_dim, embed_dim, k, padding=k // 2) for k in kernel_sizes]
+        )
+        self.lstm = nn.LSTM(2 * embed_dim, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, tokens):
+        embedded = self.embed(tokens).transpose(1, 2)
+        features = torch.cat([F.relu(conv(embedded)) for conv in self.convs], dim=1)
+        out, _ = self.lstm(features.transpose(1, 2))
+        return out
+''',
+    '''
+import torch.nn as nn
+
+
+class WordEncoder(nn.Module):
+    class CharEncoder(nn.Module):
+        """Takes character ids, or vectors the caller embedded: padded on the first path."""
+
+        def __init__(self, num_chars, dim, pad_id):
+            super().__init__()
+            self.embed = nn.Embedding(num_chars, dim, padding_idx=pad_id)
+            self.rnn = nn.GRU(dim, dim // 2, bidirectional=True)
+
+        def forward(self, x, embedded=False):
+            if not embedded:
+                x = self.embed(x)
+            _, h_n = self.rnn(x)
+            return h_n
+''',
 )
 
 RIGHT = (
@@ -206,6 +248,52 @@ for attention_mask in batch["attention_mask"]:
 lstm = nn.LSTM(2, 10, batch_first=True, bidirectional=True)
 one_sequence = torch.tensor([[[1.0, 1.0], [0.5, 0.5]]])
 print(lstm(one_sequence)[0][0])
+''',    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class ConvBiLSTM(nn.Module):
+    """The convolved batch is still padded, and is packed before the LSTM."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, pad_id, kernel_sizes=(3, 5)):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.convs = nn.ModuleList(
+            [nn.Conv1d(embed_dim, embed_dim, k, padding=k // 2) for k in kernel_sizes]
+        )
+        self.lstm = nn.LSTM(2 * embed_dim, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, tokens, lengths):
+        embedded = self.embed(tokens).transpose(1, 2)
+        features = torch.cat([F.relu(conv(embedded)) for conv in self.convs], dim=1)
+        packed = pack_padded_sequence(
+            features.transpose(1, 2), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.lstm(packed)
+        return out
+''',
+    '''
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class WordEncoder(nn.Module):
+    class CharEncoder(nn.Module):
+        """Takes character ids, or vectors the caller embedded, and packs either."""
+
+        def __init__(self, num_chars, dim, pad_id):
+            super().__init__()
+            self.embed = nn.Embedding(num_chars, dim, padding_idx=pad_id)
+            self.rnn = nn.GRU(dim, dim // 2, bidirectional=True)
+
+        def forward(self, x, lengths, embedded=False):
+            if not embedded:
+                x = self.embed(x)
+            _, h_n = self.rnn(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False))
+            return h_n
 ''',
 )
 
