@@ -3,6 +3,14 @@
 The backward direction reads each sequence from its last position, which for every sequence
 shorter than the batch is padding: its whole backward pass, and so its output and h_n, depend on
 how much padding there is. ``pack_padded_sequence`` makes it start at each sequence's own end.
+
+Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
+embedding with ``padding_idx``) to the RNN through per-step layers and convolutions, which keep
+every step and so the padding's too, and through an ``if`` that pads on one path only. Lengths in
+scope count as they are. A padding mask counts only when it goes with what the RNN reads: a
+parameter of the same function, or computed from the same data (``mask = x.abs().sum(-1) != 0``
+beside ``self.rnn(x)``); a mask that merely exists, another cell's or another batch's, says
+nothing about this input.
 """
 
 from __future__ import annotations
@@ -390,11 +398,17 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
 
 
 NOTES = (
-    "besides padding seen in the module itself (lengths or a mask in scope, `pad_sequence`, an "
-    "embedding with `padding_idx`), padding done in the data code of the same program counts "
+    "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
+    "parameter of the same function or is computed from the same data as the RNN's input, such as "
+    "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "
+    "another notebook cell's; `pad_sequence`; an embedding with `padding_idx`, followed through "
+    "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
+    "data code of the same program counts "
     "(`pad_sequence`, a tokenizer called with `padding=\"max_length\"`, torchtext's "
-    "`Field(fix_length=...)` or `BucketIterator`, `seq + [PAD] * (max_len - len(seq))` in a module "
-    "that imports the model's module, is imported by it, or shares an importer with it) for an "
+    "`Field(fix_length=...)` or `BucketIterator` and `BucketIterator.splits`, "
+    "`seq + [PAD] * (max_len - len(seq))` in a module "
+    "that imports the model's module, is imported by it, or shares an importer with it; a "
+    "notebook's own data cells) for an "
     "RNN called in a model's `forward`, where no module of the project packs; the message names "
     "that module"
 )
