@@ -95,10 +95,10 @@ def _depth(key: tuple, limit: int = _MAX_SIZE_DEPTH + 1) -> int:
 
 def _single_element(iterable: Any) -> Any:
     """The item of a list that holds one kind of thing (one entry, or the same one repeated)."""
-    items = getattr(iterable, "items", None) if isinstance(iterable, (TupleValue, Container)) else None
-    if not items or any(item is not items[0] for item in items):
+    if not isinstance(iterable, (TupleValue, Container)) or not iterable.items:
         return None
-    return items[0]
+    first = iterable.items[0]
+    return first if all(item is first for item in iterable.items) else None
 
 
 def describe_index(element: cst.SubscriptElement, value: Any) -> tuple:
