@@ -31,6 +31,7 @@ from lint_rules.values import (
     FactoryRef,
     FunctionRef,
     Layer,
+    Padded,
     RnnClassRef,
     RnnInfo,
     RnnModule,
@@ -194,6 +195,11 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             if method is not init:
                 self.interpret_function(method, context, parent)
         self._collect_stray_init_states(context)
+        for statement in statements:
+            if isinstance(statement, cst.ClassDef) and id(statement) not in self.classes:
+                # a class nested in a class (a model's building blocks): its own model
+                nested = self.classes[id(statement)] = ClassContext(statement, statement.name.value)
+                self.process_class(nested, parent)
 
     def class_attribute(self, context: ClassContext, attribute: str, frame: Frame) -> Any:
         if attribute in context.attributes:
@@ -562,8 +568,10 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
             merged[name] = value
         elif isinstance(value, RnnModule) and isinstance(other, RnnModule):
             merged[name] = merge_rnns(value, other)
-        elif _alike_results(value, other):
+        elif _alike_results(value, other) or _alike_layers(value, other):
             merged[name] = value
+        elif _padded_on_one_path(value, other):
+            merged[name] = value if isinstance(value, Padded) else other
         elif isinstance(value, RnnClassRef) and isinstance(other, RnnClassRef):
             merged[name] = RnnClassRef(value.kind if value.kind == other.kind else "")
         elif is_state_value(value) and is_state_value(other):
@@ -587,6 +595,28 @@ def _alike_results(first: Any, second: Any) -> bool:
         and (first.role, first.width, first.time_axis, first.rank, first.part)
         == (second.role, second.width, second.time_axis, second.rank, second.part)
     )
+
+
+def _padded_on_one_path(first: Any, second: Any) -> bool:
+    """A batch padded on one branch (``if not pre_embedded: x = self.embed(x)``) and not known to
+    be anything else on the other: the RNN after the join reads a padded batch on that path."""
+    for padded, other in ((first, second), (second, first)):
+        if isinstance(padded, Padded) and (other is None or isinstance(other, Sym)):
+            return True
+    return False
+
+
+def _alike_layers(first: Any, second: Any) -> bool:
+    """The same kind of layer built in both branches (``nn.Embedding(V, D, max_norm=m,
+    padding_idx=p)`` or ``nn.Embedding(V, D, padding_idx=p)``): alike in what the rules ask."""
+    if not (isinstance(first, Layer) and isinstance(second, Layer)):
+        return False
+    sizes_agree = (first.in_size is None and second.in_size is None) or (
+        first.in_size is not None
+        and second.in_size is not None
+        and first.in_size.key == second.in_size.key
+    )
+    return first.kind == second.kind and first.evidence == second.evidence and sizes_agree
 
 
 def merge_rnns(first: RnnModule, second: RnnModule) -> RnnModule | None:

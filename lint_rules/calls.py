@@ -40,6 +40,9 @@ from lint_rules.values import (
     tri_and,
 )
 
+# Layers applied at every step (a convolution: over neighbouring steps): a padded batch stays one.
+_POSITIONWISE_LAYERS = frozenset(("convolution", "Linear", "LayerNorm"))
+
 
 @dataclass
 class Args:
@@ -208,6 +211,8 @@ class CallInterpreter:
             return Layer(layer_kind, size if isinstance(size, Sym) else None, node)
         if qualified in api.PASSTHROUGH_LAYERS:
             return Layer("passthrough", None, node)
+        if qualified in api.CONVOLUTIONS:
+            return Layer("convolution", None, node)
         if qualified == api.EMBEDDING:
             padding = args.get(2, "padding_idx")
             has_padding = padding is not None and not (
@@ -406,6 +411,8 @@ class CallInterpreter:
             self.events.layer_uses.append(LayerUse(layer, value, frame.guard))
         if layer.kind == "embedding" and layer.evidence:
             return Padded(layer.evidence)
+        if isinstance(value, Padded) and layer.kind in _POSITIONWISE_LAYERS:
+            return value  # every step is still there, the padding's too
         return None
 
     def apply_sequential(self, container: Container, args: Args, frame: Frame) -> Any:
@@ -449,7 +456,7 @@ class CallInterpreter:
             return self.builder_method(base, method, node, args, frame)
         if isinstance(base, Padded):
             if method in api.SHAPE_KEEPING_METHODS or method in (
-                "transpose", "permute", "view", "reshape", "contiguous",
+                "transpose", "permute", "view", "reshape", "contiguous", "squeeze", "unsqueeze",
             ):
                 return base
             return None
@@ -542,6 +549,9 @@ def reduce(fact: Any, method: str, args: Args) -> Any:
 
 def concatenate(args: Args) -> Any:
     sequence = args.get(0, "tensors")
+    if isinstance(sequence, TupleValue) and sequence.items:
+        if all(isinstance(item, Padded) for item in sequence.items):
+            return sequence.items[0]  # padded batches side by side: still padded
     dim = _int_of(args.get(1, "dim"))
     if dim is None:
         dim = 0 if args.get(1, "dim") is None else None

@@ -93,6 +93,14 @@ def _depth(key: tuple, limit: int = _MAX_SIZE_DEPTH + 1) -> int:
     return 1 + max(_depth(key[2], limit - 1), _depth(key[3], limit - 1))
 
 
+def _single_element(iterable: Any) -> Any:
+    """The item of a list that holds one kind of thing (one entry, or the same one repeated)."""
+    if not isinstance(iterable, (TupleValue, Container)) or not iterable.items:
+        return None
+    first = iterable.items[0]
+    return first if all(item is first for item in iterable.items) else None
+
+
 def describe_index(element: cst.SubscriptElement, value: Any) -> tuple:
     """One index of a subscript as the rules see it."""
     index = element.slice
@@ -246,8 +254,20 @@ class ExpressionEvaluator:
         return TupleValue(tuple(items))
 
     def _comprehension(self, node: cst.ListComp | cst.GeneratorExp, frame: Frame) -> Any:
-        self._visit_any(node.for_in, frame)
-        return TupleValue((self.evaluate(node.elt, frame),))
+        """``[conv(x) for conv in self.convs]`` over a list of one kind of thing (a list built by
+        a comprehension): the loop variable is that thing, inside the comprehension only."""
+        for_in = node.for_in
+        element = _single_element(self.evaluate(for_in.iter, frame))
+        saved = frame.env
+        if isinstance(for_in.target, cst.Name) and element is not None:
+            frame.env = {**saved, for_in.target.value: element}
+        for condition in for_in.ifs:
+            self._visit_any(condition, frame)
+        if for_in.inner_for_in is not None:
+            self._visit_any(for_in.inner_for_in, frame)
+        value = self.evaluate(node.elt, frame)
+        frame.env = saved
+        return TupleValue((value,))
 
     def _binary(self, node: cst.BinaryOperation, frame: Frame) -> Any:
         # Long sums (`a + b + c + ...`, generated code) nest to the left: walk them in a loop.

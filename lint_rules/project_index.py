@@ -275,7 +275,7 @@ class _Reader:
             self.summary.packs = True
         elif last == "pad_sequence":
             self.summary.padding.append((node.lineno, "`pad_sequence(...)`"))
-        elif last == "BucketIterator":
+        elif last == "BucketIterator" or name.endswith("BucketIterator.splits"):
             self.summary.padding.append((node.lineno, "torchtext's `BucketIterator`"))
         elif last == "add_argument":
             self._argument(node)

@@ -43,6 +43,10 @@ CONTAINERS = {"torch.nn.ModuleList": "ModuleList", "torch.nn.Sequential": "Seque
 
 EMBEDDING = "torch.nn.Embedding"
 
+# Convolutions over the time axis: every output step still sits over input steps, so the steps of
+# a padded batch that were padding are still there, now as features of the padding.
+CONVOLUTIONS = frozenset(("torch.nn.Conv1d", "torch.nn.Conv2d"))
+
 # Functions that build a fresh tensor from a shape (the first argument, or a tuple of sizes).
 TENSOR_BUILDERS = frozenset(
     "torch." + name

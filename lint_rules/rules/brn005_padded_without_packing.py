@@ -3,6 +3,14 @@
 The backward direction reads each sequence from its last position, which for every sequence
 shorter than the batch is padding: its whole backward pass, and so its output and h_n, depend on
 how much padding there is. ``pack_padded_sequence`` makes it start at each sequence's own end.
+
+Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
+embedding with ``padding_idx``) to the RNN through per-step layers and convolutions, which keep
+every step and so the padding's too, and through an ``if`` that pads on one path only. Lengths in
+scope count as they are. A padding mask counts only when it goes with what the RNN reads: a
+parameter of the same function, or computed from the same data (``mask = x.abs().sum(-1) != 0``
+beside ``self.rnn(x)``); a mask that merely exists, another cell's or another batch's, says
+nothing about this input.
 """
 
 from __future__ import annotations
@@ -10,6 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import libcst as cst
+
+from lint_rules.lineage import Lineage, names_read
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Packed, Padded, TensorFact
 
@@ -27,7 +38,8 @@ MESSAGE = (
 
 # Per-sequence lengths are plural (`lengths`, `src_lengths`, `x_lens`); `seq_len` is one number.
 LENGTHS_NAME = re.compile(r"(lens|lengths)$", re.IGNORECASE)
-MASK_NAME = re.compile(r"(^|_)(mask|masks|pad_mask|padding_mask)$", re.IGNORECASE)
+# A mask per sentence of a pair is numbered: `mask1`, `mask2`.
+MASK_NAME = re.compile(r"(^|_)(mask|masks|pad_mask|padding_mask)\d?$", re.IGNORECASE)
 
 WRONG = (
     '''
@@ -74,6 +86,86 @@ class Tagger(nn.Module):
     def forward(self, tokens):
         features, _ = self.lstm(self.embed(tokens))
         return self.out(features)
+''',
+    '''
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    """The embedding is built in either branch; both pad with `pad_id`."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, num_classes, pad_id, max_norm=None):
+        super().__init__()
+        if max_norm is not None:
+            self.embed = nn.Embedding(vocab_size, embed_dim, max_norm=max_norm, padding_idx=pad_id)
+        else:
+            self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.lstm = nn.LSTM(embed_dim, hidden_size, bidirectional=True)
+        self.out = nn.Linear(2 * hidden_size, num_classes)
+
+    def forward(self, tokens):
+        features, _ = self.lstm(self.embed(tokens))
+        return self.out(features)
+''',
+    '''
+import torch.nn as nn
+
+
+class SentencePairEncoder(nn.Module):
+    """Sentences as word vectors, padded with all-zero rows; the masks find those rows."""
+
+    def __init__(self, embed_dim, hidden_size):
+        super().__init__()
+        self.lstm = nn.LSTM(embed_dim, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, sent1, sent2):
+        mask1 = sent1.abs().sum(dim=-1) != 0
+        mask2 = sent2.abs().sum(dim=-1) != 0
+        out1, _ = self.lstm(sent1)
+        out2, _ = self.lstm(sent2)
+        return masked_mean(out1, mask1), masked_mean(out2, mask2)
+''',
+    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvBiLSTM(nn.Module):
+    """Convolutions over the embedded words keep every step, the padding's too."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, pad_id, kernel_sizes=(3, 5)):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.convs = nn.ModuleList(
+            [nn.Conv1d(embed_dim, embed_dim, k, padding=k // 2) for k in kernel_sizes]
+        )
+        self.lstm = nn.LSTM(2 * embed_dim, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, tokens):
+        embedded = self.embed(tokens).transpose(1, 2)
+        features = torch.cat([F.relu(conv(embedded)) for conv in self.convs], dim=1)
+        out, _ = self.lstm(features.transpose(1, 2))
+        return out
+''',
+    '''
+import torch.nn as nn
+
+
+class WordEncoder(nn.Module):
+    class CharEncoder(nn.Module):
+        """Takes character ids, or vectors the caller embedded: padded on the first path."""
+
+        def __init__(self, num_chars, dim, pad_id):
+            super().__init__()
+            self.embed = nn.Embedding(num_chars, dim, padding_idx=pad_id)
+            self.rnn = nn.GRU(dim, dim // 2, bidirectional=True)
+
+        def forward(self, x, embedded=False):
+            if not embedded:
+                x = self.embed(x)
+            _, h_n = self.rnn(x)
+            return h_n
 ''',
 )
 
@@ -129,10 +221,92 @@ class FixedLengthEncoder(nn.Module):
         out, _ = self.rnn(frames)
         return out[:, seq_len // 2]
 ''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class Classifier(nn.Module):
+    """The embedding is built in either branch, and the padded batch is packed."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, num_classes, pad_id, max_norm=None):
+        super().__init__()
+        if max_norm is not None:
+            self.embed = nn.Embedding(vocab_size, embed_dim, max_norm=max_norm, padding_idx=pad_id)
+        else:
+            self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.lstm = nn.LSTM(embed_dim, hidden_size, bidirectional=True)
+        self.out = nn.Linear(2 * hidden_size, num_classes)
+
+    def forward(self, tokens, lengths):
+        packed = pack_padded_sequence(self.embed(tokens), lengths.cpu(), enforce_sorted=False)
+        _, (h_n, _) = self.lstm(packed)
+        return self.out(torch.cat([h_n[-2], h_n[-1]], dim=1))
+''',
+    '''
+import torch
+import torch.nn as nn
+
+# A notebook's experiment: the mask belongs to another batch, the toy input has no padding.
+batch = next(iter(loader))
+for attention_mask in batch["attention_mask"]:
+    print(attention_mask.sum())
+
+lstm = nn.LSTM(2, 10, batch_first=True, bidirectional=True)
+one_sequence = torch.tensor([[[1.0, 1.0], [0.5, 0.5]]])
+print(lstm(one_sequence)[0][0])
+''',    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class ConvBiLSTM(nn.Module):
+    """The convolved batch is still padded, and is packed before the LSTM."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, pad_id, kernel_sizes=(3, 5)):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.convs = nn.ModuleList(
+            [nn.Conv1d(embed_dim, embed_dim, k, padding=k // 2) for k in kernel_sizes]
+        )
+        self.lstm = nn.LSTM(2 * embed_dim, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, tokens, lengths):
+        embedded = self.embed(tokens).transpose(1, 2)
+        features = torch.cat([F.relu(conv(embedded)) for conv in self.convs], dim=1)
+        packed = pack_padded_sequence(
+            features.transpose(1, 2), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.lstm(packed)
+        return out
+''',
+    '''
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class WordEncoder(nn.Module):
+    class CharEncoder(nn.Module):
+        """Takes character ids, or vectors the caller embedded, and packs either."""
+
+        def __init__(self, num_chars, dim, pad_id):
+            super().__init__()
+            self.embed = nn.Embedding(num_chars, dim, padding_idx=pad_id)
+            self.rnn = nn.GRU(dim, dim // 2, bidirectional=True)
+
+        def forward(self, x, lengths, embedded=False):
+            if not embedded:
+                x = self.embed(x)
+            _, h_n = self.rnn(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False))
+            return h_n
+''',
 )
 
 
-def _evidence(call) -> str | None:
+def _evidence(call, lineages: dict[int, Lineage]) -> str | None:
     if isinstance(call.input, Padded):
         return call.input.evidence
     lengths = sorted(
@@ -141,8 +315,55 @@ def _evidence(call) -> str | None:
     if lengths:
         return f"`{lengths[0]}` is in scope"
     masks = sorted(name for name in call.scope.names if "." not in name and MASK_NAME.search(name))
-    if masks:
-        return f"`{masks[0]}` is in scope"
+    for mask in masks:
+        relation = _mask_relation(call, mask, lineages)
+        if relation:
+            return f"`{mask}` {relation}"
+    return None
+
+
+def _mask_relation(call, mask: str, lineages: dict[int, Lineage]) -> str:
+    """How a padding mask goes with the batch the RNN reads ("" when it does not): it comes into
+    the same function as a parameter, the RNN's input is computed from it, or both are computed
+    from the same data. A mask that merely exists (another cell's, another batch's) says nothing
+    about this input."""
+    function = call.scope.node
+    parameters = _parameters(function)
+    if mask in parameters:
+        return "comes with the batch"
+    rnn_input = _input_expression(call.site.node)
+    if rnn_input is None:
+        return ""
+    lineage = lineages.get(id(function))
+    if lineage is None:
+        lineage = lineages[id(function)] = Lineage(function)
+    variables = (set(lineage.sources) | parameters) - lineage.literal_only
+    read = lineage.ancestors(names_read(rnn_input)) & variables
+    if mask in read:
+        return "is used to compute the RNN's input"
+    shared = lineage.ancestors(lineage.sources.get(mask, ())) & read
+    if shared:
+        return f"is computed from `{sorted(shared)[0]}`, as the RNN's input is"
+    return ""
+
+
+def _parameters(function) -> set[str]:
+    if not isinstance(function, cst.FunctionDef):
+        return set()
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    return {param.name.value for param in every}
+
+
+def _input_expression(node) -> cst.BaseExpression | None:
+    """The batch an RNN call reads: its first positional argument, or ``input=``."""
+    if not isinstance(node, cst.Call):
+        return None
+    for argument in node.args:
+        if argument.keyword is None and argument.star == "":
+            return argument.value
+        if argument.keyword is not None and argument.keyword.value == "input":
+            return argument.value
     return None
 
 
@@ -179,12 +400,13 @@ def _first_parameter(function) -> str | None:
 
 
 def check(context: RuleContext) -> Iterator[RawFinding]:
+    lineages: dict[int, Lineage] = {}
     for call in context.events.calls:
         if call.site.bidirectional is not True or call.scope.packs:
             continue
         if isinstance(call.input, (Packed, TensorFact)):
             continue  # packed already, or fed by another RNN (the first one is the one to fix)
-        evidence = _evidence(call)
+        evidence = _evidence(call, lineages)
         if evidence is None:
             project = _project_evidence(call, context.events)
             if project is None:
@@ -197,17 +419,21 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
 
 
 NOTES = (
-    "besides padding seen in the module itself (lengths or a mask in scope, `pad_sequence`, an "
-    "embedding with `padding_idx`), padding done in the data code of the same program counts "
+    "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
+    "parameter of the same function or is computed from the same data as the RNN's input, such as "
+    "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "
+    "another notebook cell's; `pad_sequence`; an embedding with `padding_idx`, followed through "
+    "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
+    "data code of the same program counts "
     "(`pad_sequence`, a tokenizer called with `padding=\"max_length\"`, torchtext's "
-    "`Field(fix_length=...)`, `Field(include_lengths=True)` or `BucketIterator`, "
-    "`seq + [PAD] * (max_len - len(seq))`, `seq += ...` or `seq.extend(...)` in a module "
-    "that imports the model's module, is imported by it, or shares an importer with it; a model "
-    "package imported by the program offers its models of the same `forward` shape too), and so "
-    "does a data file (`.pkl`, `.npy`, `.npz`) that a padding function saves and the model's "
-    "program loads; for an RNN a model's `forward` runs (or another of its methods that takes "
-    "forward's input, such as a CRF loss), where no module of that program packs; the message "
-    "names the padding module"
+    "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
+    "`BucketIterator.splits`, `seq + [PAD] * (max_len - len(seq))`, `seq += ...` or "
+    "`seq.extend(...)` in a module that imports the model's module, is imported by it, or shares "
+    "an importer with it; a notebook's own data cells; a model package imported by the program "
+    "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
+    "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
+    "`forward` runs (or another of its methods that takes forward's input, such as a CRF loss), "
+    "where no module of that program packs; the message names the padding module"
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).

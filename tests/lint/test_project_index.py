@@ -158,6 +158,7 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
         ("tokenizer(texts, padding='max_length', max_length=64)", "padding='max_length'"),
         ("TEXT = data.Field(fix_length=100)", "fix_length"),
         ("it = data.BucketIterator(train, batch_size=32)", "BucketIterator"),
+        ("its = data.BucketIterator.splits((train, test), batch_size=32)", "BucketIterator"),
         ("batch = pad_sequence(items, batch_first=True)", "pad_sequence"),
         ("seq += (max_len - len(seq)) * [0]", "seq += [PAD]"),
         ("ids.extend([0] * (max_len - len(ids)))", "seq.extend([PAD]"),

@@ -1,0 +1,55 @@
+"""Lineage: which names of a scope a value is computed from (BRN005 asks whether a padding mask
+and an RNN's input come from the same batch)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lint_rules.checker import check_source
+from lint_rules.lineage import Lineage, names_read
+
+SCRIPT = """
+device = torch.device("cuda")
+max_len = 50
+batch = next(iter(loader))
+tokens = batch["input_ids"].to(device)
+mask = tokens != pad_id
+toy = torch.zeros(2, max_len, 8, device=device)
+for step in range(3):
+    hidden = toy[:, step]
+"""
+
+
+def test_sources_are_followed_back_through_assignments_and_loops():
+    lineage = Lineage(cst.parse_module(SCRIPT))
+    assert lineage.ancestors({"mask"}) >= {"mask", "tokens", "batch"}
+    assert "toy" in lineage.ancestors({"hidden"})
+
+
+def test_placement_and_literal_sizes_are_not_sources_of_data():
+    lineage = Lineage(cst.parse_module(SCRIPT))
+    assert "device" not in lineage.ancestors({"tokens"})
+    assert not {"max_len", "device"} & lineage.ancestors({"toy"})  # a size, a place
+    assert names_read(cst.parse_expression("x.to(device).masked_fill(m, 0)")) == {"x", "m"}
+
+
+MODEL = """
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(8, 8, batch_first=True, bidirectional=True)
+
+    def forward(self, x, other):
+        mask = other.abs().sum(-1) != 0
+        out, _ = self.rnn(x.to(mask.device))
+        return out
+"""
+
+
+def test_a_mask_of_another_tensor_is_not_evidence_for_this_input():
+    assert check_source(MODEL) == []
+    same_data = MODEL.replace("mask = other.abs()", "mask = x.abs()")
+    assert [finding.code for finding in check_source(same_data)] == ["BRN005"]
