@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
@@ -83,6 +84,7 @@ class ModuleSummary:
     loops: list[SteppingLoop] = field(default_factory=list)
     packs: bool = False
     parsed: bool = True
+    states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -95,8 +97,11 @@ def summarise(path: str, text: str) -> ModuleSummary:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         summary.parsed = False
         return summary
+    from lint_rules.project_index_states import summarise_states  # it reads this module's helpers
+
     try:
         _Reader(summary).read(tree)
+        summary.states = summarise_states(tree)
     except RecursionError:
         pass
     return summary
