@@ -47,7 +47,7 @@ ONE_LAYER_MESSAGE = (
 _NOT_A_LAYER_COUNT = re.compile(r"idx|index|size|dim|norm|drop", re.IGNORECASE)
 
 WRONG = (
-    """
+    '''
 import torch.nn as nn
 
 
@@ -62,8 +62,8 @@ class TextClassifier(nn.Module):
     def forward(self, tokens):
         _, (hidden, _) = self.rnn(self.embedding(tokens))
         return self.fc(hidden[-1])
-""",
-    """
+''',
+    '''
 import torch.nn as nn
 
 
@@ -76,11 +76,11 @@ class SpeakerEncoder(nn.Module):
         _, h_n = self.gru(mels)
         embedding = h_n[-1, :, :]
         return embedding / embedding.norm(dim=1, keepdim=True)
-""",
+''',
 )
 
 RIGHT = (
-    """
+    '''
 import torch
 import torch.nn as nn
 
@@ -94,7 +94,7 @@ class TextClassifier(nn.Module):
     def forward(self, embedded):
         _, (hidden, _) = self.rnn(embedded)
         return self.fc(torch.cat((hidden[-2], hidden[-1]), 1))
-""",
+''',
     '''
 import torch.nn as nn
 
@@ -111,7 +111,7 @@ class LanguageModel(nn.Module):
         out, h_n = self.rnn(x)
         return self.decoder(out[-1]) + self.decoder(h_n[-1])
 ''',
-    """
+    '''
 import torch
 import torch.nn as nn
 
@@ -127,8 +127,8 @@ class Encoder(nn.Module):
         if self.bidirectional:
             return torch.cat([h_n[-2, :, :], h_n[-1, :, :]], dim=1)
         return h_n[-1]
-""",
-    """
+''',
+    '''
 import torch.nn as nn
 
 
@@ -144,7 +144,7 @@ class Encoder(nn.Module):
         by_layer = h_n.view(self.num_layers, 2, x.size(1), self.hidden_size)
         last = by_layer[-1]
         return last.transpose(0, 1).reshape(x.size(1), 2 * self.hidden_size)
-""",
+''',
 )
 
 
@@ -232,4 +232,29 @@ MODEL_CHECK = (
     "none: with packing, `h_n[-1]` is a wrong but legal function of each sequence alone, so "
     "M1-M3 hold (fixtures/models/brn003_*)"
 )
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK)
+NOTES = (
+    "it also reports `encoder_hidden[:decoder.n_layers]` (or `[-n_layers:]`), a layer count of "
+    "rows of the h_n that a bidirectional encoder's `forward` returns to another function or "
+    "module (PyTorch's chatbot tutorial and its copies): the rows run [layer 0 forward, layer 0 "
+    "backward, layer 1 forward, ...], so they are layer 0's two directions, not one state per "
+    "layer. The message names the encoder's RNN and where it is bidirectional. The encoder is "
+    "followed from where the project builds it (a local or module-level `EncoderRNN(...)`, "
+    "`self.encoder` set in `__init__`, a function's return value, a parameter every call site of "
+    "which passes such an instance); anything else on the way and it stays quiet. With a "
+    "one-layer encoder only `[:1]`, the forward direction alone, is reported: `[:n_layers]` may "
+    "then be the whole state. Slices with a direction-aware bound (`[-2:]`, `[:2 * n_layers]`) "
+    "or after `.view(num_layers, 2, B, H)` are right"
+)
+RULE = Rule(
+    CODE,
+    NAME,
+    SUMMARY,
+    MESSAGE,
+    False,
+    "",
+    WRONG,
+    RIGHT,
+    check,
+    model_check=MODEL_CHECK,
+    notes=NOTES,
+)
