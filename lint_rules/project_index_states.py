@@ -395,16 +395,36 @@ def _passing(node: ast.Call, scope: str, summary: StateSummary) -> None:
     )
 
 
+_NESTED = frozenset((ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+# nodes that hold no fact and contain none: skipped without a look inside
+_LEAVES = frozenset(
+    (ast.Name, ast.Constant, ast.alias, ast.arg, ast.Import, ast.ImportFrom, ast.Pass)
+    + tuple(
+        kind
+        for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+        for kind in base.__subclasses__()
+    )
+)
+
+
 def _walk(body: list[ast.stmt]):
-    """Every node of a scope, without the functions, lambdas and classes nested in it."""
-    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-    pending = list(reversed(body))
+    """Every node of a scope that can hold a fact (no names, constants or operators), without
+    the functions, lambdas and classes nested in it; in no particular order."""
+    pending: list = [node for node in body if type(node) not in _NESTED]
+    skipped = _NESTED | _LEAVES
     while pending:
         node = pending.pop()
-        if isinstance(node, nested):
-            continue
         yield node
-        pending.extend(reversed(list(ast.iter_child_nodes(node))))
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                pending.extend(
+                    item
+                    for item in value
+                    if isinstance(item, ast.AST) and type(item) not in skipped
+                )
+            elif isinstance(value, ast.AST) and type(value) not in skipped:
+                pending.append(value)
 
 
 def _assigned_targets(node: ast.AST) -> list[ast.AST]:
