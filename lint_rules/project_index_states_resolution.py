@@ -74,11 +74,11 @@ def _instances(index, path: str, scope: str, name: str, depth: int) -> frozenset
     if "." in name:
         return None
     parameters = states.functions.get(scope)
-    if parameters is not None and name in parameters:
-        if "." in scope:
-            return None  # a method's parameter: its callers are not followed
-        return _from_callers(index, (path, scope), name, parameters, depth)
     holders = [item for item in states.holders if item.scope == scope and item.name == name]
+    if parameters is not None and name in parameters:
+        if "." in scope or holders:
+            return None  # a method's parameter (its callers are not followed), or rebound
+        return _from_callers(index, (path, scope), name, parameters, depth)
     if holders or scope == "":
         return _from_holders(index, path, None, holders, depth)
     globals_ = [item for item in states.holders if item.scope == "" and item.name == name]

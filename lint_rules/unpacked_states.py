@@ -106,6 +106,13 @@ class _Collector(cst.CSTVisitor):
         elif len(self.stack) == 1 and self.stack[0][0] == "class" and self.stack[0][1]:
             name = f"{self.stack[0][1]}.{node.name.value}"
         self.stack.append(("function", name))
+        scope = self._current()
+        parameters = node.params
+        for param in [*parameters.posonly_params, *parameters.params, *parameters.kwonly_params]:
+            self._bind(scope, param.name)  # a parameter is a binding too (redefined functions)
+        for star in (parameters.star_arg, parameters.star_kwarg):
+            if isinstance(star, cst.Param):
+                self._bind(scope, star.name)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.stack.pop()

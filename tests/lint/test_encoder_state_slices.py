@@ -170,3 +170,20 @@ def test_a_change_to_the_encoder_reanalyses_the_script_that_slices_its_state(
     encoder.write_text(encoder.read_text().replace("bidirectional=True", "bidirectional=False"))
     assert run() == []
     assert sorted(analysed) == ["encoder.py", "train.py"]
+
+
+def test_a_parameter_rebound_in_its_function_is_not_the_callers_instance():
+    modules = train(
+        "encoder = Wrapper(encoder)\n    outputs, hidden = encoder(x)\n    init = hidden[:decoder.n_layers]"
+    )
+    assert messages(modules, "train.py") == []
+
+
+def test_a_redefined_function_does_not_join_its_slices_to_the_other_definitions_call():
+    """Notebooks redefine functions cell by cell: the second ``step``'s ``hidden`` is its own."""
+    modules = train("init = hidden[:decoder.n_layers]")
+    modules["train.py"] += (
+        "\n\ndef step(x, encoder, decoder, hidden=None):\n    return hidden[:decoder.n_layers]\n"
+    )
+    (message,) = messages(modules, "train.py")
+    assert message.startswith("`hidden[:decoder.n_layers]` takes the first rows")
