@@ -61,7 +61,17 @@ def _states(index, path: str) -> StateSummary | None:
 
 def _instances(index, path: str, scope: str, name: str, depth: int) -> frozenset[Target] | None:
     """The project classes ``name`` may be an instance of in ``scope``; None when a binding on
-    the way cannot be followed."""
+    the way cannot be followed. Each question is answered once per index (a cycle of calls
+    answers None)."""
+    memo = index.__dict__.setdefault("_state_instances", {})
+    key = (path, scope, name)
+    if key not in memo:
+        memo[key] = None
+        memo[key] = _instances_uncached(index, path, scope, name, depth)
+    return memo[key]
+
+
+def _instances_uncached(index, path, scope, name, depth) -> frozenset[Target] | None:
     states = _states(index, path)
     if states is None or depth > _MAX_DEPTH:
         return None
@@ -138,6 +148,8 @@ def _from_function(index, path, callee: str, position: int | None, depth) -> fro
 def _from_callers(index, target: Target, parameter: str, parameters, depth) -> frozenset | None:
     """What every call of ``target`` (a class or a module-level function) in the project passes
     as ``parameter``; None when a call passes something this pass cannot follow."""
+    if parameter not in parameters:
+        return None  # two classes of one name in a module: not this one's parameter
     slot = parameters.index(parameter)
     found: set[Target] = set()
     calls = _calls_of(index).get(target, ())

@@ -187,3 +187,17 @@ def test_a_redefined_function_does_not_join_its_slices_to_the_other_definitions_
     )
     (message,) = messages(modules, "train.py")
     assert message.startswith("`hidden[:decoder.n_layers]` takes the first rows")
+
+
+def test_functions_that_pass_the_instance_to_each_other_in_a_cycle_stay_quiet():
+    script = """
+def ping(x, encoder, decoder):
+    outputs, hidden = encoder(x)
+    init = hidden[:decoder.n_layers]
+    return pong(x, encoder, decoder)
+
+
+def pong(x, encoder, decoder):
+    return ping(x, encoder, decoder)
+"""
+    assert messages({"encoder.py": ENCODER, "train.py": script}, "train.py") == []
