@@ -35,10 +35,10 @@ MESSAGE = (
 )
 
 SLICE_MESSAGE = (
-    "`{expression}` takes {which} rows of the h_n of bidirectional `{rnn}`, whose rows run "
-    "[layer 0 forward, layer 0 backward, layer 1 forward, ...]: {what}, not one state per "
-    "layer; use `{state}.view(num_layers, 2, batch, hidden)` and choose layers and directions "
-    "from it (e.g. `[-{count}:].sum(1)`)"
+    "`{expression}` takes {which} rows of bidirectional `{rnn}`'s h_n, whose rows run [layer 0 "
+    "forward, layer 0 backward, layer 1 forward, ...]: {what}, not one state per layer; use "
+    "`{state}.view(num_layers, 2, batch, hidden)[-{count}:].sum(1)` for the last layers with "
+    "both directions summed (or concatenate the directions)"
 )
 ONE_LAYER_MESSAGE = (
     "`{expression}` of one-layer bidirectional `{rnn}` is only its forward direction; "
@@ -180,10 +180,13 @@ def _layer_count_slices(context: RuleContext) -> Iterator[RawFinding]:
         lower, upper = found.lower, found.upper
         if lower is None or _is_zero(lower):
             bound, which = upper, "the first"
-            what = "they are layer 0's forward and backward states (one row: the forward direction)"
+            what = (
+                "they are the first layers' two directions (2 rows: layer 0 forward and "
+                "backward; 1 row: the forward direction alone)"
+            )
         elif upper is None and _negated(lower) is not None:
             bound, which = _negated(lower), "the last"
-            what = "they are the last layers' forward and backward states, interleaved"
+            what = "they are the last layers' two directions, interleaved"
         else:
             continue
         fields = {

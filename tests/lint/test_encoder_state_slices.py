@@ -66,7 +66,7 @@ def main(x, decoder):
 )
 def test_a_layer_count_slice_fires_and_names_the_encoder(slicing, which):
     (message,) = messages(train(slicing), "train.py")
-    assert f"takes {which} rows of the h_n of bidirectional `Encoder.gru`" in message
+    assert f"takes {which} rows of bidirectional `Encoder.gru`'s h_n" in message
     assert "(bidirectional=True from encoder.py:5)" in message
 
 
