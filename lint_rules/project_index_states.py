@@ -125,10 +125,14 @@ def _module_statements(body: list[ast.stmt]):
     """Module-level statements, with the bodies of module-level ``if``/``try`` opened: a class
     defined under ``if USE_CUDA:`` is still a module-level class."""
     for statement in body:
-        if isinstance(statement, (ast.If, ast.Try)):
+        if isinstance(statement, ast.If):
             yield from _module_statements(statement.body)
-            if isinstance(statement, ast.If):
-                yield from _module_statements(statement.orelse)
+            yield from _module_statements(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                yield from _module_statements(block)
+            for handler in statement.handlers:
+                yield from _module_statements(handler.body)
         else:
             yield statement
 
@@ -347,6 +351,9 @@ def _assignment(node, scope, summary, parameters, owner, in_init, unpacked) -> N
                 else:
                     for name in _target_names(item):
                         summary.holders.append(Holder(scope, name, ("other",)))
+                    attribute = dotted(item) if isinstance(item, ast.Attribute) else None
+                    if owner is not None and attribute and attribute.startswith("self."):
+                        summary.holders.append(Holder(owner, attribute, ("other",)))
             continue
         name = dotted(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
         if name is None:

@@ -201,3 +201,26 @@ def pong(x, encoder, decoder):
     return ping(x, encoder, decoder)
 """
     assert messages({"encoder.py": ENCODER, "train.py": script}, "train.py") == []
+
+
+def test_an_attribute_rebound_by_unpacking_in_another_method_is_unknown():
+    model = (
+        ENCODER
+        + """
+
+class Seq2Seq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder(256, 2)
+
+    def load(self, path):
+        self.encoder, self.decoder = restore(path)
+
+    def forward(self, src, decoder):
+        encoder_output, hidden = self.encoder(src)
+        return hidden[:decoder.n_layers]
+"""
+    )
+    assert messages({"model.py": model}, "model.py") == []
+    without_load = model.replace("self.encoder, self.decoder = restore(path)", "pass")
+    assert len(messages({"model.py": without_load}, "model.py")) == 1
