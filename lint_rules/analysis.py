@@ -94,6 +94,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             self.interpret_function(function, None, self.module_frame)
         self.events.project_padding = self.facts.padding
         self.events.project_packs = self.facts.project_packs
+        self.events.bidirectional_states = self.facts.bidirectional_states
         self._mark_calls_stepped_elsewhere()
         return self.events
 

@@ -96,3 +96,5 @@ class Events:
     module_packs: bool = False  # the module packs sequences somewhere (so may its callers)
     project_padding: tuple[str, str] | None = None  # (evidence, "data.py:12") from the index
     project_packs: bool = False  # another module of the project packs sequences
+    # calls returning a bidirectional RNN's h_n that the index found (BidirectionalState)
+    bidirectional_states: tuple = ()

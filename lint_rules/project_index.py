@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 
@@ -87,6 +88,7 @@ class ModuleSummary:
     packs: bool = False
     parsed: bool = True
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
+    states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -99,8 +101,11 @@ def summarise(path: str, text: str) -> ModuleSummary:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         summary.parsed = False
         return summary
+    from lint_rules.project_index_states import summarise_states  # it reads this module's helpers
+
     try:
         _Reader(summary).read(tree)
+        summary.states = summarise_states(tree)
     except RecursionError:
         pass
     return summary

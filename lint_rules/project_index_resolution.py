@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from lint_rules.data_pipeline import saved_padding
 from lint_rules.project_index import ClassSummary, ModuleSummary, Value
+from lint_rules.project_index_states_resolution import bidirectional_states
 
 Origin = str  # "train.py:41"
 Resolved = tuple[bool, Origin]
@@ -52,6 +53,8 @@ class ModuleFacts:
     project_packs: bool = False  # a module of the same program packs sequences
     stepped: tuple[tuple[str, Origin], ...] = ()  # (class, where a loop steps it with a state)
     star_names: tuple[tuple[str, str], ...] = ()  # local name -> qualified, from star imports
+    # calls that return a bidirectional RNN's h_n built elsewhere (project_index_states_resolution)
+    bidirectional_states: tuple = ()
 
     def parameter(self, class_name: str, parameter: str) -> Resolved | None:
         for owner, name, value, origin in self.parameters:
@@ -403,6 +406,7 @@ class ProjectIndex:
             ),
             stepped=stepped,
             star_names=tuple(sorted(self.star_names(path).items())),
+            bidirectional_states=bidirectional_states(self, path),
         )
 
     def _stepped(self) -> dict[tuple[str, str], Origin]:

@@ -2,13 +2,25 @@
 
 h_n's rows are layer-major, direction-minor (row ``2 * layer + direction``), so its last row is the
 last layer's *backward* direction only; the forward direction's summary is ``h_n[-2]``.
+
+The same order undoes ``encoder_hidden[:decoder.n_layers]`` (PyTorch's chatbot tutorial and its
+copies), where the encoder's forward returns a bidirectional RNN's h_n to a training script: a
+layer count of leading rows is layer 0's forward and backward states, not one state per layer
+nor the last layer. The project index follows the encoder instance from where it is built to the
+call whose result is sliced (``project_index_states``). With a one-layer encoder the slice
+``[:n_layers]`` may be the whole state (a decoder with twice the layers), so only ``[:1]``, the
+forward direction alone, is reported there, as ``h_n[-1]`` is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+import libcst as cst
+
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
+from lint_rules.unpacked_states import state_slices
 from lint_rules.values import tri_and
 
 CODE = "BRN003"
@@ -21,6 +33,18 @@ MESSAGE = (
     "`{expression}` of bidirectional `{rnn}` is only the last layer's backward direction; "
     "use both directions: `torch.cat(({state}[-2], {state}[-1]), dim=-1)`"
 )
+
+SLICE_MESSAGE = (
+    "`{expression}` takes {which} rows of bidirectional `{rnn}`'s h_n, whose rows run [layer 0 "
+    "forward, layer 0 backward, layer 1 forward, ...]: {what}, not one state per layer; use "
+    "`{state}.view(num_layers, 2, batch, hidden)[-{count}:].sum(1)` for the last layers with "
+    "both directions summed (or concatenate the directions)"
+)
+ONE_LAYER_MESSAGE = (
+    "`{expression}` of one-layer bidirectional `{rnn}` is only its forward direction; "
+    "use both directions: `torch.cat(({state}[0], {state}[1]), dim=-1)` or their sum"
+)
+_NOT_A_LAYER_COUNT = re.compile(r"idx|index|size|dim|norm|drop", re.IGNORECASE)
 
 WRONG = (
     '''
@@ -144,6 +168,66 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             expression=context.code(index.node), rnn=fact.site.rnn.label, state=state
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
+    yield from _layer_count_slices(context)
+
+
+def _layer_count_slices(context: RuleContext) -> Iterator[RawFinding]:
+    """``h[:n_layers]`` / ``h[-n_layers:]`` of a bidirectional h_n another module's forward
+    returned (the project index's ``bidirectional_states``)."""
+    states = {(s.scope, s.callee, s.position): s for s in context.events.bidirectional_states}
+    for found in state_slices(context.module, states):
+        state = states[(found.scope, found.callee, found.position)]
+        lower, upper = found.lower, found.upper
+        if lower is None or _is_zero(lower):
+            bound, which = upper, "the first"
+            what = (
+                "they are the first layers' two directions (2 rows: layer 0 forward and "
+                "backward; 1 row: the forward direction alone)"
+            )
+        elif upper is None and _negated(lower) is not None:
+            bound, which = _negated(lower), "the last"
+            what = "they are the last layers' two directions, interleaved"
+        else:
+            continue
+        fields = {
+            "expression": context.code(found.node),
+            "rnn": state.rnn,
+            "state": context.code(found.node.value),
+        }
+        if state.layers == 1:
+            if which == "the first" and _is_one(bound):
+                message = ONE_LAYER_MESSAGE.format(**fields)
+                yield RawFinding(found.node, message, origin=state.origin)
+            continue
+        if bound is None or not _is_layer_count(bound):
+            continue
+        count = context.code(bound)
+        message = SLICE_MESSAGE.format(**fields, which=which, what=what, count=count)
+        yield RawFinding(found.node, message, origin=state.origin)
+
+
+def _is_layer_count(node) -> bool:
+    """``n_layers``, ``decoder.n_layers``, ``self.num_layers``: a name that counts layers."""
+    while isinstance(node, cst.Attribute):
+        node = node.attr
+    if not isinstance(node, cst.Name):
+        return False
+    name = node.value
+    return "layer" in name.lower() and not _NOT_A_LAYER_COUNT.search(name)
+
+
+def _negated(node):
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return node.expression
+    return None
+
+
+def _is_zero(node) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value == 0
+
+
+def _is_one(node) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value == 1
 
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
@@ -151,4 +235,29 @@ MODEL_CHECK = (
     "none: with packing, `h_n[-1]` is a wrong but legal function of each sequence alone, so "
     "M1-M3 hold (fixtures/models/brn003_*)"
 )
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK)
+NOTES = (
+    "it also reports `encoder_hidden[:decoder.n_layers]` (or `[-n_layers:]`), a layer count of "
+    "rows of the h_n that a bidirectional encoder's `forward` returns to another function or "
+    "module (PyTorch's chatbot tutorial and its copies): the rows run [layer 0 forward, layer 0 "
+    "backward, layer 1 forward, ...], so they are layer 0's two directions, not one state per "
+    "layer. The message names the encoder's RNN and where it is bidirectional. The encoder is "
+    "followed from where the project builds it (a local or module-level `EncoderRNN(...)`, "
+    "`self.encoder` set in `__init__`, a function's return value, a parameter every call site of "
+    "which passes such an instance); anything else on the way and it stays quiet. With a "
+    "one-layer encoder only `[:1]`, the forward direction alone, is reported: `[:n_layers]` may "
+    "then be the whole state. Slices with a direction-aware bound (`[-2:]`, `[:2 * n_layers]`) "
+    "or after `.view(num_layers, 2, B, H)` are right"
+)
+RULE = Rule(
+    CODE,
+    NAME,
+    SUMMARY,
+    MESSAGE,
+    False,
+    "",
+    WRONG,
+    RIGHT,
+    check,
+    model_check=MODEL_CHECK,
+    notes=NOTES,
+)

@@ -30,6 +30,7 @@ CASES = {
     "batch_mixing_flatten": ("BRN006", "model.py", ""),
     "saved_padded_data": ("BRN005", "model.py", "loaded at train.py:12 and padded by"),
     "model_package": ("BRN005", "models/birnn.py", "in data.py:5"),
+    "encoder_state_slice": ("BRN003", "train.py", "bidirectional=True at encoder.py:10"),
 }
 
 
