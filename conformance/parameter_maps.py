@@ -10,7 +10,7 @@ groups parameters that have no torch name at all (a layer norm, a projection of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeAlias, TypedDict
 
 import torch
@@ -36,21 +36,23 @@ def prefixed_torch_names(
     ``prefixes``: the (forward, backward) prefix templates, one with ``{direction}``, or one
     without it for both directions when every own tensor holds both (then each own name is a
     (forward, backward) pair, e.g. from ``parameter_views.direction_halves``). ``own_names`` maps torch's base names (``weight_ih``,
-    ``weight_hh``, ``bias_ih``, ``bias_hh``, ``weight_hr``) to the own name after the prefix;
-    none given: the layer uses torch's base names. Only parameters the module has are mapped
+    ``weight_hh``, ``bias_ih``, ``bias_hh``, ``weight_hr``) to the own name after the prefix
+    (which may hold ``{layer}`` too: ``weight_ih_{layer}``); none given: the layer uses torch's
+    base names. Only parameters the module has are mapped
     (no biases at ``bias=False``), for as many layers as it has.
     """
     pair = _per_direction(prefixes)
     given: Mapping[str, OwnName] = own_names or {name: name for name in TORCH_BASE_NAMES}
+    templates = [*pair, *(_source(_of_direction(own, d)) for own in given.values() for d in (0, 1))]
 
     def parameter_names(module: torch.nn.Module) -> dict[str, Mapped]:
         present = {name for name, _ in module.named_parameters()}
         names: dict[str, Mapped] = {}
-        for layer in _layers(pair):
+        for layer in _layers(templates):
             found = {}
             for direction, prefix in enumerate(pair):
                 for base, own in given.items():
-                    mapped = _prefixed(prefix.format(layer=layer), _of_direction(own, direction))
+                    mapped = _prefixed(prefix, _of_direction(own, direction), layer)
                     if _source(mapped) in present:
                         found[f"{base}_l{layer}{SUFFIXES[direction]}"] = mapped
             if not found:
@@ -67,12 +69,12 @@ def _per_direction(prefixes: Prefixes) -> tuple[str, str]:
     return prefixes.replace("{direction}", "0"), prefixes.replace("{direction}", "1")
 
 
-def _layers(prefixes: tuple[str, str]) -> Iterator[int]:
-    """0, 1, 2, ... while the prefixes name layers; 0 alone for a one-layer module's."""
+def _layers(templates: Sequence[str]) -> Iterator[int]:
+    """0, 1, 2, ... while the templates name layers; 0 alone for a one-layer module's."""
     layer = 0
     while True:
         yield layer
-        if not any("{layer}" in prefix for prefix in prefixes):
+        if not any("{layer}" in template for template in templates):
             return
         layer += 1
 
@@ -81,10 +83,10 @@ def _of_direction(own: OwnName, direction: int) -> Mapped:
     return own[direction] if isinstance(own, tuple) else own
 
 
-def _prefixed(prefix: str, own: Mapped) -> Mapped:
+def _prefixed(prefix: str, own: Mapped, layer: int) -> Mapped:
     if isinstance(own, ParameterView):
-        return own.on(prefix + own.source)
-    return prefix + own
+        return own.on((prefix + own.source).format(layer=layer))
+    return (prefix + own).format(layer=layer)
 
 
 def _source(mapped: Mapped) -> str:
@@ -112,7 +114,7 @@ def twin_prefixes(*pairs: Prefixes, column_halves: tuple[str, ...] = ()) -> Twin
     def twins(module: torch.nn.Module) -> Iterator[tuple[int, str, str]]:
         names = [name for name, _ in module.named_parameters()]
         for forward_template, backward_template in map(_per_direction, pairs):
-            for layer in _layers((forward_template, backward_template)):
+            for layer in _layers([forward_template, backward_template]):
                 forward = forward_template.format(layer=layer)
                 backward = backward_template.format(layer=layer)
                 if not any(name.startswith(forward) for name in names):
