@@ -83,6 +83,23 @@ class CaseProgress:
     first_failure: Exception | None = field(default=None)
 
 
+# The examples that differentiated each layer (by spec name) in this process, in order: a
+# backward pass may depend on them (TorchScript's executor specialises on earlier calls, across
+# instances), so a backward failure's snippet replays them (conformance.backward_repro).
+DIFFERENTIATED: dict[str, list] = {}
+MAX_REMEMBERED = 500
+
+
+def remember_example(trial) -> None:
+    """Give ``trial`` the examples that differentiated its layer before it; remember it too."""
+    from conformance.backward_repro import BACKWARD_PASSES
+
+    earlier = DIFFERENTIATED.setdefault(trial.spec.name, [])
+    trial.earlier = list(earlier)
+    if trial.clause_id in BACKWARD_PASSES and len(earlier) < MAX_REMEMBERED:
+        earlier.append(trial)
+
+
 class RecordingCheck:
     """The clause's check, noting each example's result in a CaseProgress.
 
@@ -97,6 +114,7 @@ class RecordingCheck:
 
     def run(self, trial) -> None:
         __tracebackhide__ = True
+        remember_example(trial)
         try:
             with exposed():  # alarms may raise in the check and the layer, not in hypothesis
                 self._check.run(trial)
@@ -223,20 +241,9 @@ COULD_NOT_GO_ON_HINT = (
 BACKWARD_RAISED_HINT = (
     "autograd raised while differentiating the layer's own graph (its backward pass, a custom "
     "autograd.Function or TorchScript's autodiff), so the fault is in the layer or in torch, "
-    "not in the check: the repro below makes the forward call; take a backward of its output"
+    "not in the check: the repro below makes the check's backward pass, after the examples the "
+    "check ran before it in this process"
 )
-
-
-BACKWARD_CALL = """
-# the check then differentiated the result, and autograd raised:
-loss = output.sum()  # the check weighs every element; any loss reaches the same backward
-torch.autograd.grad(loss, [p for p in layer.parameters() if p.requires_grad])"""
-
-
-GRADCHECK_NOTE = """
-# C12 ran torch.autograd.gradcheck over x, h0 (c0) and every parameter, several outputs at once;
-# this plain backward may not reach the same failure (TorchScript's autodiff, for one, depends on
-# the calls made before)"""
 
 
 def _in_backward_pass(error: BaseException) -> bool:
@@ -261,7 +268,9 @@ def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str |
             )
             failure.hint = BACKWARD_RAISED_HINT
             if repro:
-                repro += BACKWARD_CALL + (GRADCHECK_NOTE if case.clause_id == "C12" else "")
+                from conformance.backward_repro import backward_snippet
+
+                repro = backward_snippet(trial, trial.earlier) or repro
         else:
             failure.hint = COULD_NOT_GO_ON_HINT
         failure.args = (failure.render(),)

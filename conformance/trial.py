@@ -37,6 +37,7 @@ class Trial:
         # (what was compared, [(label, x, state), ...], optional lines to run first): the calls a
         # relational clause compared, written out by the repro snippet
         self.replay: tuple | None = None
+        self.earlier: list[Trial] = []  # the case's examples run before this one
         self._inputs_made = 0
         self._calls = 0  # calls of the layer in this example, for the time limit's message
 
