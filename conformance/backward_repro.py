@@ -10,7 +10,8 @@ differentiated as the check did), then the failing one, and says which of them i
 
 from __future__ import annotations
 
-from conformance.repro import _construction, snippet
+from conformance.repro import _construction, _find_spec, _origin_object, snippet
+from conformance.spec import LayerSpec
 from conformance.trial import INPUT_HIGH, INPUT_LOW, Trial
 
 # Earlier examples written out at most: the first ones, which set what an executor specialises on.
@@ -18,8 +19,13 @@ MAX_EARLIER = 30
 
 # How each clause that differentiates the layer does it (the others make forward calls only,
 # which the snippet does not replay): C12 runs gradcheck, the others take gradients of one loss.
-BACKWARD_PASSES = {"C6": "gradients", "C11": "gradients", "C12": "gradcheck", "C14": "gradients"}
-BACKWARD_PASSES["C15"] = "gradients"
+BACKWARD_PASSES = {
+    "C6": "gradients",
+    "C11": "gradients",
+    "C12": "gradcheck",
+    "C14": "gradients",
+    "C15": "gradients",
+}
 
 GRADCHECK = '''
 def gradcheck(layer, x, state):
@@ -45,7 +51,8 @@ def gradients(layer, x, state):
     given = None if not state else inputs[1] if len(state) == 1 else tuple(inputs[1:])
     output, final = {call}
     loss = output.sum() + sum(s.sum() for s in (final if isinstance(final, tuple) else (final,)))
-    torch.autograd.grad(loss, inputs + [p for p in layer.parameters() if p.requires_grad])
+    parameters = [p for p in layer.parameters() if p.requires_grad]
+    torch.autograd.grad(loss, inputs + parameters, allow_unused=True)
 '''
 
 REPLAY = f'''
@@ -77,7 +84,10 @@ def backward_snippet(trial: Trial, earlier: list[Trial]) -> str | None:
     invoke = f"{call}(layer, x, given)" if call else "layer(x, given)"
     if not call and not trial.spec.features.returns_state:
         invoke = "layer(x, given), None"
-    previous = _distinct_earlier(trial, earlier)
+    # The same clause's earlier examples: the same kind of backward pass at other sizes, what an
+    # executor that specialises on sizes needs. Other clauses' calls are not written out (their
+    # forward calls count too, and each clause makes them its own way): see _other_clauses.
+    previous = [t for t in _distinct_earlier(trial, earlier) if t.clause_id == trial.clause_id]
     used = {BACKWARD_PASSES[t.clause_id] for t in previous}
     used.add(BACKWARD_PASSES.get(trial.clause_id, "gradients"))
     definitions = []
@@ -98,8 +108,29 @@ def backward_snippet(trial: Trial, earlier: list[Trial]) -> str | None:
             "",
             "# the check then differentiated the result, and autograd raised:",
             f"{BACKWARD_PASSES.get(trial.clause_id, 'gradients')}(layer, x, {state})",
+            *_other_clauses(trial),
         ]
     )
+
+
+def _other_clauses(trial: Trial) -> list[str]:
+    """What replays the whole sequence when the clauses run before this one set the state."""
+    before = [clause for clause in trial.clauses_before if clause != trial.clause_id]
+    if not before:
+        return []
+    named = _origin_object(trial.spec)
+    origin = trial.spec.origin if isinstance(named, LayerSpec) else _find_spec(trial.spec)
+    spec = origin.partition(":")[2] if origin else "SPEC"
+    clauses = [*before, trial.clause_id]
+    profile = f", profile={trial.profile_name!r}" if trial.profile_name else ""
+    return [
+        "",
+        f"# If this runs clean, the failure also needs the calls that {', '.join(before)} made to",
+        "# this layer before it in the check's process (forward calls included), which this",
+        "# snippet does not replay. This does, in a fresh process, as the check ran them:",
+        "#   from conformance import check_layer",
+        f"#   print(check_layer({spec}, devices=[{str(trial.device)!r}], clauses={clauses}{profile}))",
+    ]
 
 
 def _distinct_earlier(trial: Trial, earlier: list[Trial]) -> list[Trial]:
@@ -130,17 +161,15 @@ def _key(trial: Trial) -> tuple:
 
 def _replay_lines(previous: list[Trial], trial: Trial) -> list[str]:
     if not previous:
-        return ["", "# no other example differentiated this layer before this one in this process"]
+        return ["", f"# no earlier example of {trial.clause_id} ran in the check's process"]
     shown = previous[:MAX_EARLIER]
     more = f" (the first {len(shown)} of {len(previous)})" if len(previous) > len(shown) else ""
-    clauses = ", ".join(sorted({t.clause_id for t in previous}))
     lines = [
         *REPLAY.format(device=str(trial.device)).splitlines(),
         "",
-        f"# {len(previous)} earlier example(s) of {clauses} differentiated this layer in this",
-        f"# process{more}. A backward pass can depend on them (TorchScript's executor specialises",
-        "# on earlier calls, across instances), so they run first: without them the failure may",
-        "# not show. (Forward-only calls of other clauses are not replayed.)",
+        f"# {trial.clause_id} ran {len(previous)} other example(s) before this one{more}. A",
+        "# backward pass can depend on them (TorchScript's executor specialises on earlier calls,",
+        "# across instances), so they run first: without them the failure may not show.",
     ]
     for other in shown:
         construction = _construction(other.spec, other)

@@ -21,6 +21,7 @@ from conformance import device_support
 from conformance.checks import all_checks
 from conformance.clauses import clause
 from conformance.failures import ConformanceFailure
+from conformance.profiles import PROFILES
 from conformance.spec import LayerSpec
 from conformance.time_limits import (
     DEFAULT_SECONDS,
@@ -87,15 +88,23 @@ class CaseProgress:
 # backward pass may depend on them (TorchScript's executor specialises on earlier calls, across
 # instances), so a backward failure's snippet replays them (conformance.backward_repro).
 DIFFERENTIATED: dict[str, list] = {}
+CLAUSES_RUN: dict[str, list[str]] = {}  # the clauses run on each layer in this process, in order
 MAX_REMEMBERED = 500
+RUNNING_PROFILE: list[str] = []  # the profile's name, when run_case was given a named profile
 
 
 def remember_example(trial) -> None:
-    """Give ``trial`` the examples that differentiated its layer before it; remember it too."""
+    """Give ``trial`` the examples that differentiated its layer before it, and the clauses run on
+    it before; remember it too."""
     from conformance.backward_repro import BACKWARD_PASSES
 
+    clauses = CLAUSES_RUN.setdefault(trial.spec.name, [])
+    trial.clauses_before = [clause for clause in clauses if clause != trial.clause_id]
+    if trial.clause_id not in clauses:
+        clauses.append(trial.clause_id)
     earlier = DIFFERENTIATED.setdefault(trial.spec.name, [])
     trial.earlier = list(earlier)
+    trial.profile_name = RUNNING_PROFILE[0] if RUNNING_PROFILE else None
     if trial.clause_id in BACKWARD_PASSES and len(earlier) < MAX_REMEMBERED:
         earlier.append(trial)
 
@@ -143,6 +152,7 @@ def run_case(
         raise CheckSkipped(reason)
     examples = max(1, round(settings.max_examples * check.examples_factor))
     progress = CaseProgress()
+    RUNNING_PROFILE[:] = [name for name, known in PROFILES.items() if known is settings][:1]
     check = RecordingCheck(check, progress)
 
     @hypothesis_settings(settings, max_examples=examples)
