@@ -120,7 +120,10 @@ def _other_clauses(trial: Trial) -> list[str]:
         return []
     named = _origin_object(trial.spec)
     origin = trial.spec.origin if isinstance(named, LayerSpec) else _find_spec(trial.spec)
-    spec = origin.partition(":")[2] if origin else "SPEC"
+    if origin:
+        spec = origin.partition(":")[2]
+    else:  # a class check_layer builds its spec from, as the snippet imports it; else a stand-in
+        spec = getattr(named, "__name__", None) if isinstance(named, type) else "SPEC"
     clauses = [*before, trial.clause_id]
     profile = f", profile={trial.profile_name!r}" if trial.profile_name else ""
     return [
