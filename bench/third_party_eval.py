@@ -11,6 +11,7 @@ message, which bench/third_party/CLASSIFICATION.md classifies.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import platform
 import re
@@ -26,7 +27,9 @@ CELL = {"passed": ".", "failed": "F", "error": "E", "skipped": "s", "xfailed": "
 
 
 def adapter_lines() -> dict[str, int]:
-    """Non-blank lines from each `# adapter: NAME` marker to the next (shared helpers not counted)."""
+    """Non-blank lines from each `# adapter: NAME` marker to the next. The helpers they use are
+    the plugin's public ones (conformance.state_layouts, parameter_maps, parameter_views); what
+    the specs share in this file is counted apart, under "shared" (see `shared_lines`)."""
     counts: dict[str, int] = {}
     name = None
     for line in SPECS_FILE.read_text().splitlines():
@@ -38,6 +41,24 @@ def adapter_lines() -> dict[str, int]:
             counts[name] += 1
     counts.pop("end", None)
     return counts
+
+
+def shared_lines() -> int:
+    """Non-blank lines above the first marker other than the docstring and imports: the
+    declarations every adapter may use (PLAIN's features)."""
+    source = SPECS_FILE.read_text()
+    tree = ast.parse(source)
+    skipped = set()
+    for node in tree.body:
+        is_docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if is_docstring or isinstance(node, (ast.Import, ast.ImportFrom)):
+            skipped.update(range(node.lineno, node.end_lineno + 1))
+    shared = 0
+    for number, line in enumerate(source.splitlines(), start=1):
+        if line.startswith("# adapter: "):
+            break
+        shared += bool(line.strip()) and number not in skipped
+    return shared
 
 
 def machine() -> str:
@@ -68,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     clauses = args.clauses.split(",") if args.clauses else None
     lines = adapter_lines()
     print(f"machine: {machine()}; profile {args.profile}, device cpu")
+    print(
+        f"adapter lines: per spec below, plus {shared_lines()} shared (specs.py above the markers)"
+    )
     print(". passed  F failed  E error  s skipped  x xfail\n")
     summary = []
     for spec in chosen:

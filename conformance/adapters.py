@@ -207,12 +207,14 @@ def direction_parameters(spec: LayerSpec, module) -> dict[tuple[int, int], list[
 
 
 @torch.no_grad()
-def swap_directions(spec: LayerSpec, module) -> None:
+def swap_directions(spec: LayerSpec, module, config: LayerConfig | None = None) -> None:
     """In place: exchange every forward parameter with its backward twin (the swap of C4).
 
     In layers l >= 1 the input-to-hidden weights also exchange their two column halves: their
     input is [forward; backward] of the layer below, and after the swap those halves trade places.
-    Works through the parameter map, so transposed, sliced and reordered parameters swap too.
+    Layer 0's follow the spec's ``swap_input`` (for ``config``) when it permutes the input's
+    features: the swapped layer reads the input in that order. Works through the parameter map,
+    so transposed, sliced and reordered parameters swap too.
     """
     if spec.swap_directions is not None:
         in_hook(
@@ -225,6 +227,7 @@ def swap_directions(spec: LayerSpec, module) -> None:
         for name, tensor in torch_named_parameters(spec, module).items()
     }
     swapped: dict[str, torch.Tensor] = {}
+    input_order = _input_order(spec, config)
     for torch_name in current:
         match = TORCH_PARAMETER.match(torch_name)
         if not match:
@@ -239,6 +242,8 @@ def swap_directions(spec: LayerSpec, module) -> None:
         if match.group(1) == "weight" and match.group(2) == "ih" and int(match.group(3)) >= 1:
             half = new.shape[1] // 2
             new = torch.cat([new[:, half:], new[:, :half]], dim=1)
+        elif match.group(1) == "weight" and match.group(2) == "ih" and input_order is not None:
+            new = new[:, input_order]
         swapped[torch_name] = new
     own = dict(module.named_parameters())
     for torch_name, value in swapped.items():
@@ -247,6 +252,23 @@ def swap_directions(spec: LayerSpec, module) -> None:
             mapped.write(own[mapped.source], value)
         else:
             own[mapped].copy_(value)
+
+
+def _input_order(spec: LayerSpec, config: LayerConfig | None) -> torch.Tensor | None:
+    """The permutation of the input's features that ``swap_input`` makes for ``config`` (found by
+    swapping the feature indices themselves), or None: no hook, no permutation, or the identity."""
+    if spec.swap_input is None or config is None:
+        return None
+    features = torch.arange(config.input_size, dtype=torch.float64).view(1, 1, -1)
+    moved = in_hook(
+        spec, "swap_input", "swapping the input for C4", spec.swap_input, config, features
+    )
+    if not isinstance(moved, torch.Tensor) or moved.shape != features.shape:
+        return None
+    order = moved.flatten().long()
+    if not torch.equal(order.sort().values, features.flatten().long()):
+        return None
+    return None if torch.equal(order, features.flatten().long()) else order
 
 
 # Normalisation layers keep their shift (named bias) whatever the RNN's bias flag says.

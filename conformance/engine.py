@@ -21,6 +21,7 @@ from conformance import device_support
 from conformance.checks import all_checks
 from conformance.clauses import clause
 from conformance.failures import ConformanceFailure
+from conformance.profiles import PROFILES
 from conformance.spec import LayerSpec
 from conformance.time_limits import (
     DEFAULT_SECONDS,
@@ -83,6 +84,31 @@ class CaseProgress:
     first_failure: Exception | None = field(default=None)
 
 
+# The examples that differentiated each layer (by spec name) in this process, in order: a
+# backward pass may depend on them (TorchScript's executor specialises on earlier calls, across
+# instances), so a backward failure's snippet replays them (conformance.backward_repro).
+DIFFERENTIATED: dict[str, list] = {}
+CLAUSES_RUN: dict[str, list[str]] = {}  # the clauses run on each layer in this process, in order
+MAX_REMEMBERED = 500
+RUNNING_PROFILE: list[str] = []  # the profile's name, when run_case was given a named profile
+
+
+def remember_example(trial) -> None:
+    """Give ``trial`` the examples that differentiated its layer before it, and the clauses run on
+    it before; remember it too."""
+    from conformance.backward_repro import BACKWARD_PASSES
+
+    clauses = CLAUSES_RUN.setdefault(trial.spec.name, [])
+    trial.clauses_before = [clause for clause in clauses if clause != trial.clause_id]
+    if trial.clause_id not in clauses:
+        clauses.append(trial.clause_id)
+    earlier = DIFFERENTIATED.setdefault(trial.spec.name, [])
+    trial.earlier = list(earlier)
+    trial.profile_name = RUNNING_PROFILE[0] if RUNNING_PROFILE else None
+    if trial.clause_id in BACKWARD_PASSES and len(earlier) < MAX_REMEMBERED:
+        earlier.append(trial)
+
+
 class RecordingCheck:
     """The clause's check, noting each example's result in a CaseProgress.
 
@@ -97,6 +123,7 @@ class RecordingCheck:
 
     def run(self, trial) -> None:
         __tracebackhide__ = True
+        remember_example(trial)
         try:
             with exposed():  # alarms may raise in the check and the layer, not in hypothesis
                 self._check.run(trial)
@@ -125,6 +152,7 @@ def run_case(
         raise CheckSkipped(reason)
     examples = max(1, round(settings.max_examples * check.examples_factor))
     progress = CaseProgress()
+    RUNNING_PROFILE[:] = [name for name, known in PROFILES.items() if known is settings][:1]
     check = RecordingCheck(check, progress)
 
     @hypothesis_settings(settings, max_examples=examples)
@@ -223,20 +251,9 @@ COULD_NOT_GO_ON_HINT = (
 BACKWARD_RAISED_HINT = (
     "autograd raised while differentiating the layer's own graph (its backward pass, a custom "
     "autograd.Function or TorchScript's autodiff), so the fault is in the layer or in torch, "
-    "not in the check: the repro below makes the forward call; take a backward of its output"
+    "not in the check: the repro below makes the check's backward pass, after the examples the "
+    "check ran before it in this process"
 )
-
-
-BACKWARD_CALL = """
-# the check then differentiated the result, and autograd raised:
-loss = output.sum()  # the check weighs every element; any loss reaches the same backward
-torch.autograd.grad(loss, [p for p in layer.parameters() if p.requires_grad])"""
-
-
-GRADCHECK_NOTE = """
-# C12 ran torch.autograd.gradcheck over x, h0 (c0) and every parameter, several outputs at once;
-# this plain backward may not reach the same failure (TorchScript's autodiff, for one, depends on
-# the calls made before)"""
 
 
 def _in_backward_pass(error: BaseException) -> bool:
@@ -261,7 +278,9 @@ def _attach_context(failure: ConformanceFailure, case: Case, trial, repro: str |
             )
             failure.hint = BACKWARD_RAISED_HINT
             if repro:
-                repro += BACKWARD_CALL + (GRADCHECK_NOTE if case.clause_id == "C12" else "")
+                from conformance.backward_repro import backward_snippet
+
+                repro = backward_snippet(trial, trial.earlier) or repro
         else:
             failure.hint = COULD_NOT_GO_ON_HINT
         failure.args = (failure.render(),)

@@ -6,12 +6,14 @@ own parameter name, or to a ``ParameterView`` of one. A view is a linear rearran
 slice, reorder), so the same rearrangement maps the own parameter's gradient to the torch-layout
 gradient, and its inverse writes a torch-layout value back (for the direction swap of C4). The
 helpers compose: ``gates_reordered(transposed(sliced("weight", 0)), (1, 0, 2))``.
+``direction_halves`` gives both directions' views of a tensor that holds both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -32,6 +34,14 @@ class ParameterView:
 
     def __str__(self) -> str:
         return self.description or f"a view of {self.source}"
+
+    def on(self, source: str) -> ParameterView:
+        """The same view of another parameter: ``transposed("W").on("f_rnn.W")`` (the view's
+        functions never look at the name, only at the tensor they are given)."""
+        described = str(self)
+        if described.startswith(self.source):
+            described = source + described[len(self.source) :]
+        return ParameterView(source, self.read, self.write, described)
 
 
 def _identity(name: str) -> ParameterView:
@@ -63,7 +73,7 @@ def transposed(of: str | ParameterView) -> ParameterView:
     return _composed(of, lambda t: t.t(), lambda t: t.t(), lambda inner: f"{inner}.T")
 
 
-def sliced(of: str | ParameterView, index: int | slice | tuple) -> ParameterView:
+def sliced(of: str | ParameterView, index: int | slice | tuple[Any, ...]) -> ParameterView:
     """One direction's part of a tensor that holds both, e.g. ``weight[0]`` and ``weight[1]``."""
     inner = _identity(of) if isinstance(of, str) else of
 
@@ -92,4 +102,41 @@ def gates_reordered(of: str | ParameterView, order: Sequence[int]) -> ParameterV
         lambda t: rearranged(t, order),
         lambda t: rearranged(t, inverse),
         lambda inner: f"{inner} with gate blocks {tuple(order)}",
+    )
+
+
+def direction_halves(
+    of: str | ParameterView, dim: int = 0, blocks: int = 1
+) -> tuple[ParameterView, ParameterView]:
+    """(forward, backward) views of a tensor that holds both directions along ``dim``.
+
+    Along ``dim`` the tensor is laid out (blocks, direction, rest): ``blocks=1`` is [forward;
+    backward], ``blocks=2`` is [forward a; backward a; forward b; backward b] (two gates, say,
+    each with both directions' rows). Each view is the direction's part, its blocks in order.
+    """
+    return _direction_part(of, 0, dim, blocks), _direction_part(of, 1, dim, blocks)
+
+
+def _direction_part(
+    of: str | ParameterView, direction: int, dim: int, blocks: int
+) -> ParameterView:
+    inner = _identity(of) if isinstance(of, str) else of
+
+    def indices(tensor: Tensor) -> Tensor:
+        whole = torch.arange(tensor.shape[dim], device=tensor.device)
+        return whole.view(blocks, 2, -1)[:, direction].reshape(-1)
+
+    def read(own: Tensor) -> Tensor:
+        whole = inner.read(own)
+        return whole.index_select(dim, indices(whole))
+
+    def write(own: Tensor, value: Tensor) -> None:
+        whole = inner.read(own).detach().clone()
+        whole.index_copy_(dim, indices(whole), value)
+        inner.write(own, whole)
+
+    name = ("forward", "backward")[direction]
+    layout = "" if blocks == 1 else f" of each of {blocks} blocks"
+    return ParameterView(
+        inner.source, read, write, f"{inner}: the {name} half{layout} of dim {dim}"
     )

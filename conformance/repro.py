@@ -11,7 +11,7 @@ import importlib
 import sys
 from typing import Any
 
-from conformance.spec import LayerSpec
+from conformance.spec import LayerConfig, LayerSpec
 from conformance.trial import INPUT_HIGH, INPUT_LOW, Trial
 
 FROM_CLASS_FACTORY = "LayerSpec.from_class.<locals>.factory"
@@ -183,7 +183,7 @@ def _replayed_calls(trial: Trial, call: str, dtype: str, device: str) -> list[st
         return [f"# (the calls the check compared are too large to write out: {comment})"]
     lines = ["", f"# the calls the check compared: {comment}", *(setup[0] if setup else [])]
     if any(len(entry) > 3 for entry in calls):  # a call of the direction-swapped layer (C4)
-        swap = _swap_lines(trial.spec)
+        swap = _swap_lines(trial.spec, trial.example.config)
         if swap is None:
             return [f"# (C4's swapped layer cannot be rebuilt here without the spec: {comment})"]
         lines += swap
@@ -201,8 +201,9 @@ def _replayed_calls(trial: Trial, call: str, dtype: str, device: str) -> list[st
     return lines
 
 
-def _swap_lines(spec: LayerSpec) -> list[str] | None:
-    """Lines that make ``swapped``: the layer with its directions swapped as C4 swaps them."""
+def _swap_lines(spec: LayerSpec, config: LayerConfig) -> list[str] | None:
+    """Lines that make ``swapped``: the layer with its directions swapped as C4 swaps them (for
+    ``config`` when the spec's ``swap_input`` moves the input, which layer 0's weights follow)."""
     named = _origin_object(spec)
     origin = spec.origin if isinstance(named, LayerSpec) else _find_spec(spec)
     if origin:
@@ -213,15 +214,16 @@ def _swap_lines(spec: LayerSpec) -> list[str] | None:
         if found is None:
             return None
         expression = f"LayerSpec.from_class({found[1]})"
-        imports = ["from conformance.spec import LayerSpec"]
+        imports = ["from conformance.spec import LayerConfig, LayerSpec"]
     else:
         return None
+    for_config = f", {config!r}" if spec.swap_input is not None else ""
     return [
         "import copy",
         "from conformance.adapters import swap_directions",
         *imports,
         "swapped = copy.deepcopy(layer)",
-        f"swap_directions({expression}, swapped)",
+        f"swap_directions({expression}, swapped{for_config})",
     ]
 
 

@@ -37,6 +37,9 @@ class Trial:
         # (what was compared, [(label, x, state), ...], optional lines to run first): the calls a
         # relational clause compared, written out by the repro snippet
         self.replay: tuple | None = None
+        self.earlier: list[Trial] = []  # examples that differentiated the layer before this one
+        self.clauses_before: list[str] = []  # the clauses run on the layer before, in this process
+        self.profile_name: str | None = None  # the run's hypothesis profile, when it has a name
         self._inputs_made = 0
         self._calls = 0  # calls of the layer in this example, for the time limit's message
 

@@ -55,7 +55,7 @@ def reversal_equivariance(trial: Trial) -> None:
     H_out, time = config.output_size, time_dim(config.batch_first)
     layer = trial.layer()
     swapped = trial.layer()
-    swap_directions(spec, swapped)
+    swap_directions(spec, swapped, config)
     x = trial.input()
     state = trial.initial_state() if example.with_initial_state else None
     reversed_input, swapped_state = swapped_input(trial, x.flip(time)), swap_state_directions(state)

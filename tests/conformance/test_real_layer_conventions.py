@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import Phase, given
 from hypothesis import settings as hypothesis_settings
 from torch import nn
 
@@ -380,3 +380,42 @@ def test_snippets_of_relational_clauses_write_out_the_calls_compared() -> None:
     output, back = namespace["result_1"][0], namespace["result_2"][0].flip(0)
     half = output.shape[-1] // 2
     assert not torch.allclose(output, torch.cat([back[..., half:], back[..., :half]], dim=-1))
+
+
+def test_a_backward_failure_that_needs_earlier_examples_replays_them_in_its_snippet() -> None:
+    """TorchScript's autodiff can fail only after earlier calls at another size (FINDINGS 8): the
+    failing example alone passes in a fresh process, so the snippet replays the earlier ones."""
+    from conformance.engine import CLAUSES_RUN, DIFFERENTIATED
+
+    fixture = importlib.import_module("fixtures.layers.faulty_backward_after_another_size")
+    fixture.forget_specialisation()
+    DIFFERENTIATED.pop(fixture.SPEC.name, None)
+    CLAUSES_RUN.pop(fixture.SPEC.name, None)
+    unshrunk = hypothesis_settings(QUICK, phases=[Phase.explicit, Phase.generate])  # fast
+    message = failure_of(fixture.SPEC, "C12", unshrunk)
+    assert "the layer's backward pass raised RuntimeError: backward specialised" in message
+    snippet = _snippet(message)
+    assert "gradcheck(layer, x, " in snippet and "\nreplay(" in snippet
+
+    fixture.forget_specialisation()  # as in a fresh process
+    with pytest.raises(RuntimeError, match="backward specialised on shape"):
+        exec(compile(snippet, "<snippet>", "exec"), {})
+    fixture.forget_specialisation()
+    alone = "\n".join(line for line in snippet.splitlines() if not line.startswith("replay("))
+    exec(compile(alone, "<snippet>", "exec"), {})  # the failing example alone passes
+    assert "check_layer(" not in snippet  # no other clause ran on this layer before
+
+
+def test_a_backward_failure_after_other_clauses_names_the_call_that_replays_them(
+    monkeypatch,
+) -> None:
+    from conformance.engine import CLAUSES_RUN, DIFFERENTIATED
+
+    fixture = importlib.import_module("fixtures.layers.faulty_backward_after_another_size")
+    fixture.forget_specialisation()
+    DIFFERENTIATED.pop(fixture.SPEC.name, None)
+    monkeypatch.setitem(CLAUSES_RUN, fixture.SPEC.name, ["C1", "C6"])  # as if they had run
+    unshrunk = hypothesis_settings(QUICK, phases=[Phase.explicit, Phase.generate])
+    snippet = _snippet(failure_of(fixture.SPEC, "C12", unshrunk))
+    assert "the calls that C1, C6 made to" in snippet
+    assert "check_layer(SpecialisingGRU, devices=['cpu'], clauses=['C1', 'C6', 'C12']" in snippet
