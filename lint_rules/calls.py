@@ -237,7 +237,7 @@ class CallInterpreter:
             value = args.get(0, "input")
             return value if isinstance(value, (TensorFact, Padded)) else None
         if qualified in ("torch.transpose", "torch.reshape", "torch.chunk", "torch.squeeze",
-                         "torch.unsqueeze", "torch.permute"):
+                         "torch.unsqueeze", "torch.permute", "torch.index_select"):
             rest = Args(args.positional[1:], args.keywords)
             return self.call_method(args.get(0, "input"), last, node, rest, frame)
         if qualified == api.PAD_SEQUENCE:
@@ -453,10 +453,14 @@ class CallInterpreter:
             ):
                 return base
             return None
+        if isinstance(base, (RnnModule, Layer, Container)) and method in api.MODULE_SELF_METHODS:
+            return base  # `self.rnn = self.rnn.cuda()` keeps the module
         if not isinstance(base, TensorFact):
             return None
         if method in api.SHAPE_KEEPING_METHODS:
             return base
+        if method == "index_select":
+            return select_batch(base, _int_of(args.get(0, "dim")))
         if method in ("view", "reshape"):
             sizes = args.positional
             if len(sizes) == 1 and isinstance(sizes[0], TupleValue):
@@ -511,6 +515,16 @@ def _is_two(value: Any) -> bool:
 def transpose(fact: TensorFact, first: int | None, second: int | None) -> TensorFact | None:
     if fact.role in ("output", "packed") and fact.time_axis is not None and {first, second} == {0, 1}:
         return fact.derive(time_axis=1 - fact.time_axis)
+    return None
+
+
+def select_batch(fact: TensorFact, dim: int | None) -> TensorFact | None:
+    """``h_n.index_select(1, order)``: reordering the batch (to undo a sort) keeps the meaning;
+    a selection along any other axis is not followed."""
+    if fact.role == "state" and dim == 1:
+        return fact
+    if fact.role == "output" and fact.time_axis is not None and dim == 1 - fact.time_axis:
+        return fact
     return None
 
 
