@@ -14,6 +14,7 @@ import libcst as cst
 
 from lint_rules import torch_api as api
 from lint_rules.events import Chunk, LayerUse, Reshape, RnnCall
+from lint_rules.helper_arguments import follow_into_helper
 from lint_rules.imports import canonical, dotted_name
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
@@ -166,7 +167,9 @@ class CallInterpreter:
         if isinstance(callee, FactoryRef):
             return self.call_factory(callee, node, args)
         if isinstance(callee, FunctionRef):
-            return self.interpret_function(callee.node, callee.owner, None).returned
+            returned = self.interpret_function(callee.node, callee.owner, None).returned
+            followed = follow_into_helper(self, callee, args, frame)
+            return returned if returned is not None else followed
         if isinstance(callee, ClassRef):
             return None
         if isinstance(callee, Sym) and callee.key[0] == "name":

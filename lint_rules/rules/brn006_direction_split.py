@@ -198,9 +198,12 @@ def _flattens_across_the_batch(sizes: tuple, rnn, node) -> bool:
 
 
 def _is_both_directions(size, rnn) -> bool:
-    """``2 * H``, ``H * 2``, ``H * num_directions``."""
+    """``2 * H``, ``H * 2``, ``H * num_directions``; ``10`` when H is the literal 5 (module
+    constants fold)."""
     hidden = rnn.output_size
     key = size.key
+    if hidden is not None and hidden.int_value and size.int_value is not None:
+        return size.int_value == 2 * hidden.int_value
     if hidden is None or key[0] != "bin" or key[1] != "*":
         return False
     first, second = Sym(key[2]), Sym(key[3])
@@ -280,7 +283,8 @@ NOTES = (
     "also finds h_n flattened batch-major without a transpose first: `h_n.view(B, -1)`, "
     "`hidden.view(batch, H * num_directions)`, `final_state.view(-1, 2 * H, 1)`; its rows are "
     "(layer, direction) pairs holding the whole batch, so such a view puts several batch elements "
-    "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`"
+    "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`. A state handed to a method or "
+    "function of the same module (`self.attention(output, h_n)`) is followed into it"
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).

@@ -44,3 +44,43 @@ def test_the_transposed_flatten_of_the_reordered_state_is_quiet():
 def test_a_selection_along_the_rows_is_not_followed():
     rows = MOVED_AND_REORDERED.replace("index_select(1, unsort)", "index_select(0, unsort)")
     assert codes(rows) == []
+
+
+STATE_HANDED_TO_A_HELPER = """
+import torch
+import torch.nn as nn
+
+n_hidden = 5
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(4, n_hidden, bidirectional=True)
+
+    def attend(self, outputs, final_state):
+        query = final_state.view(-1, n_hidden * 2, 1)
+        return torch.bmm(outputs, query).squeeze(2)
+
+    def forward(self, x):
+        outputs, (h_n, _) = self.lstm(x)
+        return self.attend(outputs.permute(1, 0, 2), h_n)
+"""
+
+
+def test_a_state_handed_to_a_method_of_the_class_is_followed_into_it():
+    assert codes(STATE_HANDED_TO_A_HELPER) == [("BRN006", 14)]
+
+
+def test_the_helper_that_transposes_first_is_quiet():
+    right = STATE_HANDED_TO_A_HELPER.replace(
+        "final_state.view(", "final_state.transpose(0, 1).reshape("
+    )
+    assert codes(right) == []
+
+
+def test_a_helper_given_something_else_is_quiet():
+    other = STATE_HANDED_TO_A_HELPER.replace(
+        "return self.attend(outputs.permute(1, 0, 2), h_n)", "return self.attend(outputs, x)"
+    )
+    assert codes(other) == []
