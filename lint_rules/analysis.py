@@ -15,7 +15,7 @@ from typing import Any
 
 import libcst as cst
 
-from lint_rules import guards
+from lint_rules import correlated_branches, guards
 from lint_rules import torch_api as api
 from lint_rules.calls import CallInterpreter
 from lint_rules.events import Events, Scope, StrayInitState
@@ -344,12 +344,14 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.evaluate(statement.test, frame)
         when_true, when_false = guards.polarity(statement.test)
         saved_env, saved_guard = frame.env, frame.guard
-        frame.env = dict(saved_env)
+        reads = correlated_branches.test_reads(frame, statement.test)
+        seen_before = correlated_branches.recall(frame, statement) or ({}, {})
+        frame.env = dict(saved_env, **seen_before[0])
         frame.guard = when_true if when_true is not None else saved_guard
         self.run_block(statement.body, frame)
         body_env = frame.env
         body_exits = _always_exits(statement.body)
-        frame.env = dict(saved_env)
+        frame.env = dict(saved_env, **seen_before[1])
         frame.guard = when_false if when_false is not None else saved_guard
         orelse = statement.orelse
         if isinstance(orelse, cst.If):
@@ -371,6 +373,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 frame.guard = when_true
         else:
             frame.env = _merge(body_env, else_env)
+            correlated_branches.remember(frame, statement, reads, body_env, else_env, frame.env)
 
     def _loop_body(self, statement: cst.For | cst.While, frame: Frame) -> None:
         before = frame.env

@@ -84,3 +84,57 @@ def test_a_helper_given_something_else_is_quiet():
         "return self.attend(outputs.permute(1, 0, 2), h_n)", "return self.attend(outputs, x)"
     )
     assert codes(other) == []
+
+
+CELL_KIND_TESTED_TWICE = """
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, size, num_layers=1, rnn_type="gru", bidirectional=False):
+        super().__init__()
+        self.num_layers = num_layers
+        self.rnn_type = rnn_type.upper()
+        self.bidirectional = bidirectional
+        if self.rnn_type == "LSTM":
+            rnn_class = nn.LSTM
+        else:
+            rnn_class = nn.GRU
+        self.rnn = rnn_class(size, size, num_layers, bidirectional=bidirectional)
+
+    def forward(self, x):
+        if self.rnn_type == "LSTM":
+            outputs, (hidden, cell) = self.rnn(x)
+        else:
+            outputs, hidden = self.rnn(x)
+            cell = None
+        if self.bidirectional:
+            if self.rnn_type == "LSTM":
+                cell = cell.view(2, self.num_layers, x.size(1), -1).sum(0)
+        return outputs, hidden, cell
+"""
+
+
+def test_a_state_set_under_a_test_is_seen_under_the_same_test_later():
+    assert codes(CELL_KIND_TESTED_TWICE) == [("BRN006", 25)]
+
+
+def test_the_layer_major_split_under_the_same_test_is_quiet():
+    right = CELL_KIND_TESTED_TWICE.replace("view(2, self.num_layers,", "view(self.num_layers, 2,")
+    assert codes(right) == []
+
+
+def test_a_state_reassigned_between_the_two_tests_is_not_carried_over():
+    reassigned = CELL_KIND_TESTED_TWICE.replace(
+        "        if self.bidirectional:\n",
+        "        cell = self.adapt(cell)\n        if self.bidirectional:\n",
+    )
+    assert codes(reassigned) == []
+
+
+def test_a_different_test_does_not_see_the_first_branch():
+    other = CELL_KIND_TESTED_TWICE.replace(
+        'if self.rnn_type == "LSTM":\n                cell',
+        'if self.rnn_type == "GRU":\n                cell',
+    )
+    assert codes(other) == []
