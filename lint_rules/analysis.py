@@ -93,6 +93,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             self.interpret_function(function, None, self.module_frame)
         self.events.project_padding = self.facts.padding
         self.events.project_packs = self.facts.project_packs
+        self.events.single_step = self.facts.single_step
         self._mark_calls_stepped_elsewhere()
         return self.events
 

@@ -96,3 +96,4 @@ class Events:
     module_packs: bool = False  # the module packs sequences somewhere (so may its callers)
     project_padding: tuple[str, str] | None = None  # (evidence, "data.py:12") from the index
     project_packs: bool = False  # another module of the project packs sequences
+    single_step: tuple = ()  # (class, input axes of length 1 in every call, origin): the index

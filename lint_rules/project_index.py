@@ -13,6 +13,8 @@ import ast
 import warnings
 from dataclasses import dataclass, field
 
+from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
+
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
 Value = tuple
@@ -83,6 +85,7 @@ class ModuleSummary:
     loops: list[SteppingLoop] = field(default_factory=list)
     packs: bool = False
     parsed: bool = True
+    model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -374,6 +377,8 @@ class _Reader:
                     calls.append((callee, node))
             elif isinstance(node, (ast.For, ast.While)):
                 loops.append(node)
+        if any(binds_a_model(node.value) for node in assignments):
+            self.summary.model_calls.extend(model_calls(body))
         local_flags = _local_flags(assignments)
         for callee, node in calls:
             self.summary.instantiations.append(

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lint_rules.project_index import ClassSummary, ModuleSummary, Value
+from lint_rules.single_step_resolution import single_step_classes
 
 Origin = str  # "train.py:41"
 Resolved = tuple[bool, Origin]
@@ -51,6 +52,7 @@ class ModuleFacts:
     project_packs: bool = False  # a module of the same program packs sequences
     stepped: tuple[tuple[str, Origin], ...] = ()  # (class, where a loop steps it with a state)
     star_names: tuple[tuple[str, str], ...] = ()  # local name -> qualified, from star imports
+    single_step: tuple[tuple[str, tuple[int, ...], Origin], ...] = ()  # every call feeds 1 step
 
     def parameter(self, class_name: str, parameter: str) -> Resolved | None:
         for owner, name, value, origin in self.parameters:
@@ -391,6 +393,7 @@ class ProjectIndex:
             ),
             stepped=stepped,
             star_names=tuple(sorted(self.star_names(path).items())),
+            single_step=single_step_classes(self, path),
         )
 
     def _stepped(self) -> dict[tuple[str, str], Origin]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
-from lint_rules.values import tri_and
+from lint_rules.values import Sym, tri_and
 
 CODE = "BRN004"
 NAME = "last-step-output-as-summary"
@@ -134,6 +136,8 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue
         if ("int", 0) in steps_read[(id(index.scope), id(fact.site))]:
             continue  # step 0 is read as well: the two halves are taken where they belong
+        if fed_one_step_at_a_time(context.events, fact):
+            continue  # a one-step sequence: its last step has read it all in both directions
         output = context.code(index.node.value)
         hidden = fact.site.rnn.output_size
         size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "?"
@@ -147,9 +151,49 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
 
 
+def fed_one_step_at_a_time(events, fact) -> bool:
+    """The RNN reads ``forward``'s input as it comes, and every call of the model class found in
+    the project (at least one) feeds that input with a time axis of 1 (``x.view(-1, 1, F)``,
+    ``x.unsqueeze(1)``): the project index's ``single_step``."""
+    if not events.single_step:
+        return False
+    call = next((call for call in events.calls if call.site is fact.site), None)
+    if call is None or call.owner is None:
+        return False
+    function = call.scope.node
+    if not isinstance(function, cst.FunctionDef) or function.name.value not in _ENTRY_POINTS:
+        return False
+    parameters = [param.name.value for param in function.params.params]
+    reads_the_input = (
+        len(parameters) >= 2
+        and isinstance(call.input, Sym)
+        and call.input.key == ("name", parameters[1])
+    )
+    batch_first = fact.site.rnn.batch_first
+    time_axis = 1 if batch_first is True else 0 if batch_first is False else None
+    if not reads_the_input or time_axis is None:
+        return False
+    return any(
+        owner == call.owner and time_axis in axes for owner, axes, _ in events.single_step
+    )
+
+
+_ENTRY_POINTS = ("forward", "__call__")
+
+NOTES = (
+    "stays quiet when every call of the model class found in the project (at least one) feeds "
+    "its `forward` input, which the RNN reads as it comes, with a time axis of 1 "
+    "(`model(x.view(-1, 1, F))`, `model(row.unsqueeze(0).unsqueeze(0))`, also a model loaded "
+    "with `pickle.load` in a module that imports the class): the last step of a one-step "
+    "sequence has read it all in both directions"
+)
+
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
 MODEL_CHECK = (
     "M1 padding-invariance (`pytest --birnn-model`): on a padded batch the last step is padding"
     " for every shorter sequence (fixtures/models/brn004_*)"
 )
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK)
+RULE = Rule(
+    CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK,
+    notes=NOTES,
+)

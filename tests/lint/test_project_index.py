@@ -28,6 +28,7 @@ CASES = {
     "caller_loop": ("BRN007", "decoder.py", "the loop that carries the state is at generate.py:8"),
     "chunked_two_pass": ("BRN007", "encoder.py", ""),
     "batch_mixing_flatten": ("BRN006", "model.py", ""),
+    "single_step_inputs": ("BRN004", "model.py", ""),
 }
 
 
