@@ -15,6 +15,7 @@ import libcst as cst
 from lint_rules import torch_api as api
 from lint_rules.events import Chunk, LayerUse, Reshape, RnnCall
 from lint_rules.helper_arguments import follow_into_helper
+from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.imports import canonical, dotted_name
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
@@ -171,7 +172,9 @@ class CallInterpreter:
             followed = follow_into_helper(self, callee, args, frame)
             return returned if returned is not None else followed
         if isinstance(callee, ClassRef):
-            return None
+            return readout_named(self.facts.readouts, callee.node.name.value)
+        if isinstance(callee, Readout):
+            return self.hand_to_readout(callee, node, args, frame)
         if isinstance(callee, Sym) and callee.key[0] == "name":
             return self.call_qualified(callee.key[1], node, args, frame)
         return None
@@ -250,7 +253,18 @@ class CallInterpreter:
             return Packed()
         if qualified == api.PAD_PACKED:
             return unpack_padded(args)
+        if "." in qualified and last[:1].isupper():
+            readout = readout_named(self.facts.readouts, last)
+            if readout is not None:
+                return readout
         return self.call_builtin(qualified, args)
+
+    def hand_to_readout(self, readout: Readout, node: cst.Call, args: Args, frame: Frame) -> None:
+        value = args.get(0, "input")
+        if isinstance(value, TensorFact) and value.role == "output":
+            if value.time_axis == readout.time_axis:
+                event = HandedToReadout(readout, value, node, frame.guard, frame.scope)
+                self.events.readouts.append(event)
 
     def call_builtin(self, name: str, args: Args) -> Any:
         if name == "getattr":

@@ -97,3 +97,4 @@ class Events:
     project_padding: tuple[str, str] | None = None  # (evidence, "data.py:12") from the index
     project_packs: bool = False  # another module of the project packs sequences
     single_step: tuple = ()  # (class, input axes of length 1 in every call, origin): the index
+    readouts: list = field(default_factory=list)  # outputs handed to a last-step readout class

@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
+from lint_rules.readouts import last_step_read
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
@@ -43,6 +44,7 @@ class ClassSummary:
     parameters: tuple[str, ...]  # __init__'s parameters after self, in order
     defaults: tuple[tuple[str, bool], ...] = ()  # parameters whose default is a bool
     attribute_classes: tuple[tuple[str, str], ...] = ()  # self.decoder = Decoder(...)
+    last_step: tuple[int, int, str] | None = None  # forward takes x[:, -1]: (axis, line, code)
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,10 @@ class _Reader:
                             ):
                                 attribute_classes.append((target.attr, callee))
         self.summary.classes.append(
-            ClassSummary(node.name, node.lineno, parameters, defaults, tuple(attribute_classes))
+            ClassSummary(
+                node.name, node.lineno, parameters, defaults, tuple(attribute_classes),
+                last_step_read(node),
+            )
         )
 
     # -- calls -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lint_rules.project_index import ClassSummary, ModuleSummary, Value
+from lint_rules.readouts import readouts_for
 from lint_rules.single_step_resolution import single_step_classes
 
 Origin = str  # "train.py:41"
@@ -53,6 +54,7 @@ class ModuleFacts:
     stepped: tuple[tuple[str, Origin], ...] = ()  # (class, where a loop steps it with a state)
     star_names: tuple[tuple[str, str], ...] = ()  # local name -> qualified, from star imports
     single_step: tuple[tuple[str, tuple[int, ...], Origin], ...] = ()  # every call feeds 1 step
+    readouts: tuple[tuple[str, int, Origin, str], ...] = ()  # classes whose forward takes x[:, -1]
 
     def parameter(self, class_name: str, parameter: str) -> Resolved | None:
         for owner, name, value, origin in self.parameters:
@@ -394,6 +396,7 @@ class ProjectIndex:
             stepped=stepped,
             star_names=tuple(sorted(self.star_names(path).items())),
             single_step=single_step_classes(self, path),
+            readouts=readouts_for(self, path),
         )
 
     def _stepped(self) -> dict[tuple[str, str], Origin]:

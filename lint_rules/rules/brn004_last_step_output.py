@@ -149,6 +149,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             expression=context.code(index.node), rnn=fact.site.rnn.label, right=right, hidden=size
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
+    yield from _handed_to_readouts(context, steps_read)
 
 
 def fed_one_step_at_a_time(events, fact) -> bool:
@@ -185,7 +186,37 @@ NOTES = (
     "its `forward` input, which the RNN reads as it comes, with a time axis of 1 "
     "(`model(x.view(-1, 1, F))`, `model(row.unsqueeze(0).unsqueeze(0))`, also a model loaded "
     "with `pickle.load` in a module that imports the class): the last step of a one-step "
-    "sequence has read it all in both directions"
+    "sequence has read it all in both directions. Also finds the output handed to a module "
+    "whose `forward` takes its input's last step (`self.readout(out)` with "
+    "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one)"
+)
+
+def _handed_to_readouts(context: RuleContext, steps_read: dict) -> Iterator[RawFinding]:
+    """The output given to a module whose ``forward`` takes its last step (``readouts``)."""
+    for handed in context.events.readouts:
+        fact = handed.value
+        if tri_and(fact.site.bidirectional, handed.guard) is not True:
+            continue
+        if ("int", 0) in steps_read.get((id(handed.scope), id(fact.site)), ()):
+            continue
+        if fed_one_step_at_a_time(context.events, fact):
+            continue
+        readout = handed.readout
+        message = READOUT_MESSAGE.format(
+            expression=context.code(handed.node),
+            rnn=fact.site.rnn.label,
+            readout=readout.name,
+            taken=readout.expression,
+            where=readout.origin,
+        )
+        yield RawFinding(handed.node, message, origin=fact.site.rnn.origin)
+
+
+READOUT_MESSAGE = (
+    "`{expression}` hands bidirectional `{rnn}`'s output to `{readout}`, whose forward takes "
+    "its last step (`{taken}` at {where}); the backward half there has seen only that step: "
+    "take the forward half at the last step and the backward half at step 0, or use h_n of "
+    "packed input"
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).

@@ -29,6 +29,7 @@ CASES = {
     "chunked_two_pass": ("BRN007", "encoder.py", ""),
     "batch_mixing_flatten": ("BRN006", "model.py", ""),
     "single_step_inputs": ("BRN004", "model.py", ""),
+    "last_step_readout": ("BRN004", "model.py", "`h[:, -1, :]` at layers.py:12"),
 }
 
 
