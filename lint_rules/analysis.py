@@ -20,6 +20,7 @@ from lint_rules import torch_api as api
 from lint_rules.calls import CallInterpreter
 from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
+from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
@@ -79,6 +80,8 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         for statement in _module_level_statements(body):
             if isinstance(statement, (cst.Import, cst.ImportFrom)):
                 self.imports.add(statement)
+        if unbound_torch_nn(self.module, self.imports.names):
+            self.imports.names["nn"] = "torch.nn"  # a fragment of PyTorch code (fragments.py)
         module_functions = []
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
