@@ -111,6 +111,17 @@ def _int(node: ast.AST) -> int | None:
 def readouts_for(index: Any, path: str) -> tuple[tuple[str, int, str, str], ...]:
     """(class, time axis, origin, expression) for the readout classes ``path`` defines or
     imports by name (pass 2)."""
+    names = index.__dict__.get("_readout_names")
+    if names is None:
+        names = {
+            cls.name
+            for other in index.summaries.values()
+            for cls in other.classes
+            if getattr(cls, "last_step", None) is not None
+        }
+        index.__dict__["_readout_names"] = names
+    if not names:
+        return ()  # most projects: no class takes the last step of its input
     summary = index.summaries[path]
     found: list[tuple[str, int, str, str]] = []
     for cls in summary.classes:
@@ -118,7 +129,7 @@ def readouts_for(index: Any, path: str) -> tuple[tuple[str, int, str, str], ...]
         if last_step is not None:
             found.append((cls.name, last_step[0], f"{path}:{last_step[1]}", last_step[2]))
     for item in summary.imports:
-        if item.name in (None, "*"):
+        if item.name not in names:
             continue
         target = index.resolve_class(path, item.local) or _under_another_name(index, item)
         if target is None or target[0] == path:
