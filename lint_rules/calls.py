@@ -15,8 +15,8 @@ import libcst as cst
 from lint_rules import torch_api as api
 from lint_rules.events import Chunk, LayerUse, Reshape, RnnCall
 from lint_rules.helper_arguments import follow_into_helper
-from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.imports import canonical, dotted_name
+from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
     Builder,

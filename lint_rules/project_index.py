@@ -251,7 +251,11 @@ class _Reader:
                                 attribute_classes.append((target.attr, callee))
         self.summary.classes.append(
             ClassSummary(
-                node.name, node.lineno, parameters, defaults, tuple(attribute_classes),
+                node.name,
+                node.lineno,
+                parameters,
+                defaults,
+                tuple(attribute_classes),
                 last_step_read(node),
             )
         )

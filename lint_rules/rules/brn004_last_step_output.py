@@ -27,7 +27,7 @@ MESSAGE = (
 )
 
 WRONG = (
-    '''
+    """
 import torch.nn as nn
 
 
@@ -40,8 +40,8 @@ class SentimentRNN(nn.Module):
     def forward(self, embedded):
         output, _ = self.lstm(embedded)
         return self.fc(output[:, -1, :])
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 
 
@@ -55,11 +55,11 @@ class KeywordSpotter(nn.Module):
         outputs, _ = self.rnn(features.transpose(0, 1))
         last = outputs[-1]
         return self.classifier(last)
-''',
+""",
 )
 
 RIGHT = (
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -76,7 +76,7 @@ class SentimentRNN(nn.Module):
         H = self.hidden_dim
         summary = torch.cat((out[:, -1, :H], out[:, 0, H:]), dim=1)
         return self.fc(summary)
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -99,7 +99,7 @@ class Decoder(nn.Module):
             outputs.append(logits)
         return outputs
 ''',
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -115,7 +115,7 @@ class MeanMaxPool(nn.Module):
         mean = out.mean(1)
         maximum = out.max(1)[0]
         return self.fc(torch.cat([mean, maximum], dim=1))
-''',
+""",
 )
 
 
@@ -123,7 +123,12 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
     steps_read: dict[tuple[int, int], set] = {}
     for index in context.events.indexes:
         fact = index.value
-        if index.guard is not False and fact.role == "output" and fact.time_axis is not None and len(index.items) > fact.time_axis:
+        if (
+            index.guard is not False
+            and fact.role == "output"
+            and fact.time_axis is not None
+            and len(index.items) > fact.time_axis
+        ):
             key = (id(index.scope), id(fact.site))
             steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
     for index in context.events.indexes:
@@ -174,9 +179,7 @@ def fed_one_step_at_a_time(events, fact) -> bool:
     time_axis = 1 if batch_first is True else 0 if batch_first is False else None
     if not reads_the_input or time_axis is None:
         return False
-    return any(
-        owner == call.owner and time_axis in axes for owner, axes, _ in events.single_step
-    )
+    return any(owner == call.owner and time_axis in axes for owner, axes, _ in events.single_step)
 
 
 _ENTRY_POINTS = ("forward", "__call__")
@@ -190,6 +193,7 @@ NOTES = (
     "whose `forward` takes its input's last step (`self.readout(out)` with "
     "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one)"
 )
+
 
 def _handed_to_readouts(context: RuleContext, steps_read: dict) -> Iterator[RawFinding]:
     """The output given to a module whose ``forward`` takes its last step (``readouts``)."""
@@ -225,6 +229,15 @@ MODEL_CHECK = (
     " for every shorter sequence (fixtures/models/brn004_*)"
 )
 RULE = Rule(
-    CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK,
+    CODE,
+    NAME,
+    SUMMARY,
+    MESSAGE,
+    False,
+    "",
+    WRONG,
+    RIGHT,
+    check,
+    model_check=MODEL_CHECK,
     notes=NOTES,
 )
