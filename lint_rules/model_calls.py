@@ -29,9 +29,15 @@ class ModelCall:
     single_axes: tuple[int, ...]
 
 
-def binds_a_model(value: ast.AST | None) -> bool:
-    """``Cls(...)``, ``Cls(...).to(device)``, ``pickle.load(f)``: worth reading the scope for."""
-    return _model_class(value) is not None
+def binds_a_model(assignment: ast.Assign, called: set[str]) -> bool:
+    """``name = Cls(...)``, ``Cls(...).to(device)``, ``pickle.load(f)`` with ``name(...)``
+    among the scope's ``called`` names: worth reading the scope for (``self.x = ...`` is not:
+    a module's own layers are not its callers' models). A model called only in a nested
+    function is not read, so it has no call found and keeps its findings."""
+    targets = assignment.targets
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name) or targets[0].id not in called:
+        return False
+    return _model_class(assignment.value) is not None
 
 
 def model_calls(body: list[ast.stmt]) -> list[ModelCall]:

@@ -371,6 +371,7 @@ class _Reader:
         calls: list[tuple[str, ast.Call]] = []
         loops: list[ast.AST] = []
         nested: list[ast.AST] = []
+        called: set[str] = set()  # names called here: a model bound and called is read
         for node in _walk_scope(body, nested):
             self._node(node)
             if isinstance(node, ast.Assign):
@@ -384,9 +385,11 @@ class _Reader:
                 callee = dotted(node.func)
                 if callee and callee.rsplit(".", 1)[-1][:1].isupper():
                     calls.append((callee, node))
+                elif isinstance(node.func, ast.Name):
+                    called.add(node.func.id)
             elif isinstance(node, (ast.For, ast.While)):
                 loops.append(node)
-        if any(binds_a_model(node.value) for node in assignments):
+        if any(binds_a_model(node, called) for node in assignments):
             self.summary.model_calls.extend(model_calls(body))
         local_flags = _local_flags(assignments)
         for callee, node in calls:

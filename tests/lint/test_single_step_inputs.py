@@ -99,3 +99,11 @@ def test_fires_when_forward_reshapes_its_input_before_the_rnn():
     reshaping = MODEL.replace("self.rnn(x)", "self.rnn(x.view(x.size(0), -1, 4))")
     caller = "from model import Net\nnet = Net()\ny = net(x.view(-1, 1, 4))\n"
     assert findings({"model.py": reshaping, "run.py": caller}) == [("BRN004", 12)]
+
+
+def test_a_call_in_a_nested_function_counts_as_a_call_nothing_is_known_of():
+    caller = (
+        "from model import Net\nnet = Net()\ny = net(x.view(-1, 1, 4))\n\n"
+        "def evaluate(batch):\n    return net(batch)\n"
+    )
+    assert findings({"model.py": MODEL, "run.py": caller}) == [("BRN004", 12)]
