@@ -16,6 +16,7 @@ from lint_rules.scopes import Frame
 from lint_rules.values import FunctionRef, StateTuple, TensorFact
 
 _MAX_DEPTH = 3  # helpers calling helpers with the same tensor
+_MAX_RUNS = 8  # runs of one helper with bound arguments, per module
 
 
 def _passed_tensors(args: Any) -> list[Any]:
@@ -32,8 +33,12 @@ def follow_into_helper(analysis: Any, callee: FunctionRef, args: Any, caller: Fr
         return None
     function = callee.node
     active: set[int] = analysis.__dict__.setdefault("_helpers_running", set())
+    runs: dict[int, int] = analysis.__dict__.setdefault("_helper_runs", {})
     if id(function) in active or len(active) >= _MAX_DEPTH:
         return None
+    if runs.get(id(function), 0) >= _MAX_RUNS:
+        return None  # generated code calling one helper hundreds of times: the first runs say it
+    runs[id(function)] = runs.get(id(function), 0) + 1
     frame = Frame(env={}, scope=Scope(function), parent=analysis.module_frame, owner=callee.owner)
     frame.guard = caller.guard
     analysis._bind_parameters(function, frame, callee.owner)
