@@ -95,25 +95,20 @@ def _assigned_between(function: Any, first: cst.If, second: cst.If) -> set[str] 
     """Names assigned after ``first`` ends and before ``second`` starts, in source order
     (``self.x`` as ``self.x``); None when the order cannot be told."""
     assigned: set[str] = set()
-    state = {"after_first": False, "found": False}
-
-    def walk(node: Any) -> None:
-        if state["found"]:
-            return
+    after_first = False
+    pending = [function]  # source order, iteratively: generated code nests deeply
+    while pending:
+        node = pending.pop()
         if node is second:
-            state["found"] = True
-            return
+            return assigned if after_first else None
         if node is first:
-            state["after_first"] = True
-            return
-        if state["after_first"]:
+            after_first = True
+            continue
+        if after_first:
             for target in _targets(node):
                 assigned.update(_names(target))
-        for child in node.children:
-            walk(child)
-
-    walk(function)
-    return assigned if state["found"] and state["after_first"] else None
+        pending.extend(reversed(node.children))
+    return None
 
 
 def _targets(node: Any) -> list[Any]:
