@@ -15,11 +15,12 @@ from typing import Any
 
 import libcst as cst
 
-from lint_rules import guards
+from lint_rules import correlated_branches, guards
 from lint_rules import torch_api as api
 from lint_rules.calls import CallInterpreter
 from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
+from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
@@ -80,6 +81,8 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         for statement in _module_level_statements(body):
             if isinstance(statement, (cst.Import, cst.ImportFrom)):
                 self.imports.add(statement)
+        if unbound_torch_nn(self.module, self.imports.names):
+            self.imports.names["nn"] = "torch.nn"  # a fragment of PyTorch code (fragments.py)
         module_functions = []
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
@@ -95,6 +98,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.events.project_padding = self.facts.padding
         self.events.project_packs = self.facts.project_packs
         self.events.bidirectional_states = self.facts.bidirectional_states
+        self.events.single_step = self.facts.single_step
         self._mark_calls_stepped_elsewhere()
         return self.events
 
@@ -351,12 +355,14 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.evaluate(statement.test, frame)
         when_true, when_false = guards.polarity(statement.test)
         saved_env, saved_guard = frame.env, frame.guard
-        frame.env = dict(saved_env)
+        reads = correlated_branches.test_reads(frame, statement.test)
+        seen_before = correlated_branches.recall(frame, statement) or ({}, {})
+        frame.env = dict(saved_env, **seen_before[0])
         frame.guard = when_true if when_true is not None else saved_guard
         self.run_block(statement.body, frame)
         body_env = frame.env
         body_exits = _always_exits(statement.body)
-        frame.env = dict(saved_env)
+        frame.env = dict(saved_env, **seen_before[1])
         frame.guard = when_false if when_false is not None else saved_guard
         orelse = statement.orelse
         if isinstance(orelse, cst.If):
@@ -378,6 +384,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 frame.guard = when_true
         else:
             frame.env = _merge(body_env, else_env)
+            correlated_branches.remember(frame, statement, reads, body_env, else_env, frame.env)
 
     def _loop_body(self, statement: cst.For | cst.While, frame: Frame) -> None:
         before = frame.env

@@ -14,7 +14,9 @@ import libcst as cst
 
 from lint_rules import torch_api as api
 from lint_rules.events import Chunk, LayerUse, Reshape, RnnCall
+from lint_rules.helper_arguments import follow_into_helper
 from lint_rules.imports import canonical, dotted_name
+from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
     Builder,
@@ -169,9 +171,13 @@ class CallInterpreter:
         if isinstance(callee, FactoryRef):
             return self.call_factory(callee, node, args)
         if isinstance(callee, FunctionRef):
-            return self.interpret_function(callee.node, callee.owner, None).returned
+            returned = self.interpret_function(callee.node, callee.owner, None).returned
+            followed = follow_into_helper(self, callee, args, frame)
+            return returned if returned is not None else followed
         if isinstance(callee, ClassRef):
-            return None
+            return readout_named(self.facts.readouts, callee.node.name.value)
+        if isinstance(callee, Readout):
+            return self.hand_to_readout(callee, node, args, frame)
         if isinstance(callee, Sym) and callee.key[0] == "name":
             return self.call_qualified(callee.key[1], node, args, frame)
         return None
@@ -242,7 +248,7 @@ class CallInterpreter:
             value = args.get(0, "input")
             return value if isinstance(value, (TensorFact, Padded)) else None
         if qualified in ("torch.transpose", "torch.reshape", "torch.chunk", "torch.squeeze",
-                         "torch.unsqueeze", "torch.permute"):
+                         "torch.unsqueeze", "torch.permute", "torch.index_select"):
             rest = Args(args.positional[1:], args.keywords)
             return self.call_method(args.get(0, "input"), last, node, rest, frame)
         if qualified == api.PAD_SEQUENCE:
@@ -252,7 +258,18 @@ class CallInterpreter:
             return Packed()
         if qualified == api.PAD_PACKED:
             return unpack_padded(args)
+        if "." in qualified and last[:1].isupper():
+            readout = readout_named(self.facts.readouts, last)
+            if readout is not None:
+                return readout
         return self.call_builtin(qualified, args)
+
+    def hand_to_readout(self, readout: Readout, node: cst.Call, args: Args, frame: Frame) -> None:
+        value = args.get(0, "input")
+        if isinstance(value, TensorFact) and value.role == "output":
+            if value.time_axis == readout.time_axis:
+                event = HandedToReadout(readout, value, node, frame.guard, frame.scope)
+                self.events.readouts.append(event)
 
     def call_builtin(self, name: str, args: Args) -> Any:
         if name == "getattr":
@@ -460,10 +477,14 @@ class CallInterpreter:
             ):
                 return base
             return None
+        if isinstance(base, (RnnModule, Layer, Container)) and method in api.MODULE_SELF_METHODS:
+            return base  # `self.rnn = self.rnn.cuda()` keeps the module
         if not isinstance(base, TensorFact):
             return None
         if method in api.SHAPE_KEEPING_METHODS:
             return base
+        if method == "index_select":
+            return select_batch(base, _int_of(args.get(0, "dim")))
         if method in ("view", "reshape"):
             sizes = args.positional
             if len(sizes) == 1 and isinstance(sizes[0], TupleValue):
@@ -518,6 +539,16 @@ def _is_two(value: Any) -> bool:
 def transpose(fact: TensorFact, first: int | None, second: int | None) -> TensorFact | None:
     if fact.role in ("output", "packed") and fact.time_axis is not None and {first, second} == {0, 1}:
         return fact.derive(time_axis=1 - fact.time_axis)
+    return None
+
+
+def select_batch(fact: TensorFact, dim: int | None) -> TensorFact | None:
+    """``h_n.index_select(1, order)``: reordering the batch (to undo a sort) keeps the meaning;
+    a selection along any other axis is not followed."""
+    if fact.role == "state" and dim == 1:
+        return fact
+    if fact.role == "output" and fact.time_axis is not None and dim == 1 - fact.time_axis:
+        return fact
     return None
 
 

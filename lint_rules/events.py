@@ -98,3 +98,5 @@ class Events:
     project_packs: bool = False  # another module of the project packs sequences
     # calls returning a bidirectional RNN's h_n that the index found (BidirectionalState)
     bidirectional_states: tuple = ()
+    single_step: tuple = ()  # (class, input axes of length 1 in every call, origin): the index
+    readouts: list = field(default_factory=list)  # outputs handed to a last-step readout class

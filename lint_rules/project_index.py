@@ -16,6 +16,9 @@ from typing import Any
 
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 
+from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
+from lint_rules.readouts import last_step_read
+
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
 Value = tuple
@@ -45,6 +48,7 @@ class ClassSummary:
     defaults: tuple[tuple[str, bool], ...] = ()  # parameters whose default is a bool
     attribute_classes: tuple[tuple[str, str], ...] = ()  # self.decoder = Decoder(...)
     forward: tuple[int, int] | None = None  # forward's (parameters after self, defaults)
+    last_step: tuple[int, int, str] | None = None  # forward takes x[:, -1]: (axis, line, code)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class ModuleSummary:
     parsed: bool = True
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
+    model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -267,7 +272,13 @@ class _Reader:
                                 attribute_classes.append((target.attr, callee))
         self.summary.classes.append(
             ClassSummary(
-                node.name, node.lineno, parameters, defaults, tuple(attribute_classes), forward
+                node.name,
+                node.lineno,
+                parameters,
+                defaults,
+                tuple(attribute_classes),
+                forward,
+                last_step_read(node),
             )
         )
 
@@ -382,6 +393,7 @@ class _Reader:
         calls: list[tuple[str, ast.Call]] = []
         loops: list[ast.AST] = []
         nested: list[ast.AST] = []
+        called: set[str] = set()  # names called here: a model bound and called is read
         for node in _walk_scope(body, nested):
             self._node(node)
             if isinstance(node, ast.Assign):
@@ -395,8 +407,12 @@ class _Reader:
                 callee = dotted(node.func)
                 if callee and callee.rsplit(".", 1)[-1][:1].isupper():
                     calls.append((callee, node))
+                elif isinstance(node.func, ast.Name):
+                    called.add(node.func.id)
             elif isinstance(node, (ast.For, ast.While)):
                 loops.append(node)
+        if any(binds_a_model(node, called) for node in assignments):
+            self.summary.model_calls.extend(model_calls(body))
         local_flags = _local_flags(assignments)
         for callee, node in calls:
             self.summary.instantiations.append(

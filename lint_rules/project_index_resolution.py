@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from lint_rules.data_pipeline import saved_padding
 from lint_rules.project_index import ClassSummary, ModuleSummary, Value
 from lint_rules.project_index_states_resolution import bidirectional_states
+from lint_rules.readouts import readouts_for
+from lint_rules.single_step_resolution import single_step_classes
 
 Origin = str  # "train.py:41"
 Resolved = tuple[bool, Origin]
@@ -55,6 +57,8 @@ class ModuleFacts:
     star_names: tuple[tuple[str, str], ...] = ()  # local name -> qualified, from star imports
     # calls that return a bidirectional RNN's h_n built elsewhere (project_index_states_resolution)
     bidirectional_states: tuple = ()
+    single_step: tuple[tuple[str, tuple[int, ...], Origin], ...] = ()  # every call feeds 1 step
+    readouts: tuple[tuple[str, int, Origin, str], ...] = ()  # classes whose forward takes x[:, -1]
 
     def parameter(self, class_name: str, parameter: str) -> Resolved | None:
         for owner, name, value, origin in self.parameters:
@@ -407,6 +411,8 @@ class ProjectIndex:
             stepped=stepped,
             star_names=tuple(sorted(self.star_names(path).items())),
             bidirectional_states=bidirectional_states(self, path),
+            single_step=single_step_classes(self, path),
+            readouts=readouts_for(self, path),
         )
 
     def _stepped(self) -> dict[tuple[str, str], Origin]:

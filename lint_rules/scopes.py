@@ -26,6 +26,7 @@ class Frame:
     keep_nodes: bool = False  # factory frames: sizes keep the caller's argument nodes
     returns: list = field(default_factory=list)
     is_init: bool = False
+    tested: list = field(default_factory=list)  # ifs whose join lost tensors: correlated_branches
 
     def lookup(self, name: str) -> Any:
         frame: Frame | None = self

@@ -61,6 +61,12 @@ BUILDER_METHODS = frozenset(("new_zeros", "new_ones", "new_empty", "new_full", "
 # Wrappers that hand back their argument (as far as shapes go).
 WRAPPERS = frozenset(("torch.autograd.Variable", "torch.nn.Parameter"))
 
+# Module methods that return the module itself (`self.rnn = self.rnn.cuda()`).
+MODULE_SELF_METHODS = frozenset(
+    ("cuda", "cpu", "to", "float", "double", "half", "bfloat16", "train", "eval",
+     "requires_grad_", "type")
+)
+
 # Tensor methods that keep a state builder a state builder.
 BUILDER_PASSTHROUGH_METHODS = frozenset(
     (

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
-from lint_rules.values import tri_and
+from lint_rules.values import Sym, tri_and
 
 CODE = "BRN004"
 NAME = "last-step-output-as-summary"
@@ -25,7 +27,7 @@ MESSAGE = (
 )
 
 WRONG = (
-    '''
+    """
 import torch.nn as nn
 
 
@@ -38,8 +40,8 @@ class SentimentRNN(nn.Module):
     def forward(self, embedded):
         output, _ = self.lstm(embedded)
         return self.fc(output[:, -1, :])
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 
 
@@ -53,11 +55,11 @@ class KeywordSpotter(nn.Module):
         outputs, _ = self.rnn(features.transpose(0, 1))
         last = outputs[-1]
         return self.classifier(last)
-''',
+""",
 )
 
 RIGHT = (
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -74,7 +76,7 @@ class SentimentRNN(nn.Module):
         H = self.hidden_dim
         summary = torch.cat((out[:, -1, :H], out[:, 0, H:]), dim=1)
         return self.fc(summary)
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -97,7 +99,7 @@ class Decoder(nn.Module):
             outputs.append(logits)
         return outputs
 ''',
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -113,7 +115,7 @@ class MeanMaxPool(nn.Module):
         mean = out.mean(1)
         maximum = out.max(1)[0]
         return self.fc(torch.cat([mean, maximum], dim=1))
-''',
+""",
 )
 
 
@@ -121,7 +123,12 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
     steps_read: dict[tuple[int, int], set] = {}
     for index in context.events.indexes:
         fact = index.value
-        if index.guard is not False and fact.role == "output" and fact.time_axis is not None and len(index.items) > fact.time_axis:
+        if (
+            index.guard is not False
+            and fact.role == "output"
+            and fact.time_axis is not None
+            and len(index.items) > fact.time_axis
+        ):
             key = (id(index.scope), id(fact.site))
             steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
     for index in context.events.indexes:
@@ -134,6 +141,8 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue
         if ("int", 0) in steps_read[(id(index.scope), id(fact.site))]:
             continue  # step 0 is read as well: the two halves are taken where they belong
+        if fed_one_step_at_a_time(context.events, fact):
+            continue  # a one-step sequence: its last step has read it all in both directions
         output = context.code(index.node.value)
         hidden = fact.site.rnn.output_size
         size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "?"
@@ -145,11 +154,90 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             expression=context.code(index.node), rnn=fact.site.rnn.label, right=right, hidden=size
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
+    yield from _handed_to_readouts(context, steps_read)
 
+
+def fed_one_step_at_a_time(events, fact) -> bool:
+    """The RNN reads ``forward``'s input as it comes, and every call of the model class found in
+    the project (at least one) feeds that input with a time axis of 1 (``x.view(-1, 1, F)``,
+    ``x.unsqueeze(1)``): the project index's ``single_step``."""
+    if not events.single_step:
+        return False
+    call = next((call for call in events.calls if call.site is fact.site), None)
+    if call is None or call.owner is None:
+        return False
+    function = call.scope.node
+    if not isinstance(function, cst.FunctionDef) or function.name.value not in _ENTRY_POINTS:
+        return False
+    parameters = [param.name.value for param in function.params.params]
+    reads_the_input = (
+        len(parameters) >= 2
+        and isinstance(call.input, Sym)
+        and call.input.key == ("name", parameters[1])
+    )
+    batch_first = fact.site.rnn.batch_first
+    time_axis = 1 if batch_first is True else 0 if batch_first is False else None
+    if not reads_the_input or time_axis is None:
+        return False
+    return any(owner == call.owner and time_axis in axes for owner, axes, _ in events.single_step)
+
+
+_ENTRY_POINTS = ("forward", "__call__")
+
+NOTES = (
+    "stays quiet when every call of the model class found in the project (at least one) feeds "
+    "its `forward` input, which the RNN reads as it comes, with a time axis of 1 "
+    "(`model(x.view(-1, 1, F))`, `model(row.unsqueeze(0).unsqueeze(0))`, also a model loaded "
+    "with `pickle.load` in a module that imports the class): the last step of a one-step "
+    "sequence has read it all in both directions. Also finds the output handed to a module "
+    "whose `forward` takes its input's last step (`self.readout(out)` with "
+    "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one)"
+)
+
+
+def _handed_to_readouts(context: RuleContext, steps_read: dict) -> Iterator[RawFinding]:
+    """The output given to a module whose ``forward`` takes its last step (``readouts``)."""
+    for handed in context.events.readouts:
+        fact = handed.value
+        if tri_and(fact.site.bidirectional, handed.guard) is not True:
+            continue
+        if ("int", 0) in steps_read.get((id(handed.scope), id(fact.site)), ()):
+            continue
+        if fed_one_step_at_a_time(context.events, fact):
+            continue
+        readout = handed.readout
+        message = READOUT_MESSAGE.format(
+            expression=context.code(handed.node),
+            rnn=fact.site.rnn.label,
+            readout=readout.name,
+            taken=readout.expression,
+            where=readout.origin,
+        )
+        yield RawFinding(handed.node, message, origin=fact.site.rnn.origin)
+
+
+READOUT_MESSAGE = (
+    "`{expression}` hands bidirectional `{rnn}`'s output to `{readout}`, whose forward takes "
+    "its last step (`{taken}` at {where}); the backward half there has seen only that step: "
+    "take the forward half at the last step and the backward half at step 0, or use h_n of "
+    "packed input"
+)
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
 MODEL_CHECK = (
     "M1 padding-invariance (`pytest --birnn-model`): on a padded batch the last step is padding"
     " for every shorter sequence (fixtures/models/brn004_*)"
 )
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, model_check=MODEL_CHECK)
+RULE = Rule(
+    CODE,
+    NAME,
+    SUMMARY,
+    MESSAGE,
+    False,
+    "",
+    WRONG,
+    RIGHT,
+    check,
+    model_check=MODEL_CHECK,
+    notes=NOTES,
+)

@@ -33,7 +33,7 @@ _FLATTEN_LAYOUT = (
 )
 
 WRONG = (
-    '''
+    """
 import torch.nn as nn
 
 
@@ -48,8 +48,8 @@ class Encoder(nn.Module):
         _, h_n = self.rnn(x)
         h_n = h_n.view(2, self.num_layers, x.size(1), self.hidden_size)
         return h_n[:, -1]
-''',
-    '''
+""",
+    """
 import torch
 import torch.nn as nn
 
@@ -65,8 +65,8 @@ class Encoder(nn.Module):
         forward_states = h_n[:self.num_layers]
         backward_states = h_n[self.num_layers:]
         return torch.cat((forward_states[-1], backward_states[-1]), dim=1)
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 
 
@@ -79,11 +79,11 @@ class Classifier(nn.Module):
     def forward(self, x):
         _, h_n = self.rnn(x)
         return self.head(h_n.view(x.size(0), -1))
-''',
+""",
 )
 
 RIGHT = (
-    '''
+    """
 import torch.nn as nn
 
 
@@ -99,7 +99,7 @@ class Encoder(nn.Module):
         h_n = h_n.view(self.num_layers, 2, x.size(1), self.hidden_size)
         halves = out.view(x.size(0), x.size(1), 2, self.hidden_size)
         return h_n[-1], halves[:, :, 0]
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -198,9 +198,12 @@ def _flattens_across_the_batch(sizes: tuple, rnn, node) -> bool:
 
 
 def _is_both_directions(size, rnn) -> bool:
-    """``2 * H``, ``H * 2``, ``H * num_directions``."""
+    """``2 * H``, ``H * 2``, ``H * num_directions``; ``10`` when H is the literal 5 (module
+    constants fold)."""
     hidden = rnn.output_size
     key = size.key
+    if hidden is not None and hidden.int_value and size.int_value is not None:
+        return size.int_value == 2 * hidden.int_value
     if hidden is None or key[0] != "bin" or key[1] != "*":
         return False
     first, second = Sym(key[2]), Sym(key[3])
@@ -251,7 +254,9 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         if layers is None or layers.int_value == 1:
             continue
         if tri_and(fact.site.bidirectional, chunk.guard) is True:
-            state = context.code(chunk.node.func.value) if hasattr(chunk.node.func, "value") else "h_n"
+            state = (
+                context.code(chunk.node.func.value) if hasattr(chunk.node.func, "value") else "h_n"
+            )
             right = f"{state}.view(num_layers, 2, batch, hidden)"
             yield _finding(context, chunk.node, fact, "state", _STATE_LAYOUT, right)
 
@@ -267,10 +272,14 @@ def _swapped(context: RuleContext, call, first: int, second: int) -> str:
     return f"{context.code(call.func)}({', '.join(arguments)})"
 
 
-def _finding(context: RuleContext, node, fact: TensorFact, what: str, layout: str,
-             right: str) -> RawFinding:
+def _finding(
+    context: RuleContext, node, fact: TensorFact, what: str, layout: str, right: str
+) -> RawFinding:
     message = MESSAGE.format(
-        expression=context.code(node), rnn=fact.site.rnn.label, what=what, layout=layout,
+        expression=context.code(node),
+        rnn=fact.site.rnn.label,
+        what=what,
+        layout=layout,
         right=right,
     )
     return RawFinding(node, message, origin=fact.site.rnn.origin)
@@ -280,7 +289,8 @@ NOTES = (
     "also finds h_n flattened batch-major without a transpose first: `h_n.view(B, -1)`, "
     "`hidden.view(batch, H * num_directions)`, `final_state.view(-1, 2 * H, 1)`; its rows are "
     "(layer, direction) pairs holding the whole batch, so such a view puts several batch elements "
-    "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`"
+    "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`. A state handed to a method or "
+    "function of the same module (`self.attention(output, h_n)`) is followed into it"
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).
@@ -290,6 +300,15 @@ MODEL_CHECK = (
     "belong to the same sequence (fixtures/models/brn006_*)"
 )
 RULE = Rule(
-    CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES,
+    CODE,
+    NAME,
+    SUMMARY,
+    MESSAGE,
+    False,
+    "",
+    WRONG,
+    RIGHT,
+    check,
+    notes=NOTES,
     model_check=MODEL_CHECK,
 )

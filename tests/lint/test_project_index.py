@@ -31,6 +31,8 @@ CASES = {
     "saved_padded_data": ("BRN005", "model.py", "loaded at train.py:12 and padded by"),
     "model_package": ("BRN005", "models/birnn.py", "in data.py:5"),
     "encoder_state_slice": ("BRN003", "train.py", "bidirectional=True at encoder.py:10"),
+    "single_step_inputs": ("BRN004", "model.py", ""),
+    "last_step_readout": ("BRN004", "model.py", "`h[:, -1, :]` at layers.py:12"),
 }
 
 

@@ -1,0 +1,178 @@
+"""Pass 1 of the project index, for one question: what do the project's calls of a model feed it?
+
+``model = BiLSTM(...)`` (or a model unpickled with ``pickle.load`` / ``torch.load``) and then
+``model(x.view(-1, 1, F))`` or ``model(row.unsqueeze(0).unsqueeze(0))``: the input's axes known
+to have length 1 tell whether every sequence the model ever sees is one step long. A model that
+escapes the scope (handed to a function, returned, stored, read by a nested function) may be
+called where this cannot see, so it counts as a call with nothing known.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+_LOADERS = frozenset(("pickle.load", "torch.load", "joblib.load", "dill.load"))
+# Callees that take a model without calling it.
+_HARMLESS = frozenset(("print", "dump", "save", "repr", "str", "type", "isinstance", "id"))
+_KEEPING = frozenset(("float", "double", "half", "to", "cuda", "cpu", "contiguous", "detach"))
+_INPUT_RANK = 3  # an RNN's batched input
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    """``model(x)``: ``cls`` as written where ``model = cls(...)`` ("" for a loaded model); the
+    axes of ``x`` (rank 3) known to be 1; () when nothing is known (or the model escapes)."""
+
+    cls: str
+    line: int
+    single_axes: tuple[int, ...]
+
+
+def binds_a_model(assignment: ast.Assign, called: set[str]) -> bool:
+    """``name = Cls(...)``, ``Cls(...).to(device)``, ``pickle.load(f)`` with ``name(...)``
+    among the scope's ``called`` names: worth reading the scope for (``self.x = ...`` is not:
+    a module's own layers are not its callers' models). A model called only in a nested
+    function is not read, so it has no call found and keeps its findings."""
+    targets = assignment.targets
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name) or targets[0].id not in called:
+        return False
+    return _model_class(assignment.value) is not None
+
+
+def model_calls(body: list[ast.stmt]) -> list[ModelCall]:
+    """The calls of models bound in this scope (``body``, nested functions included)."""
+    models: dict[str, set[str]] = {}  # a name rebound to other models stands for each of them
+    values: dict[str, ast.AST] = {}
+    nodes = list(_walk(body))
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                values[target.id] = node.value
+                cls = _model_class(node.value)
+                if cls is not None:
+                    models.setdefault(target.id, set()).add(cls)
+    if not models:
+        return []
+    found: list[ModelCall] = []
+    called: set[int] = set()
+    harmless: set[int] = set()
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in models:
+            called.add(id(func))
+            axes: tuple[int, ...] = ()
+            if node.args and not node.keywords:
+                axes = _single_axes(node.args[0], values)
+            found.extend(ModelCall(cls, node.lineno, axes) for cls in sorted(models[func.id]))
+        elif _last(func) in _HARMLESS:
+            harmless.update(id(arg) for arg in node.args)
+    for node in nodes:
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            harmless.add(id(node.value))  # model.eval(), model.parameters()
+    for node in nodes:
+        if (
+            isinstance(node, ast.Name)
+            and node.id in models
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in called
+            and id(node) not in harmless
+        ):
+            escaped = (ModelCall(cls, node.lineno, ()) for cls in sorted(models[node.id]))
+            found.extend(escaped)  # called where this cannot see
+    return found
+
+
+def _walk(body: list[ast.stmt]):
+    for statement in body:
+        yield from ast.walk(statement)
+
+
+def _last(func: ast.AST) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _model_class(value: ast.AST | None) -> str | None:
+    while (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in ("to", "cuda", "cpu", "eval", "train", "float", "double")
+    ):
+        value = value.func.value
+    if not isinstance(value, ast.Call):
+        return None
+    callee = _dotted(value.func)
+    if callee is None:
+        return None
+    if callee in _LOADERS:
+        return ""
+    return callee if callee.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def _single_axes(node: ast.AST, values: dict[str, ast.AST], depth: int = 0) -> tuple[int, ...]:
+    """Axes of a rank-3 input known to be 1: ``x.view(-1, 1, F)`` -> (1,);
+    ``row.unsqueeze(0).unsqueeze(0)`` -> (0, 1); a name is read through its assignment."""
+    positions = list(range(_INPUT_RANK))  # position at this level -> axis of the input
+    ones: set[int] = set()
+    while True:
+        if isinstance(node, ast.Name) and node.id in values and depth < 3:
+            node, depth = values[node.id], depth + 1
+            continue
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            break
+        method, base = node.func.attr, node.func.value
+        if method in _KEEPING:
+            node = base
+            continue
+        if method == "unsqueeze" and len(node.args) == 1:
+            dim = _int(node.args[0])
+            rank = len(positions)
+            if dim is None or rank == 0:
+                break
+            dim = dim + rank if dim < 0 else dim
+            if not 0 <= dim < rank:
+                break
+            ones.add(positions.pop(dim))
+            node = base
+            continue
+        if method in ("view", "reshape"):
+            sizes = (
+                node.args[0].elts
+                if len(node.args) == 1 and isinstance(node.args[0], (ast.Tuple, ast.List))
+                else node.args
+            )
+            if len(sizes) == len(positions):
+                ones.update(positions[i] for i, size in enumerate(sizes) if _int(size) == 1)
+        break
+    return tuple(sorted(ones))
+
+
+def _int(node: ast.AST) -> int | None:
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
+    ):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int(node.operand)
+        return -inner if inner is not None else None
+    return None
