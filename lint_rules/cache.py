@@ -1,7 +1,7 @@
 """The results cache, like ruff's: re-running on an unchanged tree costs little more than
 reading it.
 
-One file per (tool version, settings) in ``.birnn_lint_cache/`` holds, per linted path, the
+One file per (tool version, the linter's own code, settings) in ``.birnn_lint_cache/`` holds, per linted path, the
 digest of its text, its project-index summary, and its report together with the fingerprint of
 the project facts the report used. A file is re-analysed when its text changes, or when the
 facts other modules give it change (a config default, a call site, the data code's padding), so
@@ -11,6 +11,7 @@ read or written (a read-only tree, a corrupt file) is silently off: it is never 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -29,6 +30,22 @@ def digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def sources_digest(package: Path) -> str:
+    """A digest of every Python source under ``package``, names and contents."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for source in sorted(package.rglob("*.py")):
+        hasher.update(source.relative_to(package).as_posix().encode() + b"\0")
+        hasher.update(source.read_bytes())
+    return hasher.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The linter's own code: summaries and findings made by other code (an editable install
+    after a pull, a patched rule) must not be reused under the same version number."""
+    return sources_digest(Path(__file__).resolve().parent)
+
+
 @dataclass
 class Entry:
     digest: str
@@ -42,7 +59,8 @@ class Cache:
 
     def __init__(self, directory: Path | None, settings: Any) -> None:
         self.directory = directory
-        key = hashlib.sha256(repr((__version__, settings)).encode()).hexdigest()[:16]
+        identity = (__version__, code_fingerprint(), settings)
+        key = hashlib.sha256(repr(identity).encode()).hexdigest()[:16]
         self.file = directory / f"{__version__}-{key}.pickle" if directory else None
         self.entries: dict[str, Entry] = {}
         self.changed = False

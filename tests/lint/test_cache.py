@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import lint_rules.cache
 import lint_rules.project
 from lint_rules.cache import CACHE_DIR_NAME
 from lint_rules.cli import main
@@ -113,3 +114,23 @@ def test_a_read_only_tree_lints_without_a_cache(project, capsys):
         assert not (project / CACHE_DIR_NAME).exists()
     finally:
         project.chmod(0o755)
+
+
+def test_other_linter_code_does_not_reuse_the_cache(project, capsys, analysed, monkeypatch):
+    """The same version with other rule code (an editable install after a pull) analyses afresh."""
+    cold = run(capsys)
+    monkeypatch.setattr(lint_rules.cache, "code_fingerprint", lambda: "another build")
+    analysed.clear()
+    assert run(capsys) == cold
+    assert sorted(analysed) == ["config.py", "model.py", "other.py"]
+
+
+def test_the_sources_digest_changes_with_any_source(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "brn.py").write_text("A = 1\n")
+    first = lint_rules.cache.sources_digest(tmp_path)
+    assert lint_rules.cache.sources_digest(tmp_path) == first
+    (tmp_path / "rules" / "brn.py").write_text("A = 2\n")
+    second = lint_rules.cache.sources_digest(tmp_path)
+    (tmp_path / "rules" / "new.py").write_text("")
+    assert len({first, second, lint_rules.cache.sources_digest(tmp_path)}) == 3
