@@ -24,7 +24,9 @@ from lint_rules.readouts import last_step_read
 Value = tuple
 
 _PACKERS = frozenset(("pack_padded_sequence", "pack_sequence"))
-_PADDING_MODES = frozenset(("max_length", "longest", True))
+# A tokenizer's padding modes; `padding=True` too, but not the integer 1 (which equals True in
+# a set): `nn.Conv2d(..., padding=1)` pads space, not sequences.
+_PADDING_MODES = frozenset(("max_length", "longest"))
 _TRUE_STRINGS = frozenset(("true", "yes", "1", "y", "t"))
 _FALSE_STRINGS = frozenset(("false", "no", "0", "n", "f"))
 
@@ -308,8 +310,9 @@ class _Reader:
                         self._default(keyword.arg, value, node.lineno, "config dict")
         for keyword in node.keywords:
             if keyword.arg == "padding" and isinstance(keyword.value, ast.Constant):
-                if keyword.value.value in _PADDING_MODES:
-                    evidence = f"a tokenizer called with `padding={keyword.value.value!r}`"
+                mode = keyword.value.value
+                if mode is True or (isinstance(mode, str) and mode in _PADDING_MODES):
+                    evidence = f"a tokenizer called with `padding={mode!r}`"
                     self.summary.padding.append((node.lineno, evidence))
             elif keyword.arg == "fix_length" and last == "Field":
                 self.summary.padding.append((node.lineno, "torchtext's `Field(fix_length=...)`"))

@@ -175,6 +175,16 @@ def test_padding_in_data_code(code, evidence):
     assert evidence in found.padding[0] and found.padding[1] == "data.py:1"
 
 
+@pytest.mark.parametrize(
+    "code", ["conv = nn.Conv2d(1, 8, 3, padding=1)", "pool = nn.MaxPool1d(2, padding=0)"]
+)
+def test_a_layer_padding_space_is_not_sequence_padding(code):
+    """`padding=1` equals True in a set of modes; a convolution's padding says nothing of
+    padded sequences (a held-out repository's CNN in front of its BiLSTM)."""
+    modules = {"data.py": code + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
+    assert facts(modules, "model.py").padding is None
+
+
 def test_padding_counts_only_within_one_program():
     """Sibling scripts that import nothing of each other are separate programs (a folder of
     tutorials): one's padding says nothing about the other's RNN."""
