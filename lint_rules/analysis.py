@@ -645,7 +645,8 @@ def merge_rnns(first: RnnModule, second: RnnModule) -> RnnModule | None:
         return None
     kind = a.kind if a.kind == b.kind else ""
     return RnnModule(RnnInfo(kind, a.call, a.bidirectional, a.input_size, a.hidden_size,
-                             a.num_layers, a.batch_first, a.proj_size, a.label))
+                             a.num_layers, a.batch_first, a.proj_size, a.label,
+                             a.origin if a.origin == b.origin else a.origin or b.origin))
 
 
 def _same(first: Any, second: Any) -> bool:

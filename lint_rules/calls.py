@@ -149,6 +149,7 @@ class CallInterpreter:
             elif arg.star == "**":
                 if isinstance(value, KeywordsValue):
                     args.keywords.update(value.items)
+                    args.unknown = args.unknown or value.open
                 else:
                     args.unknown = True
             elif arg.keyword is not None:
@@ -281,6 +282,8 @@ class CallInterpreter:
                     return RnnClassRef(kind) if kind else None
                 return RnnClassRef("")
             return None
+        if name == "dict" and not args.positional:
+            return KeywordsValue(tuple(args.keywords.items()), open=True)
         if name in ("bool", "int", "tuple", "list"):
             return args.get(0, "")
         if name == "enumerate":

@@ -29,6 +29,7 @@ from lint_rules.engine import (
 from lint_rules.formats import FORMATS, format_findings, format_statistics
 from lint_rules.parallel import available_cores
 from lint_rules.project import lint_project
+from lint_rules.run_scripts import RunFlag, read_run_flags
 from lint_rules.selection import (
     FIXABLE_CODES,
     RULE_NAMES,
@@ -257,6 +258,7 @@ def lint_paths(
     reports: dict[int, FileReport] = {}
     pending: list[tuple[int, SourceUnit]] = []
     context: list[SourceUnit] = []  # modules the rules skip, read for the project index
+    run_flags: list[RunFlag] = []  # flags the project's shell scripts pass: facts only
     order = 0
     stdin_echo: tuple[int, str] | None = None  # (order, text) that --fix prints back unchanged
     for argument in paths:
@@ -277,6 +279,8 @@ def lint_paths(
                     Reported(argument, "E902", 1, 1, "cannot read file: No such file or directory")
                 ]
             else:
+                if os.path.isdir(argument):
+                    run_flags.extend(read_run_flags(Path(argument), matcher, _display))
                 loaded_items = [
                     read_unit(_display(path), str(path))
                     for path in discover([argument], matcher, force_exclude=arguments.force_exclude)
@@ -293,7 +297,11 @@ def lint_paths(
 
     jobs = arguments.jobs if arguments.jobs > 0 else available_cores()
     cache_dir = cache_directory(settings.config_root, arguments.cache_dir, arguments.no_cache)
-    reports.update(lint_project(pending, context, settings, jobs=jobs, cache_dir=cache_dir))
+    reports.update(
+        lint_project(
+            pending, context, settings, jobs=jobs, cache_dir=cache_dir, run_flags=run_flags
+        )
+    )
     if stdin_echo is not None and reports[stdin_echo[0]].new_source is None:
         # ruff's convention: `--fix -` always prints the source, fixed or not, for editors
         reports[stdin_echo[0]].new_source = stdin_echo[1]

@@ -82,12 +82,20 @@ def _default_excluded(name: str) -> bool:
     return any(fnmatchcase(name, pattern) for pattern in DEFAULT_EXCLUDES)
 
 
-def walk(directory: Path, matcher: ExcludeMatcher) -> Iterator[Path]:
-    """Every lintable file under ``directory``, in a stable (sorted) order."""
-    yield from _walk(directory, matcher, ignore_files_above(_absolute(directory)))
+def walk(
+    directory: Path, matcher: ExcludeMatcher, suffixes: tuple[str, ...] = LINTED_SUFFIXES
+) -> Iterator[Path]:
+    """Every lintable file (or file with one of ``suffixes``) under ``directory``, in a
+    stable (sorted) order."""
+    yield from _walk(directory, matcher, ignore_files_above(_absolute(directory)), suffixes)
 
 
-def _walk(directory: Path, matcher: ExcludeMatcher, ignores: list[IgnoreFile]) -> Iterator[Path]:
+def _walk(
+    directory: Path,
+    matcher: ExcludeMatcher,
+    ignores: list[IgnoreFile],
+    suffixes: tuple[str, ...] = LINTED_SUFFIXES,
+) -> Iterator[Path]:
     own = read_ignore_file(_absolute(directory), directory / ".gitignore")
     ignores = [*ignores, own] if own is not None else ignores
     try:
@@ -106,8 +114,8 @@ def _walk(directory: Path, matcher: ExcludeMatcher, ignores: list[IgnoreFile]) -
                 or is_ignored(ignores, absolute, True)
             ):
                 continue
-            yield from _walk(path, matcher, ignores)
-        elif entry.name.endswith(LINTED_SUFFIXES) and _is_file_or_unreadable(entry):
+            yield from _walk(path, matcher, ignores, suffixes)
+        elif entry.name.endswith(suffixes) and _is_file_or_unreadable(entry):
             if matcher.excludes(path) or is_ignored(ignores, absolute, False):
                 continue
             yield path

@@ -20,6 +20,7 @@ from lint_rules.values import (
     ClassRef,
     Container,
     FunctionRef,
+    KeywordsValue,
     Padded,
     RnnModule,
     RnnResult,
@@ -252,6 +253,22 @@ class ExpressionEvaluator:
             value = self.evaluate(element.value, frame)
             items.append(None if isinstance(element, cst.StarredElement) else value)
         return TupleValue(tuple(items))
+
+    def _dict(self, node: cst.Dict, frame: Frame) -> Any:
+        """A dict literal with string keys: the keywords it gives a call it is unpacked into
+        (``nn.GRU(**self.cell_dict)``)."""
+        items = []
+        known = True
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                key = element.key.evaluated_value
+                value = self.evaluate(element.value, frame)
+                if isinstance(key, str) and key.isidentifier():
+                    items.append((key, value))
+                    continue
+            known = False
+            self._visit_any(element, frame)
+        return KeywordsValue(tuple(items), open=True) if known else None
 
     def _comprehension(self, node: cst.ListComp | cst.GeneratorExp, frame: Frame) -> Any:
         """``[conv(x) for conv in self.convs]`` over a list of one kind of thing (a list built by
@@ -492,6 +509,7 @@ def install_handlers(cls: type) -> None:
         cst.Tuple: cls._tuple,
         cst.List: cls._tuple,
         cst.ListComp: cls._comprehension,
+        cst.Dict: cls._dict,
         cst.GeneratorExp: cls._comprehension,
         cst.BinaryOperation: cls._binary,
         cst.UnaryOperation: cls._unary,

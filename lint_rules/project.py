@@ -16,6 +16,7 @@ from lint_rules.engine import FileReport, Mode, Settings, SourceUnit, lint_unit
 from lint_rules.parallel import run_all
 from lint_rules.project_index import summarise
 from lint_rules.project_index_resolution import NO_FACTS, build_index
+from lint_rules.run_scripts import RunFlag
 
 # Modules the rules skip are read for the index only up to this size: data and config code is
 # small, and a generated module of megabytes would cost more to summarise than it can tell.
@@ -42,9 +43,11 @@ def lint_project(
     *,
     jobs: int,
     cache_dir: Path | None = None,
+    run_flags: Sequence[RunFlag] = (),
 ) -> dict[int, FileReport]:
     """Reports of the ``pending`` units (by their index); ``context`` units are the other
-    modules of the linted roots, read for the index only (the prefilter cleared them)."""
+    modules of the linted roots, read for the index only (the prefilter cleared them);
+    ``run_flags`` are what the roots' shell scripts pass to them (``run_scripts``)."""
     cacheable = settings.mode == Mode.REPORT
     cache = Cache(cache_dir if cacheable else None, settings)
     digests: dict[str, str] = {}
@@ -57,7 +60,7 @@ def lint_project(
             summary = summarise(unit.display, unit.text)
             cache.put_summary(unit.display, text_digest, summary)
         summaries.append(summary)
-    index = build_index(summaries)
+    index = build_index(summaries, run_flags)
 
     reports: dict[int, FileReport] = {}
     work = []

@@ -96,6 +96,7 @@ class ModuleSummary:
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
+    grid_true: list[tuple[str, int]] = field(default_factory=list)  # {"key": [True, ...]}
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -351,13 +352,15 @@ class _Reader:
 
     def _dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values):
-            if (
-                isinstance(key, ast.Constant)
-                and isinstance(key.value, str)
-                and isinstance(value, ast.Constant)
-                and isinstance(value.value, bool)
-            ):
+            if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
+                continue
+            if isinstance(value, ast.Constant) and isinstance(value.value, bool):
                 self._default(key.value, value.value, node.lineno, "config dict")
+            elif isinstance(value, (ast.List, ast.Tuple)) and any(
+                isinstance(item, ast.Constant) and item.value is True for item in value.elts
+            ):
+                # a hyper-parameter grid (`{"bidir": [True, False]}`): True is a value it runs
+                self.summary.grid_true.append((normalise_key(key.value), value.lineno))
 
     def _manual_padding(self, node: ast.BinOp) -> None:
         """``seq + [PAD] * (max_len - len(seq))``."""

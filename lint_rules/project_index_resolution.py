@@ -23,6 +23,7 @@ from lint_rules.data_pipeline import saved_padding
 from lint_rules.project_index import ClassSummary, ModuleSummary, Value
 from lint_rules.project_index_states_resolution import bidirectional_states
 from lint_rules.readouts import readouts_for
+from lint_rules.run_scripts import RunFlag, script_candidates
 from lint_rules.single_step_resolution import single_step_classes
 
 Origin = str  # "train.py:41"
@@ -91,6 +92,7 @@ class ProjectIndex:
     """The summaries of every module of the linted roots, joined."""
 
     summaries: dict[str, ModuleSummary]
+    run_flags: tuple[RunFlag, ...] = ()  # flags the project's shell scripts pass (run_scripts)
     _by_suffix: dict[str, list[str]] = field(default_factory=dict)
     _classes: dict[str, dict[str, ClassSummary]] = field(default_factory=dict)
     _bindings: dict[tuple[str, str, str], list[Resolved]] = field(default_factory=dict)
@@ -220,8 +222,46 @@ class ProjectIndex:
         for key, values in seen.items():
             agreed = {value for value, _ in values}
             self._config[key] = values[0] if len(agreed) == 1 else None
+        # A direction flag is bidirectional when the program can run so (as `_choose` says of
+        # call sites): a grid of hyper-parameters that lists True, or a shell script of the
+        # project that passes True to a script declaring the option, beats its default.
+        for path, summary in self.summaries.items():
+            for key, line in summary.grid_true:
+                if _is_direction_key(key):
+                    self._config[key] = (True, f"{path}:{line} (one of a grid's values)")
+        self._run_config: dict[str, tuple[Resolved, set[str]]] = {}
+        for flag in self.run_flags:
+            if flag.value and _is_direction_key(flag.key) and flag.key not in self._run_config:
+                program = self._program_declaring(flag)
+                if program:
+                    self._run_config[flag.key] = ((True, f"{flag.path}:{flag.line}"), program)
 
-    def config_value(self, key: str) -> Resolved | None:
+    def _program_declaring(self, flag: RunFlag) -> set[str]:
+        """The modules of the program ``flag``'s line runs (the script and what it imports),
+        when one of them declares the option with argparse; else nothing."""
+        if flag.is_module:
+            target = self.module_path(flag.path, flag.script)
+        else:
+            target = next(
+                (self._normalised[c] for c in script_candidates(flag) if c in self._normalised),
+                None,
+            )
+        if target is None:
+            return set()
+        program = self._reach({target}, self.imported_modules)
+        declared = any(
+            default.key == flag.key and default.how == "argparse default"
+            for module in program
+            for default in self.summaries[module].config_defaults
+        )
+        return program if declared else set()
+
+    def config_value(self, key: str, path: str | None = None) -> Resolved | None:
+        """The value the project gives ``key``; in a module of a program that a shell script
+        runs with the flag (``path``), the script's value."""
+        run = self._run_config.get(key)
+        if run is not None and path in run[1]:
+            return run[0]
         return self._config.get(key)
 
     def _collect_bindings(self) -> None:
@@ -251,7 +291,7 @@ class ProjectIndex:
             if value[0] == "bool":
                 found.append((value[1], origin))
             elif value[0] == "config":
-                resolved = self.config_value(value[1])
+                resolved = self.config_value(value[1], origin.rpartition(":")[0])
                 if resolved is not None:
                     found.append(resolved)
             elif value[0] == "param" and enclosing is not None and depth < 6:
@@ -393,7 +433,7 @@ class ProjectIndex:
                     parameters.append((cls.name, parameter, *chosen))
         config = tuple(
             (key, *value)
-            for key, value in sorted(self._config.items())
+            for key, value in sorted((key, self.config_value(key, path)) for key in self._config)
             if value is not None and _reads_config_key(key, lowered, imported)
         )
         stepped = tuple(
@@ -421,6 +461,10 @@ class ProjectIndex:
             cached = self.stepped_classes()
             self._stepped_cache = cached
         return cached
+
+
+def _is_direction_key(key: str) -> bool:
+    return "bidir" in key
 
 
 def _reads_config_key(key: str, lowered_text: str, imported: set[str]) -> bool:
@@ -465,5 +509,7 @@ def _module_names(path: str) -> Iterable[str]:
     return [".".join(parts[start:]) for start in range(len(parts)) if parts[start:]]
 
 
-def build_index(summaries: Iterable[ModuleSummary]) -> ProjectIndex:
-    return ProjectIndex({summary.path: summary for summary in summaries})
+def build_index(
+    summaries: Iterable[ModuleSummary], run_flags: Iterable[RunFlag] = ()
+) -> ProjectIndex:
+    return ProjectIndex({summary.path: summary for summary in summaries}, tuple(run_flags))

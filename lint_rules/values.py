@@ -200,9 +200,12 @@ class TupleValue:
 
 @dataclass(frozen=True)
 class KeywordsValue:
-    """``**kwargs`` forwarded by a factory."""
+    """``**kwargs`` forwarded by a factory, or a dict literal (``{"bidirectional": True}``,
+    ``dict(bidirectional=True)``) unpacked into a call. A dict is mutable, so only the keys it
+    was written with are known (``open``): a key it lacks stays unknown, not absent."""
 
     items: tuple  # ((name, value), ...)
+    open: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,148 @@
+"""The flags a project's own shell scripts pass to its Python scripts: facts, never linted.
+
+``python train.py --bidirectional`` in ``run.sh`` says the program runs bidirectional even
+though ``train.py``'s argparse default is False. Pass 1 reads ``*.sh`` / ``*.bash`` files under
+the linted roots (one command per line, continuations joined, comments dropped) into
+``RunFlag`` facts; pass 2 binds each to the option of the script the line runs, and only when
+that program defines the option (a flag passed to a script that is not in the project, or
+that never declares it, proves nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from lint_rules.discovery import ExcludeMatcher, walk
+
+RUN_SCRIPT_SUFFIXES = (".sh", ".bash")
+_PYTHON = re.compile(r"^(?:.*/)?python(?:3(?:\.\d+)?)?$")
+_TRUE = frozenset(("true", "yes", "1", "y", "t"))
+_FALSE = frozenset(("false", "no", "0", "n", "f"))
+_SEPARATORS = frozenset((";", "&&", "||", "|", "&"))
+
+
+@dataclass(frozen=True)
+class RunFlag:
+    """``--key value`` on ``line`` of the shell script ``path``, running ``script`` (a path as
+    written, or ``module`` for ``python -m module``)."""
+
+    path: str
+    line: int
+    script: str
+    is_module: bool
+    key: str
+    value: bool
+
+
+def find_run_scripts(directory: Path, matcher: ExcludeMatcher) -> Iterator[Path]:
+    """The shell scripts under a linted directory, with the same excludes as its modules."""
+    return walk(directory, matcher, RUN_SCRIPT_SUFFIXES)
+
+
+def run_flags(path: str, text: str) -> list[RunFlag]:
+    """Every boolean flag that a line of ``text`` passes to a Python script."""
+    found: list[RunFlag] = []
+    for line, command in _commands(text):
+        try:
+            lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+            lexer.whitespace_split = True
+            lexer.commenters = "#"
+            tokens = list(lexer)
+        except ValueError:
+            continue
+        start = 0
+        for index, token in enumerate(tokens + [";"]):
+            if token in _SEPARATORS or index == len(tokens):
+                found.extend(_invocation(path, line, tokens[start:index]))
+                start = index + 1
+    return found
+
+
+def _commands(text: str) -> Iterator[tuple[int, str]]:
+    """Logical lines: backslash continuations joined, numbered by their first line."""
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            first = number
+        if raw.rstrip().endswith("\\"):
+            pending.append(raw.rstrip()[:-1])
+            continue
+        pending.append(raw)
+        yield first, " ".join(pending)
+        pending = []
+    if pending:
+        yield first, " ".join(pending)
+
+
+def _invocation(path: str, line: int, tokens: list[str]) -> list[RunFlag]:
+    """``[ENV=1] python[3] [-u] [-m module | script.py] --flag [value] ...``."""
+    position = 0
+    while position < len(tokens) and not _PYTHON.match(tokens[position]):
+        position += 1
+    position += 1
+    script, is_module = None, False
+    while position < len(tokens):
+        token = tokens[position]
+        position += 1
+        if token == "-m" and position < len(tokens):
+            script, is_module = tokens[position], True
+            position += 1
+            break
+        if not token.startswith("-"):
+            script = token if token.endswith(".py") else None
+            break
+    if script is None:
+        return []
+    found = []
+    rest = tokens[position:]
+    for index, token in enumerate(rest):
+        if not token.startswith("--") or len(token) < 3:
+            continue
+        name, _, inline = token[2:].partition("=")
+        following = rest[index + 1] if index + 1 < len(rest) else None
+        value: bool | None
+        if inline:
+            value = _bool(inline)
+        elif following is None or following.startswith("-"):
+            value = True  # a bare switch: `store_true`
+        else:
+            value = _bool(following)
+        if value is not None:
+            key = name.replace("-", "_").lower()
+            found.append(RunFlag(path, line, script, is_module, key, value))
+    return found
+
+
+def _bool(text: str) -> bool | None:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return None
+
+
+def script_candidates(flag: RunFlag) -> list[str]:
+    """Where the script a line runs may lie: next to the shell script, or under the root the
+    script is run from (both normalised; the caller keeps the ones that exist)."""
+    here = os.path.dirname(flag.path)
+    return [os.path.normpath(os.path.join(here, flag.script)), os.path.normpath(flag.script)]
+
+
+def read_run_flags(directory: Path, matcher: ExcludeMatcher, display) -> list[RunFlag]:
+    """The run flags of every shell script under ``directory`` (``display`` names a path as
+    the findings do); an unreadable script tells nothing."""
+    found: list[RunFlag] = []
+    for path in find_run_scripts(directory, matcher):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found.extend(run_flags(display(path), text))
+    return found
