@@ -222,19 +222,21 @@ class ProjectIndex:
         for key, values in seen.items():
             agreed = {value for value, _ in values}
             self._config[key] = values[0] if len(agreed) == 1 else None
-        # A direction flag is bidirectional when the program can run so (as `_choose` says of
-        # call sites): a grid of hyper-parameters that lists True, or a shell script of the
-        # project that passes True to a script declaring the option, beats its default.
+        # A direction flag is bidirectional where the program can run so (as `_choose` says of
+        # call sites): in the program of a hyper-parameter grid that lists True, or of a script
+        # that a shell script of the project runs with the flag; there it beats the default.
+        self._scoped: dict[str, list[tuple[Resolved, str | frozenset[str]]]] = {}
         for path, summary in self.summaries.items():
             for key, line in summary.grid_true:
                 if _is_direction_key(key):
-                    self._config[key] = (True, f"{path}:{line} (one of a grid's values)")
-        self._run_config: dict[str, tuple[Resolved, set[str]]] = {}
+                    found = (True, f"{path}:{line} (one of a grid's values)")
+                    self._scoped.setdefault(key, []).append((found, path))
         for flag in self.run_flags:
-            if flag.value and _is_direction_key(flag.key) and flag.key not in self._run_config:
+            if flag.value and _is_direction_key(flag.key):
                 program = self._program_declaring(flag)
                 if program:
-                    self._run_config[flag.key] = ((True, f"{flag.path}:{flag.line}"), program)
+                    found = (True, f"{flag.path}:{flag.line}")
+                    self._scoped.setdefault(flag.key, []).append((found, frozenset(program)))
 
     def _program_declaring(self, flag: RunFlag) -> set[str]:
         """The modules of the program ``flag``'s line runs (the script and what it imports),
@@ -257,11 +259,14 @@ class ProjectIndex:
         return program if declared else set()
 
     def config_value(self, key: str, path: str | None = None) -> Resolved | None:
-        """The value the project gives ``key``; in a module of a program that a shell script
-        runs with the flag (``path``), the script's value."""
-        run = self._run_config.get(key)
-        if run is not None and path in run[1]:
-            return run[0]
+        """The value the project gives ``key``; in a module (``path``) of a program that runs
+        with True (a grid's value, a shell script's flag), True."""
+        for found, scope in self._scoped.get(key, ()):
+            if path is None:
+                break
+            program = self.program_of(scope) if isinstance(scope, str) else scope
+            if path in program or path == scope:
+                return found
         return self._config.get(key)
 
     def _collect_bindings(self) -> None:
@@ -433,7 +438,9 @@ class ProjectIndex:
                     parameters.append((cls.name, parameter, *chosen))
         config = tuple(
             (key, *value)
-            for key, value in sorted((key, self.config_value(key, path)) for key in self._config)
+            for key, value in sorted(
+                (key, self.config_value(key, path)) for key in {*self._config, *self._scoped}
+            )
             if value is not None and _reads_config_key(key, lowered, imported)
         )
         stepped = tuple(

@@ -33,6 +33,9 @@ CASES = {
     "encoder_state_slice": ("BRN003", "train.py", "bidirectional=True at encoder.py:10"),
     "single_step_inputs": ("BRN004", "model.py", ""),
     "last_step_readout": ("BRN004", "model.py", "`h[:, -1, :]` at layers.py:12"),
+    "run_script_flag": ("BRN004", "model.py", "bidirectional=True from run.sh:3"),
+    "grid_value": ("BRN003", "models.py", "bidir=True from main.py:14 (one of a grid's values)"),
+    "unpacked_dict": ("BRN004", "model.py", "bidirectional=True from train.py:5"),
 }
 
 
@@ -66,7 +69,16 @@ def test_the_right_twin_stays_quiet(capsys, case):
 
 
 @pytest.mark.parametrize(
-    "case", ["config_module", "argparse_default", "call_site", "data_padding", "saved_padded_data"]
+    "case",
+    [
+        "config_module",
+        "argparse_default",
+        "call_site",
+        "data_padding",
+        "saved_padded_data",
+        "run_script_flag",
+        "unpacked_dict",
+    ],
 )
 def test_the_model_module_alone_is_quiet(capsys, case):
     """Without the other modules there is no evidence: the finding rests on them."""
