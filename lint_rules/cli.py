@@ -15,7 +15,7 @@ from pathlib import Path
 from lint_rules import __version__
 from lint_rules.cache import CACHE_DIR_NAME, cache_directory
 from lint_rules.config import ConfigError, FileConfig, find_pyproject, load_config
-from lint_rules.discovery import ExcludeMatcher, discover, is_force_excluded
+from lint_rules.discovery import LINTED_SUFFIXES, ExcludeMatcher, discover, is_force_excluded
 from lint_rules.engine import (
     FileReport,
     Mode,
@@ -29,7 +29,7 @@ from lint_rules.engine import (
 from lint_rules.formats import FORMATS, format_findings, format_statistics
 from lint_rules.parallel import available_cores
 from lint_rules.project import lint_project
-from lint_rules.run_scripts import RunFlag, read_run_flags
+from lint_rules.run_scripts import RUN_SCRIPT_SUFFIXES, RunFlag, is_run_script, read_run_flags
 from lint_rules.selection import (
     FIXABLE_CODES,
     RULE_NAMES,
@@ -279,11 +279,20 @@ def lint_paths(
                     Reported(argument, "E902", 1, 1, "cannot read file: No such file or directory")
                 ]
             else:
-                if os.path.isdir(argument):
-                    run_flags.extend(read_run_flags(Path(argument), matcher, _display))
+                # a walked folder's shell scripts come along in the same walk, as facts only
+                walked = os.path.isdir(argument)
+                found = list(
+                    discover(
+                        [argument],
+                        matcher,
+                        force_exclude=arguments.force_exclude,
+                        suffixes=LINTED_SUFFIXES + (RUN_SCRIPT_SUFFIXES if walked else ()),
+                    )
+                )
+                scripts = {path for path in found if walked and is_run_script(path)}
+                run_flags.extend(read_run_flags(sorted(scripts), _display))
                 loaded_items = [
-                    read_unit(_display(path), str(path))
-                    for path in discover([argument], matcher, force_exclude=arguments.force_exclude)
+                    read_unit(_display(path), str(path)) for path in found if path not in scripts
                 ]
         for loaded in loaded_items:
             if isinstance(loaded, Reported):

@@ -131,14 +131,18 @@ def _is_file_or_unreadable(entry: os.DirEntry) -> bool:
 
 
 def discover(
-    arguments: Sequence[str], matcher: ExcludeMatcher, *, force_exclude: bool = False
+    arguments: Sequence[str],
+    matcher: ExcludeMatcher,
+    *,
+    force_exclude: bool = False,
+    suffixes: tuple[str, ...] = LINTED_SUFFIXES,
 ) -> Iterator[Path]:
     """Expand command-line paths into files; explicit files are linted whatever their name."""
     seen: set[Path] = set()
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            candidates: Iterable[Path] = walk(path, matcher)
+            candidates: Iterable[Path] = walk(path, matcher, suffixes)
         else:
             if force_exclude and is_force_excluded(path, matcher):
                 continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,11 +135,15 @@ def script_candidates(flag: RunFlag) -> list[str]:
     return [os.path.normpath(os.path.join(here, flag.script)), os.path.normpath(flag.script)]
 
 
-def read_run_flags(directory: Path, matcher: ExcludeMatcher, display) -> list[RunFlag]:
-    """The run flags of every shell script under ``directory`` (``display`` names a path as
-    the findings do); an unreadable script tells nothing."""
+def is_run_script(path: Path) -> bool:
+    return path.name.endswith(RUN_SCRIPT_SUFFIXES)
+
+
+def read_run_flags(paths: Iterable[Path], display: Callable[[Path], str]) -> list[RunFlag]:
+    """The run flags of the shell scripts ``paths`` (``display`` names a path as the findings
+    do); an unreadable script tells nothing."""
     found: list[RunFlag] = []
-    for path in find_run_scripts(directory, matcher):
+    for path in paths:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
