@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
-from lint_rules.values import Sym, tri_and
+from lint_rules.values import Sym, keys_match, tri_and
 
 CODE = "BRN004"
 NAME = "last-step-output-as-summary"
@@ -55,6 +55,22 @@ class KeywordSpotter(nn.Module):
         outputs, _ = self.rnn(features.transpose(0, 1))
         last = outputs[-1]
         return self.classifier(last)
+""",
+    """
+import torch.nn as nn
+
+
+class HalvesAveraged(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.rnn = nn.GRU(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        H = self.hidden_dim
+        return self.fc((out[:, -1, :H] + out[:, -1, H:]) / 2)
 """,
 )
 
@@ -116,6 +132,22 @@ class MeanMaxPool(nn.Module):
         maximum = out.max(1)[0]
         return self.fc(torch.cat([mean, maximum], dim=1))
 """,
+    """
+import torch.nn as nn
+
+
+class HalvesAveraged(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.rnn = nn.GRU(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        H = self.hidden_dim
+        return self.fc((out[:, -1, :H] + out[:, 0, H:]) / 2)
+""",
 )
 
 
@@ -133,6 +165,10 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
     for index in context.events.indexes:
         fact, result = index.value, index.result
+        if backward_half_at_last_step(index):
+            if not fed_one_step_at_a_time(context.events, fact):
+                yield _backward_half_finding(context, index)
+            continue
         if fact.role != "output" or result is None or result.width != 2:
             continue
         if index.items[fact.time_axis] != ("int", -1):
@@ -155,6 +191,52 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
     yield from _handed_to_readouts(context, steps_read)
+
+
+def backward_half_at_last_step(index) -> bool:
+    """``output[:, -1, H:]`` (``output[-1, :, H:]`` time-major) of a bidirectional RNN, H its
+    hidden size: the backward direction after one step, whatever else is read beside it."""
+    fact = index.value
+    if fact.role != "output" or fact.time_axis is None or len(index.items) != 3:
+        return False
+    if index.items[fact.time_axis] != ("int", -1):
+        return False
+    if index.items[1 - fact.time_axis] not in (("full",), ("ellipsis",)):
+        return False
+    if tri_and(fact.site.bidirectional, index.guard) is not True:
+        return False
+    feature = index.items[2]
+    if feature[0] != "slice" or feature[1] is None or feature[2] is not None:
+        return False
+    hidden = fact.site.rnn.output_size
+    return hidden is not None and same_size(feature[1], hidden)
+
+
+def same_size(size: Sym, hidden: Sym) -> bool:
+    if size.int_value is not None and hidden.int_value is not None:
+        return size.int_value == hidden.int_value
+    return keys_match(size.key, hidden.key)
+
+
+def _backward_half_finding(context: RuleContext, index) -> RawFinding:
+    fact = index.value
+    output = context.code(index.node.value)
+    hidden = context.code(index.node.slice[2].slice.lower)
+    if fact.time_axis == 1:
+        right = f"{output}[:, 0, {hidden}:]"
+    else:
+        right = f"{output}[0, :, {hidden}:]"
+    message = BACKWARD_HALF_MESSAGE.format(
+        expression=context.code(index.node), rnn=fact.site.rnn.label, right=right
+    )
+    return RawFinding(index.node, message, origin=fact.site.rnn.origin)
+
+
+BACKWARD_HALF_MESSAGE = (
+    "`{expression}` is the backward half of bidirectional `{rnn}`'s output at the last step, "
+    "which has seen only that step; the backward direction's summary is at step 0: `{right}` "
+    "(or h_n of packed input when sequences are padded)"
+)
 
 
 def fed_one_step_at_a_time(events, fact) -> bool:
@@ -191,7 +273,9 @@ NOTES = (
     "with `pickle.load` in a module that imports the class): the last step of a one-step "
     "sequence has read it all in both directions. Also finds the output handed to a module "
     "whose `forward` takes its input's last step (`self.readout(out)` with "
-    "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one)"
+    "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one), and the "
+    "backward half read at the last step on its own (`out[:, -1, H:]`, `out[-1, :, H:]` "
+    "time-major, H the RNN's hidden size), even when the forward half beside it is right"
 )
 
 
