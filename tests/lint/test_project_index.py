@@ -33,6 +33,8 @@ CASES = {
     "encoder_state_slice": ("BRN003", "train.py", "bidirectional=True at encoder.py:10"),
     "single_step_inputs": ("BRN004", "model.py", ""),
     "last_step_readout": ("BRN004", "model.py", "`h[:, -1, :]` at layers.py:12"),
+    "packed_by_another_model": ("BRN005", "model.py", "in data.py:8"),
+    "helper_method": ("BRN005", "model.py", "in data.py:8"),
 }
 
 
@@ -337,6 +339,30 @@ def test_data_padding_reaches_the_methods_that_take_forward_s_input(tmp_path, ca
     (tmp_path / "train.py").write_text("import data\nimport model\n")
     reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
     assert reported == ["9", "12"]
+
+
+def test_data_padding_reaches_the_methods_that_forward_calls(tmp_path, capsys):
+    """``features`` runs on the batch that ``forward`` and the loss method pass it; ``one``,
+    which only ``translate(self, sentence)`` calls, runs one unpadded sentence."""
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\n\n"
+        "class Tagger(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.lstm = nn.LSTM(8, 8, batch_first=True, bidirectional=True)\n\n"
+        "    def features(self, x):\n"
+        "        return self.lstm(x)[0]\n\n"
+        "    def forward(self, x):\n"
+        "        return self.features(x)\n\n"
+        "    def one(self, sentence):\n"
+        "        return self.lstm(sentence.unsqueeze(0))[0]\n\n"
+        "    def translate(self, sentence):\n"
+        "        return self.one(sentence)\n"
+    )
+    (tmp_path / "data.py").write_text("def pad(seq, n):\n    seq += [0] * (n - len(seq))\n")
+    (tmp_path / "train.py").write_text("import data\nimport model\n")
+    reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
+    assert reported == ["9"]
 
 
 def test_a_file_name_shared_by_sibling_folders_joins_nothing():
