@@ -163,11 +163,13 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         ):
             key = (id(index.scope), id(fact.site))
             steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
+    halves = halves_taken(context.module)
     for index in context.events.indexes:
         fact, result = index.value, index.result
         if backward_half_at_last_step(index):
             if not fed_one_step_at_a_time(context.events, fact):
-                yield _backward_half_finding(context, index)
+                hidden = context.code(index.node.slice[2].slice.lower)
+                yield _backward_half_finding(context, index, index.node, hidden)
             continue
         if fact.role != "output" or result is None or result.width != 2:
             continue
@@ -175,6 +177,13 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue
         if tri_and(fact.site.bidirectional, index.guard) is not True:
             continue
+        half = halves.get(id(index.node))
+        if half is not None:
+            if half[0] == 1 and not fed_one_step_at_a_time(context.events, fact):
+                hidden = fact.site.rnn.output_size
+                size = context.code(hidden.node) if hidden and hidden.node is not None else "H"
+                yield _backward_half_finding(context, index, half[1], size)
+            continue  # half 0 is the forward half, which has read the whole sequence there
         if ("int", 0) in steps_read[(id(index.scope), id(fact.site))]:
             continue  # step 0 is read as well: the two halves are taken where they belong
         if fed_one_step_at_a_time(context.events, fact):
@@ -218,18 +227,88 @@ def same_size(size: Sym, hidden: Sym) -> bool:
     return keys_match(size.key, hidden.key)
 
 
-def _backward_half_finding(context: RuleContext, index) -> RawFinding:
+def _backward_half_finding(context: RuleContext, index, node, hidden: str) -> RawFinding:
     fact = index.value
     output = context.code(index.node.value)
-    hidden = context.code(index.node.slice[2].slice.lower)
     if fact.time_axis == 1:
         right = f"{output}[:, 0, {hidden}:]"
     else:
         right = f"{output}[0, :, {hidden}:]"
     message = BACKWARD_HALF_MESSAGE.format(
-        expression=context.code(index.node), rnn=fact.site.rnn.label, right=right
+        expression=context.code(node), rnn=fact.site.rnn.label, right=right
     )
-    return RawFinding(index.node, message, origin=fact.site.rnn.origin)
+    return RawFinding(node, message, origin=fact.site.rnn.origin)
+
+
+def halves_taken(module: cst.Module) -> dict[int, tuple[int, cst.Subscript]]:
+    """``torch.chunk(t, 2, -1)[k]`` and ``t.chunk(2, dim=-1)[k]`` (``split`` alike, with any
+    size): id of ``t``'s node -> (k, the whole subscript), k 0 for the first half, 1 for the
+    second. Sizes of ``split`` are not checked here; a two-way split of a bidirectional step's
+    features is its two halves in practice."""
+    found: dict[int, tuple[int, cst.Subscript]] = {}
+
+    class Finder(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            taken = _half_index(node)
+            call = node.value
+            if taken is None or not isinstance(call, cst.Call):
+                return
+            if not isinstance(call.func, cst.Attribute):
+                return
+            method = call.func.attr.value
+            if method not in ("chunk", "split"):
+                return
+            arguments = [arg for arg in call.args if arg.keyword is None]
+            if isinstance(call.func.value, cst.Name) and call.func.value.value == "torch":
+                if not arguments:
+                    return
+                tensor, rest = arguments[0].value, call.args[1:]
+            else:
+                tensor, rest = call.func.value, call.args
+            if _splits_features_in_two(method, rest):
+                found[id(tensor)] = (taken, node)
+
+    module.visit(Finder())
+    return found
+
+
+def _half_index(node: cst.Subscript) -> int | None:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    if isinstance(value, cst.Integer):
+        return {"0": 0, "1": 1}.get(value.value)
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        return (
+            1
+            if isinstance(value.expression, cst.Integer) and value.expression.value == "1"
+            else None
+        )
+    return None
+
+
+def _splits_features_in_two(method: str, arguments) -> bool:
+    """``(2, -1)``, ``(2, dim=2)`` for chunk; ``(H, -1)`` for split: the last axis."""
+    positional = [arg.value for arg in arguments if arg.keyword is None]
+    keywords = {arg.keyword.value: arg.value for arg in arguments if arg.keyword is not None}
+    count = (
+        positional[0]
+        if positional
+        else keywords.get("chunks" if method == "chunk" else "split_size_or_sections")
+    )
+    dim = positional[1] if len(positional) > 1 else keywords.get("dim")
+    if count is None or dim is None:
+        return False
+    if method == "chunk" and not (isinstance(count, cst.Integer) and count.value == "2"):
+        return False
+    if isinstance(dim, cst.Integer):
+        return dim.value == "2"
+    return (
+        isinstance(dim, cst.UnaryOperation)
+        and isinstance(dim.operator, cst.Minus)
+        and isinstance(dim.expression, cst.Integer)
+        and dim.expression.value == "1"
+    )
 
 
 BACKWARD_HALF_MESSAGE = (
@@ -275,7 +354,9 @@ NOTES = (
     "whose `forward` takes its input's last step (`self.readout(out)` with "
     "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one), and the "
     "backward half read at the last step on its own (`out[:, -1, H:]`, `out[-1, :, H:]` "
-    "time-major, H the RNN's hidden size), even when the forward half beside it is right"
+    "time-major, H the RNN's hidden size; `torch.chunk(out[:, -1], 2, -1)[1]`, `split` alike), "
+    "even when the forward half beside it is right; the forward half taken with "
+    "`out[:, -1].chunk(2, -1)[0]` is right"
 )
 
 

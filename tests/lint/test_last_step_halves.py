@@ -36,6 +36,8 @@ def lines(summary: str, batch_first: bool = True, bidirectional: bool = True) ->
         ("(out[:, -1, :H] + out[:, -1, H:]) / 2", True),
         ("torch.cat((out[:, -1, H:], out[:, 0, :H]), 1)", True),  # halves swapped
         ("out[-1, :, self.hidden:]", False),
+        ("torch.cat((torch.chunk(out[:, -1], 2, -1)[1], out[:, 0, :H]), 1)", True),
+        ("torch.split(out[-1], H, dim=-1)[1]", False),
     ],
 )
 def test_the_backward_half_at_the_last_step_fires(summary, batch_first):
@@ -50,6 +52,8 @@ def test_the_backward_half_at_the_last_step_fires(summary, batch_first):
         ("out[:, -1, :H]", True, True),
         ("out[:, -1, H:]", True, False),  # one direction: nothing is backward
         ("out[:, -1, 2:]", True, True),  # not a half
+        ("out[:, -1].chunk(2, dim=-1)[0]", True, True),
+        ("torch.cat((torch.chunk(out[-1], 2, 2)[0], out[0, :, H:]), 1)", False, True),
     ],
 )
 def test_the_right_halves_stay_quiet(summary, batch_first, bidirectional):
