@@ -102,6 +102,7 @@ class CallInterpreter:
         if _last_name(func) in api.PACKERS or _last_name(func) == "pad_packed_sequence":
             frame.scope.packs = True
             self.events.module_packs = True
+            self.events.packing_owners.append(frame.owner)
         if isinstance(func, cst.Attribute):
             base_node = func.value
             root = base_node

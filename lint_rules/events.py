@@ -94,6 +94,8 @@ class Events:
     stray_init_states: list[StrayInitState] = field(default_factory=list)
     rnns: list[RnnInfo] = field(default_factory=list)
     module_packs: bool = False  # the module packs sequences somewhere (so may its callers)
+    # the class (ClassContext) of each method that packs, None for code outside classes
+    packing_owners: list = field(default_factory=list)
     project_padding: tuple[str, str] | None = None  # (evidence, "data.py:12") from the index
     project_packs: bool = False  # another module of the project packs sequences
     # calls returning a bidirectional RNN's h_n that the index found (BidirectionalState)

@@ -91,7 +91,7 @@ class ModuleSummary:
     config_defaults: list[ConfigDefault] = field(default_factory=list)
     padding: list[tuple[int, str]] = field(default_factory=list)  # (line, evidence)
     loops: list[SteppingLoop] = field(default_factory=list)
-    packs: bool = False
+    packs: bool = False  # outside model classes (data or training code that packs batches)
     parsed: bool = True
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
@@ -169,9 +169,17 @@ def config_key_of(node: ast.AST) -> str | None:
     return None
 
 
+def is_model_class(node: ast.ClassDef) -> bool:
+    """A class defining ``forward`` or derived from a ``...Module``: its packing is its own."""
+    if any(isinstance(item, ast.FunctionDef) and item.name == "forward" for item in node.body):
+        return True
+    return any((dotted(base) or "").endswith("Module") for base in node.bases)
+
+
 class _Reader:
     def __init__(self, summary: ModuleSummary) -> None:
         self.summary = summary
+        self.in_model = False  # the scope being read is a model class's or one of its methods
 
     def read(self, tree: ast.Module) -> None:
         self.files = FileCollector()
@@ -183,10 +191,14 @@ class _Reader:
         self.top_level_imports = top_level_imports
         # one walk per scope (the module body, then each function), each node seen once
         pending: list[tuple[list[ast.stmt], str | None, ast.AST | None]] = [(tree.body, None, None)]
+        models: set[str] = set()
         while pending:
             body, owner, function = pending.pop()
+            self.in_model = owner in models
             for nested, nested_owner in self._scope(body, owner, function):
                 if isinstance(nested, ast.ClassDef):
+                    if is_model_class(nested):
+                        models.add(nested.name)
                     pending.append((nested.body, nested.name, nested))
                 else:
                     pending.append((nested.body, nested_owner, nested))
@@ -291,7 +303,7 @@ class _Reader:
         name = dotted(node.func) or ""
         last = name.rsplit(".", 1)[-1]
         if last in _PACKERS:
-            self.summary.packs = True
+            self.summary.packs = self.summary.packs or not self.in_model
         elif last == "pad_sequence":
             self.summary.padding.append((node.lineno, "`pad_sequence(...)`"))
         elif last == "BucketIterator" or name.endswith("BucketIterator.splits"):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
-from lint_rules.values import Sym, tri_and
+from lint_rules.values import Sym, keys_match, tri_and
 
 CODE = "BRN004"
 NAME = "last-step-output-as-summary"
@@ -55,6 +55,22 @@ class KeywordSpotter(nn.Module):
         outputs, _ = self.rnn(features.transpose(0, 1))
         last = outputs[-1]
         return self.classifier(last)
+""",
+    """
+import torch.nn as nn
+
+
+class HalvesAveraged(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.rnn = nn.GRU(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        H = self.hidden_dim
+        return self.fc((out[:, -1, :H] + out[:, -1, H:]) / 2)
 """,
 )
 
@@ -116,6 +132,22 @@ class MeanMaxPool(nn.Module):
         maximum = out.max(1)[0]
         return self.fc(torch.cat([mean, maximum], dim=1))
 """,
+    """
+import torch.nn as nn
+
+
+class HalvesAveraged(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.rnn = nn.GRU(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        H = self.hidden_dim
+        return self.fc((out[:, -1, :H] + out[:, 0, H:]) / 2)
+""",
 )
 
 
@@ -131,14 +163,27 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         ):
             key = (id(index.scope), id(fact.site))
             steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
+    halves = halves_taken(context.module)
     for index in context.events.indexes:
         fact, result = index.value, index.result
+        if backward_half_at_last_step(index):
+            if not fed_one_step_at_a_time(context.events, fact):
+                hidden = context.code(index.node.slice[2].slice.lower)
+                yield _backward_half_finding(context, index, index.node, hidden)
+            continue
         if fact.role != "output" or result is None or result.width != 2:
             continue
         if index.items[fact.time_axis] != ("int", -1):
             continue
         if tri_and(fact.site.bidirectional, index.guard) is not True:
             continue
+        half = halves.get(id(index.node))
+        if half is not None:
+            if half[0] == 1 and not fed_one_step_at_a_time(context.events, fact):
+                hidden = fact.site.rnn.output_size
+                size = context.code(hidden.node) if hidden and hidden.node is not None else "H"
+                yield _backward_half_finding(context, index, half[1], size)
+            continue  # half 0 is the forward half, which has read the whole sequence there
         if ("int", 0) in steps_read[(id(index.scope), id(fact.site))]:
             continue  # step 0 is read as well: the two halves are taken where they belong
         if fed_one_step_at_a_time(context.events, fact):
@@ -155,6 +200,122 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
     yield from _handed_to_readouts(context, steps_read)
+
+
+def backward_half_at_last_step(index) -> bool:
+    """``output[:, -1, H:]`` (``output[-1, :, H:]`` time-major) of a bidirectional RNN, H its
+    hidden size: the backward direction after one step, whatever else is read beside it."""
+    fact = index.value
+    if fact.role != "output" or fact.time_axis is None or len(index.items) != 3:
+        return False
+    if index.items[fact.time_axis] != ("int", -1):
+        return False
+    if index.items[1 - fact.time_axis] not in (("full",), ("ellipsis",)):
+        return False
+    if tri_and(fact.site.bidirectional, index.guard) is not True:
+        return False
+    feature = index.items[2]
+    if feature[0] != "slice" or feature[1] is None or feature[2] is not None:
+        return False
+    hidden = fact.site.rnn.output_size
+    return hidden is not None and same_size(feature[1], hidden)
+
+
+def same_size(size: Sym, hidden: Sym) -> bool:
+    if size.int_value is not None and hidden.int_value is not None:
+        return size.int_value == hidden.int_value
+    return keys_match(size.key, hidden.key)
+
+
+def _backward_half_finding(context: RuleContext, index, node, hidden: str) -> RawFinding:
+    fact = index.value
+    output = context.code(index.node.value)
+    if fact.time_axis == 1:
+        right = f"{output}[:, 0, {hidden}:]"
+    else:
+        right = f"{output}[0, :, {hidden}:]"
+    message = BACKWARD_HALF_MESSAGE.format(
+        expression=context.code(node), rnn=fact.site.rnn.label, right=right
+    )
+    return RawFinding(node, message, origin=fact.site.rnn.origin)
+
+
+def halves_taken(module: cst.Module) -> dict[int, tuple[int, cst.Subscript]]:
+    """``torch.chunk(t, 2, -1)[k]`` and ``t.chunk(2, dim=-1)[k]`` (``split`` alike, with any
+    size): id of ``t``'s node -> (k, the whole subscript), k 0 for the first half, 1 for the
+    second. Sizes of ``split`` are not checked here; a two-way split of a bidirectional step's
+    features is its two halves in practice."""
+    found: dict[int, tuple[int, cst.Subscript]] = {}
+
+    class Finder(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            taken = _half_index(node)
+            call = node.value
+            if taken is None or not isinstance(call, cst.Call):
+                return
+            if not isinstance(call.func, cst.Attribute):
+                return
+            method = call.func.attr.value
+            if method not in ("chunk", "split"):
+                return
+            arguments = [arg for arg in call.args if arg.keyword is None]
+            if isinstance(call.func.value, cst.Name) and call.func.value.value == "torch":
+                if not arguments:
+                    return
+                tensor, rest = arguments[0].value, call.args[1:]
+            else:
+                tensor, rest = call.func.value, call.args
+            if _splits_features_in_two(method, rest):
+                found[id(tensor)] = (taken, node)
+
+    module.visit(Finder())
+    return found
+
+
+def _half_index(node: cst.Subscript) -> int | None:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    if isinstance(value, cst.Integer):
+        return {"0": 0, "1": 1}.get(value.value)
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        return (
+            1
+            if isinstance(value.expression, cst.Integer) and value.expression.value == "1"
+            else None
+        )
+    return None
+
+
+def _splits_features_in_two(method: str, arguments) -> bool:
+    """``(2, -1)``, ``(2, dim=2)`` for chunk; ``(H, -1)`` for split: the last axis."""
+    positional = [arg.value for arg in arguments if arg.keyword is None]
+    keywords = {arg.keyword.value: arg.value for arg in arguments if arg.keyword is not None}
+    count = (
+        positional[0]
+        if positional
+        else keywords.get("chunks" if method == "chunk" else "split_size_or_sections")
+    )
+    dim = positional[1] if len(positional) > 1 else keywords.get("dim")
+    if count is None or dim is None:
+        return False
+    if method == "chunk" and not (isinstance(count, cst.Integer) and count.value == "2"):
+        return False
+    if isinstance(dim, cst.Integer):
+        return dim.value == "2"
+    return (
+        isinstance(dim, cst.UnaryOperation)
+        and isinstance(dim.operator, cst.Minus)
+        and isinstance(dim.expression, cst.Integer)
+        and dim.expression.value == "1"
+    )
+
+
+BACKWARD_HALF_MESSAGE = (
+    "`{expression}` is the backward half of bidirectional `{rnn}`'s output at the last step, "
+    "which has seen only that step; the backward direction's summary is at step 0: `{right}` "
+    "(or h_n of packed input when sequences are padded)"
+)
 
 
 def fed_one_step_at_a_time(events, fact) -> bool:
@@ -191,7 +352,11 @@ NOTES = (
     "with `pickle.load` in a module that imports the class): the last step of a one-step "
     "sequence has read it all in both directions. Also finds the output handed to a module "
     "whose `forward` takes its input's last step (`self.readout(out)` with "
-    "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one)"
+    "`LastStep.forward` returning `h[:, -1, :]`, in this module or an imported one), and the "
+    "backward half read at the last step on its own (`out[:, -1, H:]`, `out[-1, :, H:]` "
+    "time-major, H the RNN's hidden size; `torch.chunk(out[:, -1], 2, -1)[1]`, `split` alike), "
+    "even when the forward half beside it is right; the forward half taken with "
+    "`out[:, -1].chunk(2, -1)[0]` is right"
 )
 
 

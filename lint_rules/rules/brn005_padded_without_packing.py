@@ -367,13 +367,17 @@ def _input_expression(node) -> cst.BaseExpression | None:
     return None
 
 
-def _project_evidence(call, events) -> tuple[str, str] | None:
+def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | None:
     """Padding done in the data code of another module, for an RNN the model's ``forward`` runs
     on its input (or another method of the model runs on the same input, named as forward names
     it: a CRF's loss method ``log_likelihood(self, x, tags)`` beside ``forward(self, x)``; not
     ``translate(self, sentence)``, which runs one sentence): counted only where no module of the
-    project packs (then the packing may well happen before the call)."""
-    if events.project_padding is None or events.project_packs or events.module_packs:
+    project packs where it can reach this RNN (then the packing may well happen before the
+    call): outside model classes (data or training code that packs batches), or in the class
+    whose method calls the RNN; another model's ``forward`` packs its own RNN's input only."""
+    if events.project_padding is None or events.project_packs:
+        return None
+    if any(_packing_may_reach(owner, call) for owner in events.packing_owners):
         return None
     if call.owner is None:
         return None
@@ -385,8 +389,90 @@ def _project_evidence(call, events) -> tuple[str, str] | None:
         and _first_parameter(other.scope.node) == first
         for other in events.calls
     ):
-        return None
+        if not _reached_with_the_batch(module, call.scope.node):
+            return None
     return events.project_padding
+
+
+def _reached_with_the_batch(module: cst.Module, function) -> bool:
+    """``function`` is a method that ``forward``, or a method taking the batch as forward names
+    it (``neg_log_likelihood(self, sentence, tags)`` beside ``forward(self, sentence)``), calls
+    through ``self.method(...)``, directly or through other methods: it runs on the batch
+    (``get_logits(self, x)`` called by ``forward``). ``translate(self, sentence)``, which no such
+    method calls, runs on one sentence."""
+    methods = _methods_beside(module, function)
+    forward = methods.get("forward")
+    if forward is None or _name(function) not in methods:
+        return False
+    batch = _first_parameter(forward)
+    pending = [
+        method
+        for name, method in methods.items()
+        if name == "forward" or (batch is not None and _first_parameter(method) == batch)
+    ]
+    seen = {id(method) for method in pending}
+    while pending:
+        method = pending.pop()
+        if method is function:
+            return True
+        for called in _self_calls(method):
+            target = methods.get(called)
+            if target is not None and id(target) not in seen:
+                seen.add(id(target))
+                pending.append(target)
+    return False
+
+
+def _methods_beside(module: cst.Module, function) -> dict[str, cst.FunctionDef]:
+    """The methods of the class that defines ``function`` (empty when none does)."""
+    found: dict[str, cst.FunctionDef] = {}
+
+    class Finder(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            body = [item for item in node.body.body if isinstance(item, cst.FunctionDef)]
+            if any(item is function for item in body):
+                found.update((item.name.value, item) for item in body)
+
+    module.visit(Finder())
+    return found
+
+
+def _self_calls(function: cst.FunctionDef) -> set[str]:
+    """The names of the methods ``function`` calls as ``self.name(...)``."""
+    names: set[str] = set()
+
+    class Collector(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.value.value == "self"
+            ):
+                names.add(func.attr.value)
+
+    function.visit(Collector())
+    return names
+
+
+def _packing_may_reach(owner, call) -> bool:
+    """Packing done by ``owner`` (a ClassContext, None outside classes) may be what this call
+    reads: it is done outside model classes, or in the calling class itself."""
+    return owner is None or owner.name == call.owner or not _is_model_class(owner)
+
+
+def _is_model_class(owner) -> bool:
+    """A class defining ``forward`` (or inheriting it in the module), or derived from a
+    ``...Module``."""
+    if "forward" in owner.methods or any(_is_model_class(base) for base in owner.bases):
+        return True
+    return any(_last_name(base.value).endswith("Module") for base in owner.node.bases)
+
+
+def _last_name(node) -> str:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 def _name(function) -> str:
@@ -408,7 +494,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue  # packed already, or fed by another RNN (the first one is the one to fix)
         evidence = _evidence(call, lineages)
         if evidence is None:
-            project = _project_evidence(call, context.events)
+            project = _project_evidence(call, context.events, context.module)
             if project is None:
                 continue
             evidence = f"{project[0]} in {project[1]}"
@@ -432,8 +518,12 @@ NOTES = (
     "an importer with it; a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
-    "`forward` runs (or another of its methods that takes forward's input, such as a CRF loss), "
-    "where no module of that program packs; the message names the padding module"
+    "`forward` runs, or another of its methods that takes forward's input (such as a CRF loss) "
+    "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
+    "`translate(self, sentence)` reaches; where no packing can reach that RNN: packing in data "
+    "or training code (outside model classes) or in the calling class silences it, another "
+    "model class's `forward` packing its own input does not; the message names the padding "
+    "module"
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).

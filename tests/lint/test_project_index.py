@@ -36,6 +36,8 @@ CASES = {
     "run_script_flag": ("BRN004", "model.py", "bidirectional=True from run.sh:3"),
     "grid_value": ("BRN003", "models.py", "bidir=True from main.py:14 (one of a grid's values)"),
     "unpacked_dict": ("BRN004", "model.py", "bidirectional=True from train.py:5"),
+    "packed_by_another_model": ("BRN005", "model.py", "in data.py:8"),
+    "helper_method": ("BRN005", "model.py", "in data.py:8"),
 }
 
 
@@ -349,6 +351,30 @@ def test_data_padding_reaches_the_methods_that_take_forward_s_input(tmp_path, ca
     (tmp_path / "train.py").write_text("import data\nimport model\n")
     reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
     assert reported == ["9", "12"]
+
+
+def test_data_padding_reaches_the_methods_that_forward_calls(tmp_path, capsys):
+    """``features`` runs on the batch that ``forward`` and the loss method pass it; ``one``,
+    which only ``translate(self, sentence)`` calls, runs one unpadded sentence."""
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\n\n"
+        "class Tagger(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.lstm = nn.LSTM(8, 8, batch_first=True, bidirectional=True)\n\n"
+        "    def features(self, x):\n"
+        "        return self.lstm(x)[0]\n\n"
+        "    def forward(self, x):\n"
+        "        return self.features(x)\n\n"
+        "    def one(self, sentence):\n"
+        "        return self.lstm(sentence.unsqueeze(0))[0]\n\n"
+        "    def translate(self, sentence):\n"
+        "        return self.one(sentence)\n"
+    )
+    (tmp_path / "data.py").write_text("def pad(seq, n):\n    seq += [0] * (n - len(seq))\n")
+    (tmp_path / "train.py").write_text("import data\nimport model\n")
+    reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
+    assert reported == ["9"]
 
 
 def test_a_file_name_shared_by_sibling_folders_joins_nothing():
