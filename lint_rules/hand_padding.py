@@ -83,9 +83,13 @@ def _batch_write(target: ast.AST, value: ast.AST, batches: set[str | None]) -> s
         and _is_length(last.upper)
         and _dotted(base) in batches
     ):
-        return "a max-length batch filled per sequence (`padded[i, :len(seq)] = seq`)"
-    if PAD_NAME.match(_last_name(value) or ""):
-        return "a pad id written into a 2-D batch (`batch[i][j] = pad_id`)"
+        return (
+            f"`{_dotted(base)}`, allocated to a maximum length and filled per sequence up to "
+            "its length"
+        )
+    pad = _last_name(value) or ""
+    if PAD_NAME.match(pad):
+        return f"`{pad}` written into the elements of a 2-D batch"
     return None
 
 
@@ -108,10 +112,10 @@ def _deficit_call(call: ast.Call, deficits: set[str]) -> str | None:
     if name in _PADDERS:
         widths = call.args[1:2] + [k.value for k in call.keywords if k.arg in ("pad", "pad_width")]
         if any(_mentions_deficit(width, deficits) for width in widths):
-            return f"`{name}` up to a target length (`(0, max_len - len(x))`)"
+            return f"`{name}` by a target length minus the current one"
     elif name.rsplit(".", 1)[-1] in _ALLOCATORS and call.args:
         if _mentions_deficit(call.args[0], deficits):
-            return "a filler block of `max_len - len(x)` steps appended to each sequence"
+            return f"a filler `{name}` sized a target length minus the current one"
     return None
 
 

@@ -42,7 +42,7 @@ LENGTHS_NAME = re.compile(r"(lens|lengths)$", re.IGNORECASE)
 MASK_NAME = re.compile(r"(^|_)(mask|masks|pad_mask|padding_mask)\d?$", re.IGNORECASE)
 
 WRONG = (
-    '''
+    """
 import torch.nn as nn
 
 
@@ -56,8 +56,8 @@ class Encoder(nn.Module):
         embedded = self.embedding(src)
         outputs, hidden = self.rnn(embedded)
         return outputs, hidden
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 from torch.nn.utils.rnn import pad_sequence
 
@@ -71,8 +71,8 @@ class UtteranceEncoder(nn.Module):
         batch = pad_sequence(utterances, batch_first=True)
         out, _ = self.lstm(batch)
         return out
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 
 
@@ -86,7 +86,7 @@ class Tagger(nn.Module):
     def forward(self, tokens):
         features, _ = self.lstm(self.embed(tokens))
         return self.out(features)
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -170,7 +170,7 @@ class WordEncoder(nn.Module):
 )
 
 RIGHT = (
-    '''
+    """
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -188,7 +188,7 @@ class Encoder(nn.Module):
         packed_outputs, hidden = self.rnn(packed)
         outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True)
         return outputs, hidden
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -244,7 +244,7 @@ class Classifier(nn.Module):
         _, (h_n, _) = self.lstm(packed)
         return self.out(torch.cat([h_n[-2], h_n[-1]], dim=1))
 ''',
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -256,7 +256,8 @@ for attention_mask in batch["attention_mask"]:
 lstm = nn.LSTM(2, 10, batch_first=True, bidirectional=True)
 one_sequence = torch.tensor([[[1.0, 1.0], [0.5, 0.5]]])
 print(lstm(one_sequence)[0][0])
-''',    '''
+""",
+    '''
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -303,6 +304,24 @@ class WordEncoder(nn.Module):
             _, h_n = self.rnn(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False))
             return h_n
 ''',
+    '''
+import torch.nn as nn
+
+
+class FrameAttention(nn.Module):
+    """A mask made from the LSTM's own output, after the call, says nothing about its input."""
+
+    def __init__(self, n_features, hidden_size):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+        self.attention = nn.MultiheadAttention(2 * hidden_size, 4, batch_first=True)
+
+    def forward(self, frames):
+        out, _ = self.lstm(frames)
+        mask = out[:, :, 0] == 0
+        attended, _ = self.attention(out, out, out, key_padding_mask=mask)
+        return attended.sum(dim=1)
+''',
 )
 
 
@@ -341,7 +360,9 @@ def _mask_relation(call, mask: str, lineages: dict[int, Lineage]) -> str:
     read = lineage.ancestors(names_read(rnn_input)) & variables
     if mask in read:
         return "is used to compute the RNN's input"
-    shared = lineage.ancestors(lineage.sources.get(mask, ())) & read
+    # the RNN's own output is no evidence about its input: `(out[:, :, 0] != 0)` after the call
+    outputs = lineage.bound_from(call.site.node)
+    shared = lineage.ancestors(lineage.sources.get(mask, ()), stop=outputs) & read
     if shared:
         return f"is computed from `{sorted(shared)[0]}`, as the RNN's input is"
     return ""
@@ -425,7 +446,7 @@ NOTES = (
     "another notebook cell's; `pad_sequence`; an embedding with `padding_idx`, followed through "
     "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
     "data code of the same program counts "
-    "(`pad_sequence`, a tokenizer called with `padding=\"max_length\"`, torchtext's "
+    '(`pad_sequence`, a tokenizer called with `padding="max_length"`, torchtext\'s '
     "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
     "`BucketIterator.splits`, `seq + [PAD] * (max_len - len(seq))`, `seq += ...` or "
     "`seq.extend(...)` in a module that imports the model's module, is imported by it, or shares "
@@ -442,6 +463,15 @@ MODEL_CHECK = (
     "first, so a sequence's results change when it is padded (fixtures/models/brn005_*)"
 )
 RULE = Rule(
-    CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES,
+    CODE,
+    NAME,
+    SUMMARY,
+    MESSAGE,
+    False,
+    "",
+    WRONG,
+    RIGHT,
+    check,
+    notes=NOTES,
     model_check=MODEL_CHECK,
 )

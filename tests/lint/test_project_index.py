@@ -172,14 +172,14 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
             "    padded = torch.zeros(len(seqs), max_len, dtype=torch.long)\n"
             "    for i, seq in enumerate(seqs):\n"
             "        padded[i, :len(seq)] = seq",
-            "max-length batch filled per sequence",
+            "allocated to a maximum length and filled per sequence",
         ),
         (
             "def collate(seqs, lengths, pad):\n"
             "    batch = torch.LongTensor(len(seqs), max(lengths)).fill_(pad)\n"
             "    for i, seq in enumerate(seqs):\n"
             "        batch[i][:lengths[i]] = torch.tensor(seq)",
-            "max-length batch filled per sequence",
+            "allocated to a maximum length and filled per sequence",
         ),
         (
             "def collate(seqs, max_len):\n"
@@ -187,28 +187,34 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
             "    for i, seq in enumerate(seqs):\n"
             "        length = len(seq)\n"
             "        padded[i, :length] = seq",
-            "max-length batch filled per sequence",
+            "allocated to a maximum length and filled per sequence",
         ),
         (
             "for i in range(batch_size):\n"
             "    for j in range(len(words[i]), sent_size):\n"
             "        self.batch_words.data[i][j] = padding_id",
-            "pad id written into a 2-D batch",
+            "`padding_id` written into the elements of a 2-D batch",
         ),
-        ("batch[i, j] = vocab.pad_idx", "pad id written into a 2-D batch"),
-        ("x = np.pad(x, (0, max_len - len(x)))", "`np.pad` up to a target length"),
+        ("batch[i, j] = vocab.pad_idx", "`pad_idx` written into the elements of a 2-D batch"),
+        (
+            "x = np.pad(x, (0, max_len - len(x)))",
+            "`np.pad` by a target length minus the current one",
+        ),
         (
             "def frames(mfcc, max_frames=300):\n"
             "    pad = max_frames - mfcc.shape[1]\n"
             "    return np.pad(mfcc, ((0, 0), (0, pad)), mode='constant')",
-            "`np.pad` up to a target length",
+            "`np.pad` by a target length minus the current one",
         ),
-        ("x = F.pad(x, (0, 0, 0, self.max_len - x.size(1)))", "`F.pad` up to a target length"),
+        (
+            "x = F.pad(x, (0, 0, 0, self.max_len - x.size(1)))",
+            "`F.pad` by a target length minus the current one",
+        ),
         (
             "def load(x, max_len, dim):\n"
             "    padding_size = max_len - x.shape[0]\n"
             "    buff = np.zeros([padding_size, dim])",
-            "filler block",
+            "a filler `np.zeros` sized",
         ),
     ],
 )
