@@ -23,8 +23,9 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
-# `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `PAD_TOKEN`, `padId`, `pad_index`.
-PAD_NAME = re.compile(r"^_?(pad|padding)(_?(id|idx|index|token|tok|value|val|word|symbol))?$", re.I)
+# A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`;
+# not `padding_value`, which fills missing cells of a table as readily as a batch's tail.
+PAD_NAME = re.compile(r"^_?(pad|padding)(_?(id|idx|ix|index|token|tok|word|symbol))?$", re.I)
 # Per-sequence lengths: `len(seq)` or a name such as `length`, `lengths[i]`, `seq_len`.
 LENGTH_NAME = re.compile(r"len", re.I)
 # A maximum length: `max_len`, `max_length`, `maxlen`, `self.max_frames`, `max(lengths)`.
@@ -41,13 +42,8 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     """(line, evidence) for each hand-written padding among one scope's nodes."""
     nodes = list(nodes)
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
-    deficits = {
-        target.id
-        for node in assignments
-        if _is_deficit(node.value)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
+    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
+    deficits = _names_bound(assignments, lambda value: _is_deficit(value, measures))
     batches = {
         _dotted(target)
         for node in assignments
@@ -62,9 +58,19 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
                     yield node.lineno, evidence
                     break
         elif isinstance(node, ast.Call):
-            evidence = _deficit_call(node, deficits)
+            evidence = _deficit_call(node, deficits, measures)
             if evidence:
                 yield node.lineno, evidence
+
+
+def pads_to_a_length(widths: str) -> bool:
+    """Whether pad widths (an expression's source) are a target length minus the current one,
+    written out: ``(0, 0, 0, self.max_len - x.size(1))``."""
+    try:
+        expression = ast.parse(widths.strip(), mode="eval")
+    except SyntaxError:
+        return False
+    return _mentions_deficit(expression, set(), set())
 
 
 def _batch_write(target: ast.AST, value: ast.AST, batches: set[str | None]) -> str | None:
@@ -106,39 +112,51 @@ def _indices(target: ast.Subscript) -> tuple[list[ast.AST], ast.AST]:
     return indices, node
 
 
-def _deficit_call(call: ast.Call, deficits: set[str]) -> str | None:
+def _names_bound(assignments: list[ast.Assign], test) -> set[str]:
+    return {
+        target.id
+        for node in assignments
+        if test(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _deficit_call(call: ast.Call, deficits: set[str], measures: set[str]) -> str | None:
     """``np.pad``/``F.pad`` with a width, or an allocation with a size, that is a deficit."""
     name = _dotted(call.func) or ""
     if name in _PADDERS:
         widths = call.args[1:2] + [k.value for k in call.keywords if k.arg in ("pad", "pad_width")]
-        if any(_mentions_deficit(width, deficits) for width in widths):
+        if any(_mentions_deficit(width, deficits, measures) for width in widths):
             return f"`{name}` by a target length minus the current one"
     elif name.rsplit(".", 1)[-1] in _ALLOCATORS and call.args:
-        if _mentions_deficit(call.args[0], deficits):
+        if _mentions_deficit(call.args[0], deficits, measures):
             return f"a filler `{name}` sized a target length minus the current one"
     return None
 
 
-def _mentions_deficit(node: ast.AST, deficits: set[str]) -> bool:
+def _mentions_deficit(node: ast.AST, deficits: set[str], measures: set[str]) -> bool:
     return any(
-        _is_deficit(part) or (isinstance(part, ast.Name) and part.id in deficits)
+        _is_deficit(part, measures) or (isinstance(part, ast.Name) and part.id in deficits)
         for part in ast.walk(node)
     )
 
 
-def _is_deficit(node: ast.AST) -> bool:
-    """``target - len(x)``, ``target - x.shape[k]``, ``target - x.size(k)`` where the target is a
-    length, not another tensor's measure."""
+def _is_deficit(node: ast.AST, measures: set[str]) -> bool:
+    """``target - len(x)``, ``target - x.shape[k]``, ``target - x.size(k)`` (or a name bound to
+    one: ``n_frames = x.shape[1]``) where the target is a length, not another tensor's measure."""
     return (
         isinstance(node, ast.BinOp)
         and isinstance(node.op, ast.Sub)
-        and _is_measure(node.right)
-        and not any(_is_measure(part) for part in ast.walk(node.left))
+        and _is_measure(node.right, measures)
+        and not any(_is_measure(part, measures) for part in ast.walk(node.left))
     )
 
 
-def _is_measure(node: ast.AST) -> bool:
-    """``len(x)``, ``x.shape[k]``, ``x.size(k)``, ``x.size()[k]``."""
+def _is_measure(node: ast.AST, measures: set[str]) -> bool:
+    """``len(x)``, ``x.shape[k]``, ``x.size(k)``, ``x.size()[k]``, or a name bound to one."""
+    if isinstance(node, ast.Name):
+        return node.id in measures
     if isinstance(node, ast.Call):
         func = node.func
         if isinstance(func, ast.Name) and func.id == "len":

@@ -5,12 +5,12 @@ shorter than the batch is padding: its whole backward pass, and so its output an
 how much padding there is. ``pack_padded_sequence`` makes it start at each sequence's own end.
 
 Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
-embedding with ``padding_idx``) to the RNN through per-step layers and convolutions, which keep
+embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN through per-step layers and convolutions, which keep
 every step and so the padding's too, and through an ``if`` that pads on one path only. Lengths in
 scope count as they are. A padding mask counts only when it goes with what the RNN reads: a
 parameter of the same function, or computed from the same data (``mask = x.abs().sum(-1) != 0``
 beside ``self.rnn(x)``); a mask that merely exists, another cell's or another batch's, says
-nothing about this input.
+nothing about this input, and neither does one made from the RNN's own output.
 """
 
 from __future__ import annotations
@@ -167,6 +167,24 @@ class WordEncoder(nn.Module):
             _, h_n = self.rnn(x)
             return h_n
 ''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class UtteranceEncoder(nn.Module):
+    """The frames are zero-padded up to a fixed number of steps."""
+
+    def __init__(self, n_features, hidden_size, max_frames=300):
+        super().__init__()
+        self.max_frames = max_frames
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, frames):
+        batch = F.pad(frames, (0, 0, 0, self.max_frames - frames.size(1)))
+        out, _ = self.lstm(batch)
+        return out
+''',
 )
 
 RIGHT = (
@@ -322,6 +340,24 @@ class FrameAttention(nn.Module):
         attended, _ = self.attention(out, out, out, key_padding_mask=mask)
         return attended.sum(dim=1)
 ''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FrameEncoder(nn.Module):
+    """A convolution's border padding (constant widths) pads space, not sequences."""
+
+    def __init__(self, n_features, hidden_size):
+        super().__init__()
+        self.conv = nn.Conv1d(n_features, n_features, 3)
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, frames):
+        features = self.conv(F.pad(frames.transpose(1, 2), (1, 1)))
+        out, _ = self.lstm(features.transpose(1, 2))
+        return out
+''',
 )
 
 
@@ -443,13 +479,19 @@ NOTES = (
     "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
     "parameter of the same function or is computed from the same data as the RNN's input, such as "
     "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "
-    "another notebook cell's; `pad_sequence`; an embedding with `padding_idx`, followed through "
+    "another notebook cell's, nor one made from the RNN's own output after the call; "
+    "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
+    "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
     "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
     "data code of the same program counts "
     '(`pad_sequence`, a tokenizer called with `padding="max_length"`, torchtext\'s '
     "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
     "`BucketIterator.splits`, `seq + [PAD] * (max_len - len(seq))`, `seq += ...` or "
-    "`seq.extend(...)` in a module that imports the model's module, is imported by it, or shares "
+    "`seq.extend(...)`; a batch allocated to a maximum length and filled per sequence up to its "
+    "length, `padded[i, :len(seq)] = seq`; a pad id written into a 2-D batch, "
+    "`batch[i][j] = pad_id`; `np.pad`/`F.pad`, or a filler `np.zeros`, sized a target length "
+    "minus the current one, `(0, max_frames - x.shape[1])`, directly or through a name, but not "
+    "constant widths nor one tensor's size minus another's; in a module that imports the model's module, is imported by it, or shares "
     "an importer with it; a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "

@@ -207,6 +207,13 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
             "`np.pad` by a target length minus the current one",
         ),
         (
+            "def fix_frames(mfcc, target_frames=100):\n"
+            "    current_frames = mfcc.shape[1]\n"
+            "    pad_width = target_frames - current_frames\n"
+            "    return np.pad(mfcc, ((0, 0), (0, pad_width)), mode='constant')",
+            "`np.pad` by a target length minus the current one",
+        ),
+        (
             "x = F.pad(x, (0, 0, 0, self.max_len - x.size(1)))",
             "`F.pad` by a target length minus the current one",
         ),
@@ -235,6 +242,7 @@ def test_padding_in_data_code(code, evidence):
         "out = torch.zeros(batch, seq_len)\nfor i in range(batch):\n    out[i, :length] = x[i]",
         "self.t[self.padding_id, :] = -10000",
         "weights[pad_idx] = 0",
+        "for i in rows:\n    for j in columns:\n        table.data[i][j] = padding_value",
     ],
 )
 def test_hand_written_forms_that_are_not_sequence_padding(code):
