@@ -7,6 +7,8 @@ Three forms, each one that only sequence padding takes:
   ``torch.LongTensor(B, max_len).fill_(pad)``) and filled one sequence at a time up to that
   sequence's length: ``padded[i, :len(seq)] = seq``, ``padded[i][:lengths[i]] = ...``;
 - a pad value written into an element of a 2-D batch: ``batch.data[i][j] = padding_id``;
+- a list padded in front, ``[PAD] * (max_len - len(seq)) + seq``, or behind through a length
+  bound to a name (``n = len(seq)``; ``seq + [PAD] * (max_len - n)``);
 - a pad width, or a filler block's size, that is a target length minus the current length:
   ``np.pad(x, ((0, 0), (0, max_frames - x.shape[1])))``, ``F.pad(x, (0, max_len - len(x)))``,
   ``np.concatenate([x, np.zeros((max_len - x.shape[0], dim))])``, directly or through a name
@@ -59,6 +61,10 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
                     break
         elif isinstance(node, ast.Call):
             evidence = _deficit_call(node, deficits, measures)
+            if evidence:
+                yield node.lineno, evidence
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            evidence = _list_padding(node, measures)
             if evidence:
                 yield node.lineno, evidence
 
@@ -120,6 +126,28 @@ def _names_bound(assignments: list[ast.Assign], test) -> set[str]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
+
+
+def _list_padding(node: ast.BinOp, measures: set[str]) -> str | None:
+    """``[PAD] * (max_len - len(seq)) + seq`` (padding in front), and ``seq + [PAD] * (max_len -
+    n)`` with the length bound to a name (``n = len(seq)``); the project index reads the plain
+    ``seq + [PAD] * (max_len - len(seq))`` itself."""
+    if _pad_run(node.left, measures):
+        return "`[PAD] * (max_len - len(seq)) + seq`"
+    run = node.right
+    if _pad_run(run, measures) and not any(_is_measure(part, set()) for part in ast.walk(run)):
+        return "`seq + [PAD] * (max_len - n)`, `n` the sequence's length"
+    return None
+
+
+def _pad_run(node: ast.AST, measures: set[str]) -> bool:
+    """``[PAD] * (max_len - len(seq))`` in either order: one element repeated up to a length."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult):
+        return False
+    return any(
+        isinstance(side, ast.List) and len(side.elts) == 1 and _is_deficit(count, measures)
+        for side, count in ((node.left, node.right), (node.right, node.left))
+    )
 
 
 def _deficit_call(call: ast.Call, deficits: set[str], measures: set[str]) -> str | None:

@@ -195,6 +195,11 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
             "        self.batch_words.data[i][j] = padding_id",
             "`padding_id` written into the elements of a 2-D batch",
         ),
+        ("seq = [PAD] * (max_len - len(seq)) + seq", "`[PAD] * (max_len - len(seq)) + seq`"),
+        (
+            "for seq in batch:\n    n = len(seq)\n    out.append(seq + [pad_id] * (max_len - n))",
+            "`n` the sequence's length",
+        ),
         ("batch[i, j] = vocab.pad_idx", "`pad_idx` written into the elements of a 2-D batch"),
         (
             "x = np.pad(x, (0, max_len - len(x)))",
@@ -242,6 +247,7 @@ def test_padding_in_data_code(code, evidence):
         "out = torch.zeros(batch, seq_len)\nfor i in range(batch):\n    out[i, :length] = x[i]",
         "self.t[self.padding_id, :] = -10000",
         "weights[pad_idx] = 0",
+        "row = [0] * (self.kernel_size - 1) + row",
         "for i in rows:\n    for j in columns:\n        table.data[i][j] = padding_value",
     ],
 )
