@@ -14,6 +14,7 @@ import libcst as cst
 
 from lint_rules import torch_api as api
 from lint_rules.events import Chunk, LayerUse, Reshape, RnnCall
+from lint_rules.hand_padding import pads_to_a_length
 from lint_rules.helper_arguments import follow_into_helper
 from lint_rules.imports import canonical, dotted_name
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
@@ -117,7 +118,11 @@ class CallInterpreter:
             if isinstance(base, SelfRef):
                 callee = self.self_attribute(method, frame)
                 return self.call_value(callee, node, self.arguments(node, frame), frame)
-            if isinstance(base, Sym) and base.key[0] == "name" and method not in api.BUILDER_METHODS:
+            if (
+                isinstance(base, Sym)
+                and base.key[0] == "name"
+                and method not in api.BUILDER_METHODS
+            ):
                 dotted = f"{base.key[1]}.{method}"
                 return self.call_qualified(dotted, node, self.arguments(node, frame), frame)
             if base is None and method == "get" and isinstance(base_node, cst.Name):
@@ -249,12 +254,21 @@ class CallInterpreter:
         if qualified in api.SHAPE_KEEPING_FUNCTIONS:
             value = args.get(0, "input")
             return value if isinstance(value, (TensorFact, Padded)) else None
-        if qualified in ("torch.transpose", "torch.reshape", "torch.chunk", "torch.squeeze",
-                         "torch.unsqueeze", "torch.permute", "torch.index_select"):
+        if qualified in (
+            "torch.transpose",
+            "torch.reshape",
+            "torch.chunk",
+            "torch.squeeze",
+            "torch.unsqueeze",
+            "torch.permute",
+            "torch.index_select",
+        ):
             rest = Args(args.positional[1:], args.keywords)
             return self.call_method(args.get(0, "input"), last, node, rest, frame)
         if qualified == api.PAD_SEQUENCE:
             return Padded("`pad_sequence(...)`")
+        if qualified == api.FUNCTIONAL_PAD and _pads_to_a_length(node):
+            return Padded("`F.pad` by a target length minus the current one")
         if last in api.PACKERS:
             frame.scope.packs = True
             return Packed()
@@ -373,12 +387,13 @@ class CallInterpreter:
             elif param.default is not None:
                 env[name] = self.evaluate(param.default, self.module_frame)
         if isinstance(params.star_arg, cst.Param):
-            env[params.star_arg.name.value] = TupleValue(tuple(args.positional[len(positional):]))
+            env[params.star_arg.name.value] = TupleValue(tuple(args.positional[len(positional) :]))
         if params.star_kwarg is not None:
             rest = tuple((k, v) for k, v in args.keywords.items() if k not in used_keywords)
             env[params.star_kwarg.name.value] = KeywordsValue(rest)
-        frame = Frame(env=env, scope=self.module_frame.scope, parent=self.module_frame,
-                      keep_nodes=True)
+        frame = Frame(
+            env=env, scope=self.module_frame.scope, parent=self.module_frame, keep_nodes=True
+        )
         inner = factory.inner_call
         inner_args = self.arguments(inner, frame)
         inner_args.unknown = inner_args.unknown or args.unknown
@@ -394,9 +409,16 @@ class CallInterpreter:
             ):
                 state_node = arg.value
         site = CallSite(rnn, node, tri_and(rnn.bidirectional, frame.guard))
-        event = RnnCall(site, sequence, state, names_in(state_node), frame.loop_depth > 0,
-                        frame.scope, owner=frame.owner.name if frame.owner else None,
-                        reversed_loop=frame.reversed_loop)
+        event = RnnCall(
+            site,
+            sequence,
+            state,
+            names_in(state_node),
+            frame.loop_depth > 0,
+            frame.scope,
+            owner=frame.owner.name if frame.owner else None,
+            reversed_loop=frame.reversed_loop,
+        )
         self.events.calls.append(event)
         self.calls_by_site[id(site)] = event
         if isinstance(sequence, TensorFact) and sequence.site.rnn is not rnn:
@@ -477,7 +499,13 @@ class CallInterpreter:
             return self.builder_method(base, method, node, args, frame)
         if isinstance(base, Padded):
             if method in api.SHAPE_KEEPING_METHODS or method in (
-                "transpose", "permute", "view", "reshape", "contiguous", "squeeze", "unsqueeze",
+                "transpose",
+                "permute",
+                "view",
+                "reshape",
+                "contiguous",
+                "squeeze",
+                "unsqueeze",
             ):
                 return base
             return None
@@ -518,8 +546,9 @@ class CallInterpreter:
             return None
         return None
 
-    def builder_method(self, base: Builder, method: str, node: cst.Call, args: Args,
-                       frame: Frame) -> Any:
+    def builder_method(
+        self, base: Builder, method: str, node: cst.Call, args: Args, frame: Frame
+    ) -> Any:
         if method in api.BUILDER_PASSTHROUGH_METHODS:
             return base
         if method in ("expand", "view", "reshape", "repeat"):
@@ -541,7 +570,11 @@ def _is_two(value: Any) -> bool:
 
 
 def transpose(fact: TensorFact, first: int | None, second: int | None) -> TensorFact | None:
-    if fact.role in ("output", "packed") and fact.time_axis is not None and {first, second} == {0, 1}:
+    if (
+        fact.role in ("output", "packed")
+        and fact.time_axis is not None
+        and {first, second} == {0, 1}
+    ):
         return fact.derive(time_axis=1 - fact.time_axis)
     return None
 
@@ -611,6 +644,17 @@ def unpack_padded(args: Args) -> Any:
     if not isinstance(packed, TensorFact) or packed.role != "packed":
         return None
     batch_first = args.get(1, "batch_first")
-    truth = False if batch_first is None else (batch_first.truth if isinstance(batch_first, Sym) else None)
+    truth = (
+        False
+        if batch_first is None
+        else (batch_first.truth if isinstance(batch_first, Sym) else None)
+    )
     time_axis = 1 if truth is True else 0 if truth is False else None
     return TupleValue((packed.derive(role="output", time_axis=time_axis), None))
+
+
+def _pads_to_a_length(call: cst.Call) -> bool:
+    """``F.pad(x, (0, 0, 0, max_len - x.size(1)))``: widths that bring a sequence to a length."""
+    widths = [arg.value for arg in call.args if arg.keyword is None][1:2]
+    widths += [arg.value for arg in call.args if arg.keyword and arg.keyword.value == "pad"]
+    return any(pads_to_a_length(cst.Module([]).code_for_node(width)) for width in widths)

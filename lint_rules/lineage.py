@@ -56,6 +56,7 @@ class Lineage:
     def __init__(self, scope: cst.CSTNode) -> None:
         self.sources: dict[str, set[str]] = {}
         self.literal_only: set[str] = set()
+        self._values: list[tuple[set[str], cst.CSTNode]] = []  # (names bound, their value)
         self._not_literal: set[str] = set()
         body: Iterable[cst.CSTNode] = ()
         if isinstance(scope, cst.Module):
@@ -64,6 +65,8 @@ class Lineage:
             body = scope.body.body
         for target, value in _bindings(body):
             names = names_read(value) if value is not None else set()
+            if value is not None:
+                self._values.append((set(_target_names(target)), value))
             for name in _target_names(target):
                 self.sources.setdefault(name, set()).update(names)
                 if value is not None and _is_literal(value):
@@ -72,17 +75,36 @@ class Lineage:
                     self._not_literal.add(name)
         self.literal_only -= self._not_literal
 
-    def ancestors(self, names: Iterable[str]) -> set[str]:
-        """``names`` and every name they are computed from, sizes given by literals left out."""
+    def bound_from(self, node: cst.CSTNode) -> set[str]:
+        """The names an assignment binds to ``node``'s result (``out, _ = self.rnn(x)``)."""
+        return {
+            name
+            for names, value in self._values
+            if any(part is node for part in _descendants(value))
+            for name in names
+        }
+
+    def ancestors(self, names: Iterable[str], stop: Iterable[str] = ()) -> set[str]:
+        """``names`` and every name they are computed from, sizes given by literals left out,
+        and not followed past the names in ``stop``."""
         seen: set[str] = set()
+        stopped = set(stop)
         pending = list(names)
         while pending:
             name = pending.pop()
-            if name in seen or name in self.literal_only:
+            if name in seen or name in self.literal_only or name in stopped:
                 continue
             seen.add(name)
             pending.extend(self.sources.get(name, ()))
         return seen
+
+
+def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending.extend(current.children)
 
 
 def _is_literal(value: cst.CSTNode) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
-
+from lint_rules.hand_padding import scope_padding
 from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
 from lint_rules.readouts import last_step_read
 
@@ -395,8 +395,10 @@ class _Reader:
         """Read one scope; return the functions and classes nested in it, to read next."""
         if isinstance(function, ast.ClassDef):
             nested = []
-            for node in _walk_scope(body, nested):
+            scope_nodes = list(_walk_scope(body, nested))
+            for node in scope_nodes:
                 self._node(node)
+            self.summary.padding.extend(scope_padding(scope_nodes))
             return [(item, owner) for item in nested]
         parameters: set[str] = set()
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -412,7 +414,9 @@ class _Reader:
         loops: list[ast.AST] = []
         nested: list[ast.AST] = []
         called: set[str] = set()  # names called here: a model bound and called is read
-        for node in _walk_scope(body, nested):
+        scope_nodes = list(_walk_scope(body, nested))
+        self.summary.padding.extend(scope_padding(scope_nodes))
+        for node in scope_nodes:
             self._node(node)
             if isinstance(node, ast.Assign):
                 assignments.append(node)

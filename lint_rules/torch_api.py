@@ -7,16 +7,33 @@ RNN_CLASSES = {"torch.nn.LSTM": "LSTM", "torch.nn.GRU": "GRU", "torch.nn.RNN": "
 # torch's constructor signatures, positional order.
 RNN_PARAMETERS = {
     "LSTM": (
-        "input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
-        "bidirectional", "proj_size",
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+        "proj_size",
     ),
     "GRU": (
-        "input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
         "bidirectional",
     ),
     "RNN": (
-        "input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first",
-        "dropout", "bidirectional",
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "nonlinearity",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
     ),
     # A class not known until run time (`getattr(nn, name)`, `cell = nn.GRU if ... else
     # nn.LSTM`): only the positions all three classes share.
@@ -34,8 +51,22 @@ SIZED_LAYERS = {
 PASSTHROUGH_LAYERS = frozenset(
     "torch.nn." + name
     for name in (
-        "Dropout", "Dropout1d", "AlphaDropout", "ReLU", "Tanh", "GELU", "Identity", "LeakyReLU",
-        "ELU", "SELU", "Sigmoid", "Softsign", "Mish", "SiLU", "PReLU", "Hardtanh",
+        "Dropout",
+        "Dropout1d",
+        "AlphaDropout",
+        "ReLU",
+        "Tanh",
+        "GELU",
+        "Identity",
+        "LeakyReLU",
+        "ELU",
+        "SELU",
+        "Sigmoid",
+        "Softsign",
+        "Mish",
+        "SiLU",
+        "PReLU",
+        "Hardtanh",
     )
 )
 
@@ -51,8 +82,19 @@ CONVOLUTIONS = frozenset(("torch.nn.Conv1d", "torch.nn.Conv2d"))
 TENSOR_BUILDERS = frozenset(
     "torch." + name
     for name in (
-        "zeros", "ones", "randn", "rand", "empty", "full", "Tensor", "FloatTensor",
-        "DoubleTensor", "HalfTensor", "cuda.FloatTensor", "cuda.DoubleTensor", "cuda.HalfTensor",
+        "zeros",
+        "ones",
+        "randn",
+        "rand",
+        "empty",
+        "full",
+        "Tensor",
+        "FloatTensor",
+        "DoubleTensor",
+        "HalfTensor",
+        "cuda.FloatTensor",
+        "cuda.DoubleTensor",
+        "cuda.HalfTensor",
         "randint",
     )
 )
@@ -63,33 +105,94 @@ WRAPPERS = frozenset(("torch.autograd.Variable", "torch.nn.Parameter"))
 
 # Module methods that return the module itself (`self.rnn = self.rnn.cuda()`).
 MODULE_SELF_METHODS = frozenset(
-    ("cuda", "cpu", "to", "float", "double", "half", "bfloat16", "train", "eval",
-     "requires_grad_", "type")
+    (
+        "cuda",
+        "cpu",
+        "to",
+        "float",
+        "double",
+        "half",
+        "bfloat16",
+        "train",
+        "eval",
+        "requires_grad_",
+        "type",
+    )
 )
 
 # Tensor methods that keep a state builder a state builder.
 BUILDER_PASSTHROUGH_METHODS = frozenset(
     (
-        "to", "cuda", "cpu", "zero_", "normal_", "uniform_", "fill_", "float", "double", "half",
-        "requires_grad_", "detach", "clone", "contiguous", "type", "type_as", "share_memory_",
-        "bfloat16", "long", "xavier_normal_",
+        "to",
+        "cuda",
+        "cpu",
+        "zero_",
+        "normal_",
+        "uniform_",
+        "fill_",
+        "float",
+        "double",
+        "half",
+        "requires_grad_",
+        "detach",
+        "clone",
+        "contiguous",
+        "type",
+        "type_as",
+        "share_memory_",
+        "bfloat16",
+        "long",
+        "xavier_normal_",
     )
 )
 
 # Tensor methods and functions that keep shape (and so the meaning of the last dimension).
 SHAPE_KEEPING_METHODS = frozenset(
     (
-        "contiguous", "float", "double", "half", "to", "cuda", "cpu", "clone", "detach", "relu",
-        "tanh", "sigmoid", "masked_fill", "masked_fill_", "type_as", "type", "requires_grad_",
-        "bfloat16", "abs", "exp", "neg", "mul", "add", "div", "sub",
+        "contiguous",
+        "float",
+        "double",
+        "half",
+        "to",
+        "cuda",
+        "cpu",
+        "clone",
+        "detach",
+        "relu",
+        "tanh",
+        "sigmoid",
+        "masked_fill",
+        "masked_fill_",
+        "type_as",
+        "type",
+        "requires_grad_",
+        "bfloat16",
+        "abs",
+        "exp",
+        "neg",
+        "mul",
+        "add",
+        "div",
+        "sub",
     )
 )
 SHAPE_KEEPING_FUNCTIONS = frozenset(
     (
-        "torch.tanh", "torch.relu", "torch.sigmoid", "torch.abs", "torch.mul", "torch.add",
-        "torch.nn.functional.relu", "torch.nn.functional.dropout", "torch.nn.functional.gelu",
-        "torch.nn.functional.tanh", "torch.nn.functional.leaky_relu", "torch.nn.functional.elu",
-        "torch.nn.functional.sigmoid", "torch.nn.functional.selu", "torch.nn.functional.silu",
+        "torch.tanh",
+        "torch.relu",
+        "torch.sigmoid",
+        "torch.abs",
+        "torch.mul",
+        "torch.add",
+        "torch.nn.functional.relu",
+        "torch.nn.functional.dropout",
+        "torch.nn.functional.gelu",
+        "torch.nn.functional.tanh",
+        "torch.nn.functional.leaky_relu",
+        "torch.nn.functional.elu",
+        "torch.nn.functional.sigmoid",
+        "torch.nn.functional.selu",
+        "torch.nn.functional.silu",
         "torch.nn.functional.normalize",
     )
 )
@@ -100,4 +203,5 @@ PAIR_REDUCTIONS = frozenset(("max", "min"))  # with a dim they return (values, i
 
 PACKERS = frozenset(("pack_padded_sequence", "pack_sequence", "PackedSequence"))
 PAD_SEQUENCE = "torch.nn.utils.rnn.pad_sequence"
+FUNCTIONAL_PAD = "torch.nn.functional.pad"
 PAD_PACKED = "torch.nn.utils.rnn.pad_packed_sequence"

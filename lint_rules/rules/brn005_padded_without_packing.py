@@ -5,12 +5,12 @@ shorter than the batch is padding: its whole backward pass, and so its output an
 how much padding there is. ``pack_padded_sequence`` makes it start at each sequence's own end.
 
 Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
-embedding with ``padding_idx``) to the RNN through per-step layers and convolutions, which keep
+embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN through per-step layers and convolutions, which keep
 every step and so the padding's too, and through an ``if`` that pads on one path only. Lengths in
 scope count as they are. A padding mask counts only when it goes with what the RNN reads: a
 parameter of the same function, or computed from the same data (``mask = x.abs().sum(-1) != 0``
 beside ``self.rnn(x)``); a mask that merely exists, another cell's or another batch's, says
-nothing about this input.
+nothing about this input, and neither does one made from the RNN's own output.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ LENGTHS_NAME = re.compile(r"(lens|lengths)$", re.IGNORECASE)
 MASK_NAME = re.compile(r"(^|_)(mask|masks|pad_mask|padding_mask)\d?$", re.IGNORECASE)
 
 WRONG = (
-    '''
+    """
 import torch.nn as nn
 
 
@@ -56,8 +56,8 @@ class Encoder(nn.Module):
         embedded = self.embedding(src)
         outputs, hidden = self.rnn(embedded)
         return outputs, hidden
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 from torch.nn.utils.rnn import pad_sequence
 
@@ -71,8 +71,8 @@ class UtteranceEncoder(nn.Module):
         batch = pad_sequence(utterances, batch_first=True)
         out, _ = self.lstm(batch)
         return out
-''',
-    '''
+""",
+    """
 import torch.nn as nn
 
 
@@ -86,7 +86,7 @@ class Tagger(nn.Module):
     def forward(self, tokens):
         features, _ = self.lstm(self.embed(tokens))
         return self.out(features)
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -167,10 +167,28 @@ class WordEncoder(nn.Module):
             _, h_n = self.rnn(x)
             return h_n
 ''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class UtteranceEncoder(nn.Module):
+    """The frames are zero-padded up to a fixed number of steps."""
+
+    def __init__(self, n_features, hidden_size, max_frames=300):
+        super().__init__()
+        self.max_frames = max_frames
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, frames):
+        batch = F.pad(frames, (0, 0, 0, self.max_frames - frames.size(1)))
+        out, _ = self.lstm(batch)
+        return out
+''',
 )
 
 RIGHT = (
-    '''
+    """
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -188,7 +206,7 @@ class Encoder(nn.Module):
         packed_outputs, hidden = self.rnn(packed)
         outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True)
         return outputs, hidden
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -244,7 +262,7 @@ class Classifier(nn.Module):
         _, (h_n, _) = self.lstm(packed)
         return self.out(torch.cat([h_n[-2], h_n[-1]], dim=1))
 ''',
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -256,7 +274,8 @@ for attention_mask in batch["attention_mask"]:
 lstm = nn.LSTM(2, 10, batch_first=True, bidirectional=True)
 one_sequence = torch.tensor([[[1.0, 1.0], [0.5, 0.5]]])
 print(lstm(one_sequence)[0][0])
-''',    '''
+""",
+    '''
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -303,6 +322,42 @@ class WordEncoder(nn.Module):
             _, h_n = self.rnn(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False))
             return h_n
 ''',
+    '''
+import torch.nn as nn
+
+
+class FrameAttention(nn.Module):
+    """A mask made from the LSTM's own output, after the call, says nothing about its input."""
+
+    def __init__(self, n_features, hidden_size):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+        self.attention = nn.MultiheadAttention(2 * hidden_size, 4, batch_first=True)
+
+    def forward(self, frames):
+        out, _ = self.lstm(frames)
+        mask = out[:, :, 0] == 0
+        attended, _ = self.attention(out, out, out, key_padding_mask=mask)
+        return attended.sum(dim=1)
+''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FrameEncoder(nn.Module):
+    """A convolution's border padding (constant widths) pads space, not sequences."""
+
+    def __init__(self, n_features, hidden_size):
+        super().__init__()
+        self.conv = nn.Conv1d(n_features, n_features, 3)
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, frames):
+        features = self.conv(F.pad(frames.transpose(1, 2), (1, 1)))
+        out, _ = self.lstm(features.transpose(1, 2))
+        return out
+''',
 )
 
 
@@ -341,7 +396,9 @@ def _mask_relation(call, mask: str, lineages: dict[int, Lineage]) -> str:
     read = lineage.ancestors(names_read(rnn_input)) & variables
     if mask in read:
         return "is used to compute the RNN's input"
-    shared = lineage.ancestors(lineage.sources.get(mask, ())) & read
+    # the RNN's own output is no evidence about its input: `(out[:, :, 0] != 0)` after the call
+    outputs = lineage.bound_from(call.site.node)
+    shared = lineage.ancestors(lineage.sources.get(mask, ()), stop=outputs) & read
     if shared:
         return f"is computed from `{sorted(shared)[0]}`, as the RNN's input is"
     return ""
@@ -508,13 +565,20 @@ NOTES = (
     "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
     "parameter of the same function or is computed from the same data as the RNN's input, such as "
     "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "
-    "another notebook cell's; `pad_sequence`; an embedding with `padding_idx`, followed through "
+    "another notebook cell's, nor one made from the RNN's own output after the call; "
+    "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
+    "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
     "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
     "data code of the same program counts "
-    "(`pad_sequence`, a tokenizer called with `padding=\"max_length\"`, torchtext's "
+    '(`pad_sequence`, a tokenizer called with `padding="max_length"`, torchtext\'s '
     "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
     "`BucketIterator.splits`, `seq + [PAD] * (max_len - len(seq))`, `seq += ...` or "
-    "`seq.extend(...)` in a module that imports the model's module, is imported by it, or shares "
+    "`seq.extend(...)`; a batch allocated to a maximum length and filled per sequence up to its "
+    "length, `padded[i, :len(seq)] = seq`; a pad id written into a 2-D batch, "
+    "`batch[i][j] = pad_id`; a list padded in front, `[PAD] * (max_len - len(seq)) + seq`, or "
+    "behind through a length bound to a name; `np.pad`/`F.pad`, or a filler `np.zeros`, sized a target length "
+    "minus the current one, `(0, max_frames - x.shape[1])`, directly or through a name, but not "
+    "constant widths nor one tensor's size minus another's; in a module that imports the model's module, is imported by it, or shares "
     "an importer with it; a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
@@ -532,6 +596,15 @@ MODEL_CHECK = (
     "first, so a sequence's results change when it is padded (fixtures/models/brn005_*)"
 )
 RULE = Rule(
-    CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES,
+    CODE,
+    NAME,
+    SUMMARY,
+    MESSAGE,
+    False,
+    "",
+    WRONG,
+    RIGHT,
+    check,
+    notes=NOTES,
     model_check=MODEL_CHECK,
 )

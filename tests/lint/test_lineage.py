@@ -53,3 +53,13 @@ def test_a_mask_of_another_tensor_is_not_evidence_for_this_input():
     assert check_source(MODEL) == []
     same_data = MODEL.replace("mask = other.abs()", "mask = x.abs()")
     assert [finding.code for finding in check_source(same_data)] == ["BRN005"]
+
+
+def test_the_names_a_call_binds_stop_the_walk_back():
+    """A mask made from an RNN's output is not made from its input, though the output is."""
+    module = cst.parse_module("out, _ = rnn(x)\nmask = out[:, :, 0] != 0\n")
+    lineage = Lineage(module)
+    call = module.body[0].body[0].value
+    assert lineage.bound_from(call) == {"out", "_"}
+    assert "x" in lineage.ancestors({"mask"})
+    assert "x" not in lineage.ancestors({"mask"}, stop=lineage.bound_from(call))

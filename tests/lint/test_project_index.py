@@ -181,12 +181,96 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
         ("ids.extend([0] * (max_len - len(ids)))", "seq.extend([PAD]"),
         ("SRC = Field(tokenize=split, include_lengths=True)", "include_lengths=True"),
         ("its = data.BucketIterator.splits((a, b), batch_size=32)", "BucketIterator.splits"),
+        (
+            "def collate(seqs, max_len):\n"
+            "    padded = torch.zeros(len(seqs), max_len, dtype=torch.long)\n"
+            "    for i, seq in enumerate(seqs):\n"
+            "        padded[i, :len(seq)] = seq",
+            "allocated to a maximum length and filled per sequence",
+        ),
+        (
+            "def collate(seqs, lengths, pad):\n"
+            "    batch = torch.LongTensor(len(seqs), max(lengths)).fill_(pad)\n"
+            "    for i, seq in enumerate(seqs):\n"
+            "        batch[i][:lengths[i]] = torch.tensor(seq)",
+            "allocated to a maximum length and filled per sequence",
+        ),
+        (
+            "def collate(seqs, max_len):\n"
+            "    padded = np.full((len(seqs), max_len), PAD_ID)\n"
+            "    for i, seq in enumerate(seqs):\n"
+            "        length = len(seq)\n"
+            "        padded[i, :length] = seq",
+            "allocated to a maximum length and filled per sequence",
+        ),
+        (
+            "for i in range(batch_size):\n"
+            "    for j in range(len(words[i]), sent_size):\n"
+            "        self.batch_words.data[i][j] = padding_id",
+            "`padding_id` written into the elements of a 2-D batch",
+        ),
+        ("seq = [PAD] * (max_len - len(seq)) + seq", "`[PAD] * (max_len - len(seq)) + seq`"),
+        (
+            "for seq in batch:\n    n = len(seq)\n    out.append(seq + [pad_id] * (max_len - n))",
+            "`n` the sequence's length",
+        ),
+        ("batch[i, j] = vocab.pad_idx", "`pad_idx` written into the elements of a 2-D batch"),
+        (
+            "x = np.pad(x, (0, max_len - len(x)))",
+            "`np.pad` by a target length minus the current one",
+        ),
+        (
+            "def frames(mfcc, max_frames=300):\n"
+            "    pad = max_frames - mfcc.shape[1]\n"
+            "    return np.pad(mfcc, ((0, 0), (0, pad)), mode='constant')",
+            "`np.pad` by a target length minus the current one",
+        ),
+        (
+            "def fix_frames(mfcc, target_frames=100):\n"
+            "    current_frames = mfcc.shape[1]\n"
+            "    pad_width = target_frames - current_frames\n"
+            "    return np.pad(mfcc, ((0, 0), (0, pad_width)), mode='constant')",
+            "`np.pad` by a target length minus the current one",
+        ),
+        (
+            "x = F.pad(x, (0, 0, 0, self.max_len - x.size(1)))",
+            "`F.pad` by a target length minus the current one",
+        ),
+        (
+            "def load(x, max_len, dim):\n"
+            "    padding_size = max_len - x.shape[0]\n"
+            "    buff = np.zeros([padding_size, dim])",
+            "a filler `np.zeros` sized",
+        ),
     ],
 )
 def test_padding_in_data_code(code, evidence):
     modules = {"data.py": code + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
     found = facts(modules, "model.py")
-    assert evidence in found.padding[0] and found.padding[1] == "data.py:1"
+    last_line = code.count("\n") + 1
+    assert evidence in found.padding[0] and found.padding[1] == f"data.py:{last_line}"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = F.pad(x, (1, 1))",
+        "image = np.pad(image, ((2, 2), (2, 2)), mode='reflect')",
+        "x = F.pad(x, (self.kernel_size - 1, 0))",
+        "diff = skip.size(2) - x.size(2)\nx = F.pad(x, (diff // 2, diff - diff // 2))",
+        "out = torch.zeros(batch, seq_len)\nfor i in range(batch):\n    out[i, :length] = x[i]",
+        "self.t[self.padding_id, :] = -10000",
+        "weights[pad_idx] = 0",
+        "row = [0] * (self.kernel_size - 1) + row",
+        "for i in rows:\n    for j in columns:\n        table.data[i][j] = padding_value",
+    ],
+)
+def test_hand_written_forms_that_are_not_sequence_padding(code):
+    """Constant widths pad space (a convolution, an image border); a width that is one tensor's
+    size minus another's aligns feature maps; a row filled up to a length counts only in a batch
+    made as long as the longest sequence; a pad id used as an index is not written as padding."""
+    modules = {"data.py": code + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
+    assert facts(modules, "model.py").padding is None
 
 
 @pytest.mark.parametrize(
