@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -115,19 +115,22 @@ class Workers:
     def run(
         self,
         function: Callable[[Any, Item], Result],
-        items: Sequence[Item],
-        sizes: Sequence[int],
+        items: Iterable[Item],
+        size: Callable[[Item], int],
     ) -> Iterator[Result]:
         """``function`` over ``items``, in the pool when it runs or pays; results in any order.
 
-        Items go largest first so that one big file does not finish last alone.
+        While the pool runs, ``items`` is consumed lazily (by the pool's feeder thread), so
+        workers start on the first items while the rest are still being prepared. Give the
+        largest items first, so that one big file does not finish last alone.
         """
-        self.start_if_worth_it(sizes)
-        if self._pool is None or len(items) < 2:
+        if self._pool is None:
+            items = list(items)
+            self.start_if_worth_it([size(item) for item in items])
+        if self._pool is None:
             with collector_tuned_for_parsing():
                 for item in items:
                     yield function(self.shared, item)
             return
-        order = sorted(range(len(items)), key=lambda index: -sizes[index])
-        tasks = [(function, items[index]) for index in order]
+        tasks = ((function, item) for item in items)
         yield from self._pool.imap_unordered(_run_task, tasks, chunksize=1)

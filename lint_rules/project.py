@@ -9,7 +9,7 @@ them is pass 2. The cache skips both passes' work for files (and facts) that hav
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from lint_rules.cache import Cache, digest
@@ -67,7 +67,8 @@ def lint_project(
     summaries: list[ModuleSummary | None] = [
         cache.summary(unit.display, text_digest) for unit, text_digest in zip(units, digests)
     ]
-    to_summarise = [index for index, summary in enumerate(summaries) if summary is None]
+    largest_first = sorted(range(len(units)), key=lambda position: -lines[position])
+    to_summarise = [position for position in largest_first if summaries[position] is None]
     probably_linted = [
         position
         for position, (_, unit) in enumerate(pending)
@@ -78,32 +79,43 @@ def lint_project(
             [lines[position] // _SUMMARY_SHARE for position in to_summarise]
             + [lines[position] for position in probably_linted]
         )
-        sizes = [lines[position] for position in to_summarise]
-        for position, summary in workers.run(_summarise_in_worker, to_summarise, sizes):
+        for position, summary in workers.run(
+            _summarise_in_worker, to_summarise, size=lines.__getitem__
+        ):
             summaries[position] = summary
             cache.put_summary(units[position].display, digests[position], summary)
         index = build_index(summary for summary in summaries if summary is not None)
 
         reports: dict[int, FileReport] = {}
-        work: list[tuple[int, ModuleFacts]] = []
         fingerprints: dict[int, str] = {}
-        for position, (order, unit) in enumerate(pending):
-            facts = index.facts_for(unit.display, unit.text)
-            fingerprints[position] = facts.fingerprint()
-            cached = (
-                None
-                if unit.path is None
-                else cache.report(unit.display, digests[position], fingerprints[position])
-            )
-            if cached is not None:
-                reports[order] = cached
-            else:
-                work.append((position, facts))
-        sizes = [lines[position] for position, _ in work]
-        for position, report in workers.run(_lint_in_worker, work, sizes):
+
+        def work() -> Iterator[tuple[int, ModuleFacts]]:
+            """What is left to lint once the cache has answered; lazily, so that the pool
+            lints the first files while the facts of the others are worked out."""
+            for position in largest_first:
+                if position >= len(pending):
+                    continue  # a context module: indexed, not linted
+                order, unit = pending[position]
+                facts = index.facts_for(unit.display, unit.text)
+                fingerprints[position] = facts.fingerprint()
+                cached = (
+                    None
+                    if unit.path is None
+                    else cache.report(unit.display, digests[position], fingerprints[position])
+                )
+                if cached is not None:
+                    reports[order] = cached
+                else:
+                    yield position, facts
+
+        for position, report in workers.run(_lint_in_worker, work(), size=_size_of_job(lines)):
             order, unit = pending[position]
             reports[order] = report
             if unit.path is not None and not report.internal_error:
                 cache.put_report(unit.display, digests[position], fingerprints[position], report)
     cache.save()
     return reports
+
+
+def _size_of_job(lines: Sequence[int]) -> Callable[[tuple[int, ModuleFacts]], int]:
+    return lambda job: lines[job[0]]
