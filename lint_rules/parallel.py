@@ -23,12 +23,12 @@ Result = TypeVar("Result")
 # (measured by bench/lint_speed.py --break-even; see bench/RESULTS.md).
 MIN_LINES_FOR_POOL = 4000
 
-# Python's cycle collector runs every 700 new container objects, and each full run scans every
-# object alive, so parsing a file (a hundred thousand new nodes, none of them garbage until
-# the file is done) triggers it hundreds of times for nothing. While files are linted the
-# objects alive before (modules, the run's texts) are frozen out of its sight and it runs
-# every ``_ALLOCATIONS_PER_COLLECTION`` objects instead; memory stays bounded (trees are freed
-# by reference counting, and cycles are still collected).
+# Python's cycle collector runs every 700 new container objects, and parsing a file builds tens
+# of thousands of nodes that are none of them garbage until the file is done: it ran about five
+# times a file for nothing (4% of a lint's time), its full runs scanning every object alive. While
+# files are linted the objects alive before (modules, the run's texts) are frozen out of its sight
+# and it runs every ``_ALLOCATIONS_PER_COLLECTION`` objects instead; memory stays bounded (trees
+# are freed by reference counting, and cycles are still collected).
 _ALLOCATIONS_PER_COLLECTION = 20_000
 
 
@@ -74,9 +74,26 @@ def _start_worker(shared: Any) -> None:
     gc.set_threshold(_ALLOCATIONS_PER_COLLECTION, *gc.get_threshold()[1:])
 
 
-def _run_task(task: tuple[Callable[[Any, Any], Any], Any]) -> Any:
-    function, item = task
-    return function(_shared, item)
+def _run_batch(task: tuple[Callable[[Any, Any], Any], list[Any]]) -> list[Any]:
+    function, items = task
+    return [function(_shared, item) for item in items]
+
+
+def _batches(
+    items: Iterable[Item], size: Callable[[Item], int], lines_per_batch: int
+) -> Iterator[list[Item]]:
+    """Consecutive items, about ``lines_per_batch`` lines a batch: each task costs the pool
+    about a millisecond of the main process's time, more than summarising a small file."""
+    batch: list[Item] = []
+    lines = 0
+    for item in items:
+        batch.append(item)
+        lines += size(item)
+        if lines >= lines_per_batch:
+            yield batch
+            batch, lines = [], 0
+    if batch:
+        yield batch
 
 
 class Workers:
@@ -117,12 +134,14 @@ class Workers:
         function: Callable[[Any, Item], Result],
         items: Iterable[Item],
         size: Callable[[Item], int],
+        lines_per_batch: int,
     ) -> Iterator[Result]:
         """``function`` over ``items``, in the pool when it runs or pays; results in any order.
 
         While the pool runs, ``items`` is consumed lazily (by the pool's feeder thread), so
         workers start on the first items while the rest are still being prepared. Give the
-        largest items first, so that one big file does not finish last alone.
+        largest items first, so that one big file does not finish last alone; items go to
+        workers in batches of about ``lines_per_batch`` lines.
         """
         if self._pool is None:
             items = list(items)
@@ -132,5 +151,6 @@ class Workers:
                 for item in items:
                     yield function(self.shared, item)
             return
-        tasks = ((function, item) for item in items)
-        yield from self._pool.imap_unordered(_run_task, tasks, chunksize=1)
+        tasks = ((function, batch) for batch in _batches(items, size, lines_per_batch))
+        for results in self._pool.imap_unordered(_run_batch, tasks):
+            yield from results
