@@ -149,10 +149,11 @@ def measure(name: str, tree: Path, repeat: int, skip_peers: bool) -> None:
     print(f"\n### ({name}) {tree.relative_to(ROOT)}: {files} files, {lines:,} lines\n")
     tree = outside_the_repository(tree)
     print(
-        "| tool | wall s | CPU s | lines/s (wall) | wall vs bare parse "
+        "| tool | wall s | CPU s | lines/s (wall) | wall vs bare parse | CPU vs bare parse "
         "| TorchFix / this (wall) | Fixit / this (wall) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
+    load_before = _load()
     results: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
     notes = []
@@ -181,18 +182,33 @@ def measure(name: str, tree: Path, repeat: int, skip_peers: bool) -> None:
     warm = results.get("birnn-lint (all cores), warm")
     if cold and warm:
         notes.append(f"warm / cold (all cores): {warm / cold:.3f}")
+    bare_cpu = next((cpu for label, cpu in cpu_seconds.items() if label.startswith("bare")), None)
     for label, wall in results.items():
         ratio = f"{wall / bare:.2f}×" if bare else "-"
+        cpu_ratio = f"{cpu_seconds[label] / bare_cpu:.2f}×" if bare_cpu else "-"
         versus_torchfix = (
             f"{torchfix / wall:.1f}×" if torchfix and label.startswith("birnn") else ""
         )
         versus_fixit = f"{fixit / wall:.1f}×" if fixit and label.startswith("birnn") else ""
         print(
             f"| {label} | {wall:.2f} | {cpu_seconds[label]:.2f} | {lines / wall:,.0f} | {ratio} "
-            f"| {versus_torchfix} | {versus_fixit} |"
+            f"| {cpu_ratio} | {versus_torchfix} | {versus_fixit} |"
         )
+    notes.append(
+        "load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f} "
+        "(other processes' load inflates wall times, the pool's most)".format(
+            *load_before, *_load()
+        )
+    )
     for note in notes:
         print(f"\n- {note}")
+
+
+def _load() -> tuple[float, float, float]:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (float("nan"),) * 3
 
 
 def break_even(tree: Path) -> None:

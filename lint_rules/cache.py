@@ -93,6 +93,11 @@ class Cache:
             return None
         return entry.report
 
+    def may_have_report(self, path: str, text_digest: str) -> bool:
+        """Whether a report of this text is cached (it is used only if its facts still hold)."""
+        entry = self.entries.get(path)
+        return entry is not None and entry.digest == text_digest and entry.report is not None
+
     def put_report(self, path: str, text_digest: str, facts: str, report: Any) -> None:
         entry = self.entries.get(path)
         if entry is None or entry.digest != text_digest:

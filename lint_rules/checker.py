@@ -23,9 +23,7 @@ def might_have_findings(source: str, extra_constructors: Sequence[str] = ()) -> 
     """False only when no rule can fire on ``source`` (no RNN can be built in it)."""
     if _MAY_HAVE_RNN.search(source):
         return True
-    return any(
-        extra.rsplit(".", 1)[-1] in source for extra in extra_constructors if extra.strip()
-    )
+    return any(extra.rsplit(".", 1)[-1] in source for extra in extra_constructors if extra.strip())
 
 
 def check_source(
@@ -40,9 +38,11 @@ def check_source(
     ``facts``: what the project index knows from the other modules (None: nothing)."""
     import libcst as cst
 
+    from lint_rules.parsing import parse_module
+
     _refuse_what_python_cannot_nest(source)
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         raise _parse_failure(source, error) from None
     except (RecursionError, MemoryError) as error:

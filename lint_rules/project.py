@@ -2,30 +2,47 @@
 
 Pass 1 summarises every module with ``ast`` (fast, no libcst); pass 2 joins the summaries into
 the facts each module gets from the others (``project_index_resolution``). Only the files the
-text prefilter lets through are parsed with libcst and analysed, on every core when that pays.
-The cache skips both passes' work for files (and facts) that have not changed.
+text prefilter lets through are parsed with libcst and analysed. Pass 1 and the rules run on
+every core when that pays, in one pool started before pass 1, so the only serial work between
+them is pass 2. The cache skips both passes' work for files (and facts) that have not changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from lint_rules.cache import Cache, digest
 from lint_rules.engine import FileReport, Mode, Settings, SourceUnit, lint_unit
-from lint_rules.parallel import run_all
-from lint_rules.project_index import summarise
-from lint_rules.project_index_resolution import NO_FACTS, build_index
+from lint_rules.parallel import Workers
+from lint_rules.project_index import ModuleSummary, summarise
+from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts, build_index
 from lint_rules.run_scripts import RunFlag
 
 # Modules the rules skip are read for the index only up to this size: data and config code is
 # small, and a generated module of megabytes would cost more to summarise than it can tell.
 MAX_CONTEXT_CHARS = 1_000_000
 
+# Summarising a line with ``ast`` costs about a third of linting it (bench/RESULTS.md); this
+# weighs pass 1's share when deciding whether the run's work pays for a pool.
+_SUMMARY_SHARE = 3
 
-def _lint_in_worker(job: tuple[int, SourceUnit, Settings, object]) -> tuple[int, FileReport]:
-    index, unit, settings, facts = job
-    return index, lint_unit(unit, settings, None if facts == NO_FACTS else facts)
+# Files go to the pool's workers in batches of about this many lines (about a tenth of a second
+# of linting): fewer tasks cost the main process less, smaller ones balance the cores' ends.
+_LINES_PER_BATCH = 400
+
+Shared = tuple[Sequence[SourceUnit], Settings]  # what every worker holds: the run's files
+
+
+def _summarise_in_worker(shared: Shared, index: int) -> tuple[int, ModuleSummary]:
+    units, _ = shared
+    return index, summarise(units[index].display, units[index].text)
+
+
+def _lint_in_worker(shared: Shared, job: tuple[int, ModuleFacts]) -> tuple[int, FileReport]:
+    units, settings = shared
+    index, facts = job
+    return index, lint_unit(units[index], settings, None if facts == NO_FACTS else facts)
 
 
 def _warm_up() -> None:
@@ -50,39 +67,67 @@ def lint_project(
     ``run_flags`` are what the roots' shell scripts pass to them (``run_scripts``)."""
     cacheable = settings.mode == Mode.REPORT
     cache = Cache(cache_dir if cacheable else None, settings)
-    digests: dict[str, str] = {}
-    summaries = []
-    readable_context = [unit for unit in context if len(unit.text) <= MAX_CONTEXT_CHARS]
-    for unit in [unit for _, unit in pending] + readable_context:
-        text_digest = digests[unit.display] = digest(unit.text)
-        summary = cache.summary(unit.display, text_digest)
-        if summary is None:
-            summary = summarise(unit.display, unit.text)
-            cache.put_summary(unit.display, text_digest, summary)
-        summaries.append(summary)
-    index = build_index(summaries, run_flags)
-
-    reports: dict[int, FileReport] = {}
-    work = []
-    for order, unit in pending:
-        facts = index.facts_for(unit.display, unit.text)
-        fingerprint = facts.fingerprint()
-        cached = (
-            None
-            if unit.path is None
-            else cache.report(unit.display, digests[unit.display], fingerprint)
+    units = [unit for _, unit in pending]
+    units += [unit for unit in context if len(unit.text) <= MAX_CONTEXT_CHARS]
+    digests = [digest(unit.text) for unit in units]
+    lines = [unit.text.count("\n") + 1 for unit in units]
+    summaries: list[ModuleSummary | None] = [
+        cache.summary(unit.display, text_digest) for unit, text_digest in zip(units, digests)
+    ]
+    largest_first = sorted(range(len(units)), key=lambda position: -lines[position])
+    to_summarise = [position for position in largest_first if summaries[position] is None]
+    probably_linted = [
+        position
+        for position, (_, unit) in enumerate(pending)
+        if unit.path is None or not cache.may_have_report(unit.display, digests[position])
+    ]
+    with Workers(jobs, (units, settings), warm_up=_warm_up) as workers:
+        workers.start_if_worth_it(
+            [lines[position] // _SUMMARY_SHARE for position in to_summarise]
+            + [lines[position] for position in probably_linted]
         )
-        if cached is not None:
-            reports[order] = cached
-        else:
-            work.append((order, unit, settings, facts))
-    fingerprints = {order: facts.fingerprint() for order, _, _, facts in work}
-    units = {order: unit for order, unit, _, _ in work}
-    sizes = [unit.text.count("\n") + 1 for _, unit, _, _ in work]
-    for order, report in run_all(_lint_in_worker, work, jobs=jobs, sizes=sizes, warm_up=_warm_up):
-        reports[order] = report
-        unit = units[order]
-        if unit.path is not None and not report.internal_error:
-            cache.put_report(unit.display, digests[unit.display], fingerprints[order], report)
+        for position, summary in workers.run(
+            _summarise_in_worker,
+            to_summarise,
+            size=lines.__getitem__,
+            lines_per_batch=_LINES_PER_BATCH * _SUMMARY_SHARE,
+        ):
+            summaries[position] = summary
+            cache.put_summary(units[position].display, digests[position], summary)
+        index = build_index((summary for summary in summaries if summary is not None), run_flags)
+
+        reports: dict[int, FileReport] = {}
+        fingerprints: dict[int, str] = {}
+
+        def work() -> Iterator[tuple[int, ModuleFacts]]:
+            """What is left to lint once the cache has answered; lazily, so that the pool
+            lints the first files while the facts of the others are worked out."""
+            for position in largest_first:
+                if position >= len(pending):
+                    continue  # a context module: indexed, not linted
+                order, unit = pending[position]
+                facts = index.facts_for(unit.display, unit.text)
+                fingerprints[position] = facts.fingerprint()
+                cached = (
+                    None
+                    if unit.path is None
+                    else cache.report(unit.display, digests[position], fingerprints[position])
+                )
+                if cached is not None:
+                    reports[order] = cached
+                else:
+                    yield position, facts
+
+        for position, report in workers.run(
+            _lint_in_worker, work(), size=_size_of_job(lines), lines_per_batch=_LINES_PER_BATCH
+        ):
+            order, unit = pending[position]
+            reports[order] = report
+            if unit.path is not None and not report.internal_error:
+                cache.put_report(unit.display, digests[position], fingerprints[position], report)
     cache.save()
     return reports
+
+
+def _size_of_job(lines: Sequence[int]) -> Callable[[tuple[int, ModuleFacts]], int]:
+    return lambda job: lines[job[0]]
