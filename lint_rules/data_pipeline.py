@@ -20,6 +20,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from lint_rules.ast_names import dotted
+
 # Array containers only: checkpoints (.pt, .pth, .h5) hold models, not padded data.
 DATA_FILE = re.compile(r"([\w.-]+\.(pkl|pickle|npy|npz))$", re.IGNORECASE)
 
@@ -37,7 +39,7 @@ def padding_evidence(node: ast.AST) -> str | None:
         if _pad_run(node.value):
             return "`seq += [PAD] * (max_len - len(seq))`"
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        name = _dotted(node.func) or ""
+        name = dotted(node.func) or ""
         if node.func.attr == "extend" and len(node.args) == 1 and _pad_run(node.args[0]):
             return "`seq.extend([PAD] * (max_len - len(seq)))`"
         if node.func.attr == "splits" and name.split(".")[-2:-1] == ["BucketIterator"]:
@@ -74,7 +76,7 @@ def _pad_run(node: ast.AST) -> bool:
 
 def file_access(node: ast.Call) -> tuple[str, list[FileRef]] | None:
     """("write" or "read", the data files named) for a call that saves or loads a file."""
-    name = _dotted(node.func) or ""
+    name = dotted(node.func) or ""
     last = name.rsplit(".", 1)[-1]
     if last == "open" and node.args:
         mode = node.args[1] if len(node.args) > 1 else _keyword(node, "mode")
@@ -112,9 +114,9 @@ def _refs(node: ast.AST) -> list[FileRef]:
             if match:
                 found.append(("file", match.group(1).lower()))
         elif isinstance(part, (ast.Name, ast.Attribute)):
-            dotted = _dotted(part)
-            if dotted:
-                found.append(("name", dotted))
+            name = dotted(part)
+            if name:
+                found.append(("name", name))
         elif isinstance(part, ast.Call):
             pending.extend(part.args)
             pending.extend(keyword.value for keyword in part.keywords)
@@ -128,17 +130,6 @@ def _keyword(call: ast.Call, name: str) -> ast.AST | None:
         if keyword.arg == name:
             return keyword.value
     return None
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 @dataclass(frozen=True)

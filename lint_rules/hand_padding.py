@@ -25,6 +25,8 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
+from lint_rules.ast_names import dotted
+
 # A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`;
 # not `padding_value`, which fills missing cells of a table as readily as a batch's tail.
 PAD_NAME = re.compile(r"^_?(pad|padding)(_?(id|idx|ix|index|token|tok|word|symbol))?$", re.I)
@@ -47,7 +49,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
     deficits = _names_bound(assignments, lambda value: _is_deficit(value, measures))
     batches = {
-        _dotted(target)
+        dotted(target)
         for node in assignments
         if _max_length_allocation(node.value)
         for target in node.targets
@@ -93,10 +95,10 @@ def _batch_write(target: ast.AST, value: ast.AST, batches: set[str | None]) -> s
         and last.lower is None
         and last.upper is not None
         and _is_length(last.upper)
-        and _dotted(base) in batches
+        and dotted(base) in batches
     ):
         return (
-            f"`{_dotted(base)}`, allocated to a maximum length and filled per sequence up to "
+            f"`{dotted(base)}`, allocated to a maximum length and filled per sequence up to "
             "its length"
         )
     pad = _last_name(value) or ""
@@ -152,7 +154,7 @@ def _pad_run(node: ast.AST, measures: set[str]) -> bool:
 
 def _deficit_call(call: ast.Call, deficits: set[str], measures: set[str]) -> str | None:
     """``np.pad``/``F.pad`` with a width, or an allocation with a size, that is a deficit."""
-    name = _dotted(call.func) or ""
+    name = dotted(call.func) or ""
     if name in _PADDERS:
         widths = call.args[1:2] + [k.value for k in call.keywords if k.arg in ("pad", "pad_width")]
         if any(_mentions_deficit(width, deficits, measures) for width in widths):
@@ -237,14 +239,3 @@ def _last_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Attribute):
         return node.attr
     return None
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))

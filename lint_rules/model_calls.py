@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from lint_rules.ast_names import dotted
+
 _LOADERS = frozenset(("pickle.load", "torch.load", "joblib.load", "dill.load"))
 # Callees that take a model without calling it.
 _HARMLESS = frozenset(("print", "dump", "save", "repr", "str", "type", "isinstance", "id"))
@@ -99,17 +101,6 @@ def _last(func: ast.AST) -> str:
     return ""
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _model_class(value: ast.AST | None) -> str | None:
     while (
         isinstance(value, ast.Call)
@@ -119,7 +110,7 @@ def _model_class(value: ast.AST | None) -> str | None:
         value = value.func.value
     if not isinstance(value, ast.Call):
         return None
-    callee = _dotted(value.func)
+    callee = dotted(value.func)
     if callee is None:
         return None
     if callee in _LOADERS:

@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.hand_padding import scope_padding
 from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
@@ -121,17 +122,6 @@ def summarise(path: str, text: str) -> ModuleSummary:
 
 def normalise_key(name: str) -> str:
     return name.lstrip("-").replace("-", "_").lower()
-
-
-def dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _bool_of(node: ast.AST) -> bool | None:

@@ -18,6 +18,8 @@ from typing import Any
 
 import libcst as cst
 
+from lint_rules.imports import dotted_name
+
 
 @dataclass(frozen=True)
 class StateSlice:
@@ -64,15 +66,6 @@ def state_slices(
                 first = node.slice[0].slice
                 if isinstance(first, cst.Slice) and first.step is None:
                     yield StateSlice(scope_name, callee, position, node, first.lower, first.upper)
-
-
-def _dotted(node: Any) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
-    return None
 
 
 class _Collector(cst.CSTVisitor):
@@ -134,7 +127,7 @@ class _Collector(cst.CSTVisitor):
             return
         at = self._next()
         value = original_node.value
-        callee = _dotted(value.func) if isinstance(value, cst.Call) else None
+        callee = dotted_name(value.func) if isinstance(value, cst.Call) else None
         for target in original_node.targets:
             element = target.target
             if isinstance(element, (cst.Tuple, cst.List)) and callee is not None:
