@@ -38,20 +38,6 @@ def project(tmp_path, monkeypatch):
     return tmp_path / "src"
 
 
-@pytest.fixture
-def analysed(monkeypatch):
-    """The display paths the engine analyses in this process (the cache skips the others)."""
-    seen: list[str] = []
-    real = lint_rules.project.lint_unit
-
-    def counting(unit, settings, facts=None):
-        seen.append(unit.display)
-        return real(unit, settings, facts)
-
-    monkeypatch.setattr(lint_rules.project, "lint_unit", counting)
-    return seen
-
-
 def run(capsys, *options: str) -> list[str]:
     main(["--isolated", "--quiet", "--jobs", "1", *options, "."])
     return sorted(capsys.readouterr().out.splitlines())

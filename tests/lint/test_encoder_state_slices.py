@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import lint_rules.project
 from lint_rules.checker import check_source
 from lint_rules.cli import main
 from lint_rules.project_index import summarise
@@ -139,19 +138,6 @@ def test_instances_returned_by_a_project_function_are_followed():
     assert len(messages(modules, "train.py")) == 1
     modules["train.py"] = modules["train.py"].replace("return encoder, None", "return 1, None")
     assert messages(modules, "train.py") == []
-
-
-@pytest.fixture
-def analysed(monkeypatch):
-    seen: list[str] = []
-    real = lint_rules.project.lint_unit
-
-    def counting(unit, settings, facts=None):
-        seen.append(unit.display)
-        return real(unit, settings, facts)
-
-    monkeypatch.setattr(lint_rules.project, "lint_unit", counting)
-    return seen
 
 
 def test_a_change_to_the_encoder_reanalyses_the_script_that_slices_its_state(
