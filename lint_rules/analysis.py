@@ -73,6 +73,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.functions: dict[int, Any] = {}
         self.calls_by_site: dict[int, Any] = {}
         self.module_frame = Frame(env={}, scope=Scope(module))
+        self.module_function_ids: set[int] = set()  # module-level functions (their calls bind)
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -87,6 +88,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
                 module_functions.append(statement)
+                self.module_function_ids.add(id(statement))
                 self.module_frame.env[statement.name.value] = self._function_value(statement)
             elif isinstance(statement, cst.ClassDef):
                 self._register_class(statement)
@@ -286,8 +288,11 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 default = self.evaluate(param.default, frame.parent or self.module_frame)
                 truth = default.truth if isinstance(default, Sym) else None
             frame.env[name] = Sym(("name", name), truth)
-            if frame.is_init and owner is not None and truth is not True:
-                bound = self.facts.parameter(owner.name, name)
+            # a constructor's or a module-level function's parameter, bound by the project's calls
+            binds = frame.is_init and owner is not None
+            factory = owner is None and id(function) in self.module_function_ids
+            if (binds or factory) and truth is not True:
+                bound = self.facts.parameter(owner.name if owner else function.name.value, name)
                 if bound is not None and bound[0] is True:
                     frame.env[name] = Sym(("name", name), True, None, f"{name}=True from {bound[1]}")
         for star in (params.star_arg, params.star_kwarg):

@@ -55,6 +55,18 @@ class ClassSummary:
 
 
 @dataclass(frozen=True)
+class FunctionSummary:
+    """A module-level function: a factory (``def build(..., bidirectional)``) passes its
+    parameters on to the models it builds, so call sites bind them as they bind a class's."""
+
+    name: str
+    line: int
+    parameters: tuple[str, ...]  # every named parameter, in order
+    positional: int  # how many of them a positional argument can fill
+    defaults: tuple[tuple[str, bool], ...] = ()  # parameters whose default is a bool
+
+
+@dataclass(frozen=True)
 class Instantiation:
     """``Callee(args)`` with the arguments whose value is known or traceable."""
 
@@ -63,6 +75,7 @@ class Instantiation:
     positional: tuple[Value | None, ...]
     keywords: tuple[tuple[str, Value | None], ...]
     enclosing_class: str | None  # set when the call sits in that class's __init__
+    enclosing_function: str | None = None  # set when it sits in that module-level function
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,7 @@ class ModuleSummary:
     path: str  # as displayed
     imports: list[Import] = field(default_factory=list)
     classes: list[ClassSummary] = field(default_factory=list)
+    functions: list[FunctionSummary] = field(default_factory=list)
     instantiations: list[Instantiation] = field(default_factory=list)
     config_defaults: list[ConfigDefault] = field(default_factory=list)
     padding: list[tuple[int, str]] = field(default_factory=list)  # (line, evidence)
@@ -173,6 +187,7 @@ class _Reader:
 
     def read(self, tree: ast.Module) -> None:
         self.files = FileCollector()
+        self.module_functions: set[int] = set()
         top_level_imports = set()
         for statement in tree.body:
             self._top_level(statement)
@@ -218,6 +233,8 @@ class _Reader:
             self._import(statement)
         elif isinstance(statement, ast.ClassDef):
             self._class(statement)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._function(statement)
         elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
             self._constant(statement, "config module")
             self.files.constant(statement)
@@ -247,6 +264,20 @@ class _Reader:
                 self.summary.config_defaults.append(
                     ConfigDefault(normalise_key(target.id), value, statement.lineno, how)
                 )
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.module_functions.add(id(node))
+        arguments = node.args
+        positional = [arg.arg for arg in arguments.posonlyargs + arguments.args]
+        self.summary.functions.append(
+            FunctionSummary(
+                node.name,
+                node.lineno,
+                tuple(positional + [arg.arg for arg in arguments.kwonlyargs]),
+                len(positional),
+                _bool_defaults(arguments),
+            )
+        )
 
     def _class(self, node: ast.ClassDef) -> None:
         parameters: tuple[str, ...] = ()
@@ -397,7 +428,8 @@ class _Reader:
                 a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs
             }
         in_init = owner is not None and getattr(function, "name", "") == "__init__"
-        known = parameters if in_init else set()
+        factory = getattr(function, "name", None) if id(function) in self.module_functions else None
+        known = parameters if in_init or factory else set()
         local_classes: dict[str, str] = {}
         assignments: list[ast.Assign] = []
         calls: list[tuple[str, ast.Call]] = []
@@ -419,25 +451,35 @@ class _Reader:
                 callee = dotted(node.func)
                 if callee and callee.rsplit(".", 1)[-1][:1].isupper():
                     calls.append((callee, node))
-                elif isinstance(node.func, ast.Name):
+                    continue
+                if isinstance(node.func, ast.Name):
                     called.add(node.func.id)
+                if callee and not callee.startswith("self."):
+                    calls.append((callee, node))  # kept below when it passes a traceable value
             elif isinstance(node, (ast.For, ast.While)):
                 loops.append(node)
         if any(binds_a_model(node, called) for node in assignments):
             self.summary.model_calls.extend(model_calls(body))
         local_flags = _local_flags(assignments)
         for callee, node in calls:
+            positional = tuple(_value(arg, known, local_flags) for arg in node.args)
+            keywords = tuple(
+                (keyword.arg, _value(keyword.value, known, local_flags))
+                for keyword in node.keywords
+                if keyword.arg
+            )
+            if not callee.rsplit(".", 1)[-1][:1].isupper() and not any(
+                value is not None for value in (*positional, *(v for _, v in keywords))
+            ):
+                continue  # a function call that passes nothing traceable binds nothing
             self.summary.instantiations.append(
                 Instantiation(
                     callee,
                     node.lineno,
-                    tuple(_value(arg, known, local_flags) for arg in node.args),
-                    tuple(
-                        (keyword.arg, _value(keyword.value, known, local_flags))
-                        for keyword in node.keywords
-                        if keyword.arg
-                    ),
+                    positional,
+                    keywords,
                     owner if in_init else None,
+                    factory,
                 )
             )
         for loop in loops:

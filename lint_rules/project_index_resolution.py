@@ -7,8 +7,10 @@ its findings may depend on, so the cache can key a module's findings by it.
 
 Precision first: a constructor parameter counts as bidirectional only when a call site in the
 project binds it to True (a literal, a config default, or a parameter of an enclosing
-constructor that is itself bound); a config key only when every default the project gives it
-agrees.
+constructor or module-level function that is itself bound); a config key only when every
+default the project gives it agrees. A module-level function's parameters are bound from its
+call sites by the same rules, so a factory (``def build(bidirectional): return Model(
+bidirectional=bidirectional)``) passes its callers' True on to the model it builds.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lint_rules.data_pipeline import saved_padding
-from lint_rules.project_index import ClassSummary, ModuleSummary, Value
+from lint_rules.project_index import ClassSummary, FunctionSummary, ModuleSummary, Value
 from lint_rules.project_index_states_resolution import bidirectional_states
 from lint_rules.readouts import readouts_for
 from lint_rules.run_scripts import RunFlag, script_candidates
@@ -95,12 +97,14 @@ class ProjectIndex:
     run_flags: tuple[RunFlag, ...] = ()  # flags the project's shell scripts pass (run_scripts)
     _by_suffix: dict[str, list[str]] = field(default_factory=dict)
     _classes: dict[str, dict[str, ClassSummary]] = field(default_factory=dict)
+    _functions: dict[str, dict[str, FunctionSummary]] = field(default_factory=dict)
     _bindings: dict[tuple[str, str, str], list[Resolved]] = field(default_factory=dict)
     _config: dict[str, Resolved | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for path, summary in self.summaries.items():
             self._classes[path] = {cls.name: cls for cls in summary.classes}
+            self._functions[path] = {function.name: function for function in summary.functions}
             for suffix in _module_names(path):
                 self._by_suffix.setdefault(suffix, []).append(path)
         self._collect_config()
@@ -150,18 +154,27 @@ class ProjectIndex:
             self._normalised_paths = cached
         return cached
 
-    def resolve_class(self, path: str, name: str, depth: int = 0) -> tuple[str, str] | None:
+    def resolve_class(self, path: str, name: str) -> tuple[str, str] | None:
         """(module path, class name) of the project class ``name`` means in ``path``."""
+        return self._resolve(path, name, self._classes)
+
+    def resolve_function(self, path: str, name: str) -> tuple[str, str] | None:
+        """(module path, function name) of the module-level function ``name`` means in ``path``."""
+        return self._resolve(path, name, self._functions)
+
+    def _resolve(
+        self, path: str, name: str, defined: dict, depth: int = 0
+    ) -> tuple[str, str] | None:
         if depth > 4 or path not in self.summaries:
             return None
         head, _, rest = name.partition(".")
-        if not rest and head in self._classes[path]:
+        if not rest and head in defined[path]:
             return path, head
         for item in self.summaries[path].imports:
             if item.local == "*" and not rest:
                 target = self.module_path(path, item.module, item.level)
                 if target is not None and target != path:
-                    found = self.resolve_class(target, head, depth + 1)
+                    found = self._resolve(target, head, defined, depth + 1)
                     if found:
                         return found
                 continue
@@ -171,18 +184,18 @@ class ProjectIndex:
                 root = item.module if item.local != item.module.split(".", 1)[0] else head
                 module, _, cls = f"{root}.{rest}".rpartition(".")
                 target = self.module_path(path, module) if rest else None
-                return self.resolve_class(target, cls, depth + 1) if target else None
+                return self._resolve(target, cls, defined, depth + 1) if target else None
             target = self.module_path(path, item.module, item.level)
             if target is None:
                 submodule = f"{item.module}.{item.name}" if item.module else item.name
                 sub = self.module_path(path, submodule, item.level)
                 if sub is not None and rest:
-                    return self.resolve_class(sub, rest, depth + 1)
+                    return self._resolve(sub, rest, defined, depth + 1)
                 return None
             if rest:
                 sub = self.module_path(path, f"{item.module}.{item.name}", item.level)
-                return self.resolve_class(sub, rest, depth + 1) if sub else None
-            return self.resolve_class(target, item.name, depth + 1)
+                return self._resolve(sub, rest, defined, depth + 1) if sub else None
+            return self._resolve(target, item.name, defined, depth + 1)
         return None
 
     def star_names(self, path: str, depth: int = 0) -> dict[str, str]:
@@ -274,10 +287,16 @@ class ProjectIndex:
         for path, summary in self.summaries.items():
             for site in summary.instantiations:
                 target = self.resolve_class(path, site.callee)
-                if target is None:
-                    continue
-                parameters = self._classes[target[0]][target[1]].parameters
-                enclosing = (path, site.enclosing_class) if site.enclosing_class else None
+                if target is not None:
+                    parameters = self._classes[target[0]][target[1]].parameters
+                else:
+                    target = self.resolve_function(path, site.callee)
+                    if target is None:
+                        continue
+                    function = self._functions[target[0]][target[1]]
+                    parameters = function.parameters[: function.positional]
+                owner = site.enclosing_class or site.enclosing_function
+                enclosing = (path, owner) if owner else None
                 bound = list(zip(parameters, site.positional)) + list(site.keywords)
                 for name, value in bound:
                     if value is not None:
@@ -286,7 +305,8 @@ class ProjectIndex:
         self._raw_bindings = raw
 
     def binding(self, path: str, cls: str, parameter: str, depth: int = 0) -> list[Resolved]:
-        """Every value the project's call sites give ``cls(parameter=...)``, resolved."""
+        """Every value the project's call sites give ``cls(parameter=...)`` (``cls`` a class or
+        a module-level function), resolved."""
         key = (path, cls, parameter)
         if key in self._bindings:
             return self._bindings[key]
@@ -304,7 +324,9 @@ class ProjectIndex:
                 if outer:
                     found.extend(outer)
                 else:
-                    owner = self._classes[enclosing[0]].get(enclosing[1])
+                    owner = self._classes[enclosing[0]].get(enclosing[1]) or self._functions[
+                        enclosing[0]
+                    ].get(enclosing[1])
                     defaults = dict(owner.defaults) if owner else {}
                     if value[1] in defaults:
                         line = owner.line if owner else 0
@@ -430,12 +452,12 @@ class ProjectIndex:
         lowered = text.lower()
         imported = {item.local.lower() for item in summary.imports}
         parameters = []
-        for cls in summary.classes:
-            for parameter in cls.parameters:
-                values = self.binding(path, cls.name, parameter)
+        for owner in (*summary.classes, *summary.functions):
+            for parameter in owner.parameters:
+                values = self.binding(path, owner.name, parameter)
                 chosen = _choose(values, "bidir" in parameter.lower())
                 if chosen is not None:
-                    parameters.append((cls.name, parameter, *chosen))
+                    parameters.append((owner.name, parameter, *chosen))
         config = tuple(
             (key, *value)
             for key, value in sorted(

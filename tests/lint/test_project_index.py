@@ -38,6 +38,7 @@ CASES = {
     "unpacked_dict": ("BRN004", "model.py", "bidirectional=True from train.py:5"),
     "packed_by_another_model": ("BRN005", "model.py", "in data.py:8"),
     "helper_method": ("BRN005", "model.py", "in data.py:8"),
+    "factory_function": ("BRN001", "model.py", "bidirectional=True from train.py:8"),
 }
 
 
@@ -167,6 +168,88 @@ def test_a_binding_through_an_enclosing_constructor_is_followed():
         "pkg/run.py": "from wrapper import Wrapper\nWrapper(True)\n",
     }
     assert facts(modules, "model.py").parameter("Model", "bidirectional") == (True, "pkg/run.py:2")
+
+
+FACTORY = (
+    "from model import Model\n\n"
+    "def build(size, bidirectional=False):\n"
+    "    return Model(size, bidirectional=bidirectional)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "caller, expected",
+    [
+        ("from factory import build\nbuild(8, bidirectional=True)\n", (True, "run.py:2")),
+        ("from factory import build\nbuild(8, True)\n", (True, "run.py:2")),
+        ("import factory\nbi = True\nfactory.build(8, bi)\n", (True, "run.py:3")),
+        (
+            "import argparse\nfrom factory import build\np = argparse.ArgumentParser()\n"
+            "p.add_argument('--bidirectional', default=True)\nargs = p.parse_args()\n"
+            "build(8, args.bidirectional)\n",
+            (True, "run.py:4"),
+        ),
+        (
+            "from factory import build\ndef main(bidirectional):\n"
+            "    return build(8, bidirectional=bidirectional)\nmain(True)\n",
+            (True, "run.py:4"),
+        ),
+    ],
+)
+def test_a_factory_function_passes_its_callers_flag_on(caller, expected):
+    modules = {"model.py": MODEL, "factory.py": FACTORY, "run.py": caller}
+    assert facts(modules, "model.py").parameter("Model", "bidirectional") == expected
+
+
+@pytest.mark.parametrize(
+    "caller, expected",
+    [
+        ("from factory import build\nbuild(8, bidirectional=False)\n", (False, "run.py:2")),
+        ("from factory import build\nbuild(8)\n", (False, "factory.py:3")),  # its default
+        (
+            "from factory import build\ndef main(bidirectional):\n"
+            "    return build(8, bidirectional)\n",
+            (False, "factory.py:3"),  # main's parameter: nothing binds it
+        ),
+        (
+            "def build(size, bidirectional):\n    pass\nbuild(8, True)\n",  # run.py's own build
+            (False, "factory.py:3"),
+        ),
+    ],
+)
+def test_a_factory_function_nothing_binds_to_true_stays_quiet(caller, expected):
+    modules = {"model.py": MODEL, "factory.py": FACTORY, "run.py": caller}
+    assert facts(modules, "model.py").parameter("Model", "bidirectional") == expected
+
+
+def test_factory_functions_that_call_each_other_resolve_to_nothing():
+    looping = (
+        "from model import Model\n\n"
+        "def first(bidirectional):\n    return second(bidirectional)\n\n"
+        "def second(bidirectional):\n"
+        "    if bidirectional is None:\n        return first(bidirectional)\n"
+        "    return Model(8, bidirectional=bidirectional)\n"
+    )
+    modules = {"model.py": MODEL, "factory.py": looping}
+    assert facts(modules, "model.py").parameter("Model", "bidirectional") is None
+    modules["run.py"] = "from factory import first\nfirst(True)\n"
+    assert facts(modules, "model.py").parameter("Model", "bidirectional") == (True, "run.py:2")
+
+
+def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_so(tmp_path, capsys):
+    (tmp_path / "layers.py").write_text(
+        "import torch.nn as nn\n\n"
+        "def encode(x, bidirectional=False):\n"
+        "    rnn = nn.LSTM(8, 8, bidirectional=bidirectional)\n"
+        "    _, (h_n, _) = rnn(x)\n"
+        "    return h_n[-1]\n"
+    )
+    (tmp_path / "run.py").write_text("from layers import encode\nencode(None, False)\n")
+    assert lint_project(capsys, tmp_path) == []
+    (tmp_path / "run.py").write_text("from layers import encode\nencode(None, True)\n")
+    found = lint_project(capsys, tmp_path)
+    assert [line.split()[1] for line in found] == ["BRN003"], found
+    assert "bidirectional=True from run.py:2" in found[0]
 
 
 @pytest.mark.parametrize(
