@@ -59,7 +59,7 @@ def check_source(
         from lint_rules.project_index_resolution import NO_FACTS
 
         events = analyse(module, extra_constructors, facts or NO_FACTS)
-        context = RuleContext(module, events)
+        context = RuleContext(module, events, source)
         raw = []
         for rule in ALL_RULES:
             if select is None or rule.code in select:

@@ -28,6 +28,7 @@ class RuleContext:
 
     module: cst.Module
     events: Events
+    source: str | None = None  # the module's text, for cheap "can this occur at all" checks
 
     def code(self, node: Any) -> str:
         return self.module.code_for_node(node).strip()

@@ -163,7 +163,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         ):
             key = (id(index.scope), id(fact.site))
             steps_read.setdefault(key, set()).add(index.items[fact.time_axis])
-    halves = halves_taken(context.module)
+    halves: dict[int, tuple[int, cst.Subscript]] | None = None  # walked only when a read needs it
     for index in context.events.indexes:
         fact, result = index.value, index.result
         if backward_half_at_last_step(index):
@@ -177,6 +177,8 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue
         if tri_and(fact.site.bidirectional, index.guard) is not True:
             continue
+        if halves is None:
+            halves = halves_taken(context.module) if _may_split(context.source) else {}
         half = halves.get(id(index.node))
         if half is not None:
             if half[0] == 1 and not fed_one_step_at_a_time(context.events, fact):
@@ -270,6 +272,12 @@ def halves_taken(module: cst.Module) -> dict[int, tuple[int, cst.Subscript]]:
 
     module.visit(Finder())
     return found
+
+
+def _may_split(source: str | None) -> bool:
+    """Whether the text can hold a ``chunk``/``split`` at all: the walk that finds them visits
+    every node, so a module without either word is spared it."""
+    return source is None or "chunk" in source or "split" in source
 
 
 def _half_index(node: cst.Subscript) -> int | None:
