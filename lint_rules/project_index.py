@@ -138,16 +138,22 @@ def normalise_key(name: str) -> str:
     return name.lstrip("-").replace("-", "_").lower()
 
 
+def bool_of_text(text: str) -> bool | None:
+    """A flag's value as a command line or a config string spells it ("true", "0", "yes")."""
+    lowered = text.strip().lower()
+    if lowered in _TRUE_STRINGS:
+        return True
+    if lowered in _FALSE_STRINGS:
+        return False
+    return None
+
+
 def _bool_of(node: ast.AST) -> bool | None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool):
             return node.value
         if isinstance(node.value, str):
-            lowered = node.value.strip().lower()
-            if lowered in _TRUE_STRINGS:
-                return True
-            if lowered in _FALSE_STRINGS:
-                return False
+            return bool_of_text(node.value)
     return None
 
 

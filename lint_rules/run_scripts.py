@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lint_rules.discovery import ExcludeMatcher, walk
+from lint_rules.project_index import bool_of_text
 
 RUN_SCRIPT_SUFFIXES = (".sh", ".bash")
 _PYTHON = re.compile(r"^(?:.*/)?python(?:3(?:\.\d+)?)?$")
-_TRUE = frozenset(("true", "yes", "1", "y", "t"))
-_FALSE = frozenset(("false", "no", "0", "n", "f"))
 _SEPARATORS = frozenset((";", "&&", "||", "|", "&"))
 
 
@@ -108,24 +107,15 @@ def _invocation(path: str, line: int, tokens: list[str]) -> list[RunFlag]:
         following = rest[index + 1] if index + 1 < len(rest) else None
         value: bool | None
         if inline:
-            value = _bool(inline)
+            value = bool_of_text(inline)
         elif following is None or following.startswith("-"):
             value = True  # a bare switch: `store_true`
         else:
-            value = _bool(following)
+            value = bool_of_text(following)
         if value is not None:
             key = name.replace("-", "_").lower()
             found.append(RunFlag(path, line, script, is_module, key, value))
     return found
-
-
-def _bool(text: str) -> bool | None:
-    lowered = text.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    return None
 
 
 def script_candidates(flag: RunFlag) -> list[str]:
