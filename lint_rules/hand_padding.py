@@ -1,7 +1,7 @@
 """Sequence padding written by hand, read one scope at a time (a function, or a module's own
 statements): the forms need the scope's assignments, which one node does not show.
 
-Three forms, each one that only sequence padding takes:
+The forms, each one that only sequence padding takes:
 
 - a batch preallocated to a maximum length (``torch.zeros(len(seqs), max_len)``, ``np.full``,
   ``torch.LongTensor(B, max_len).fill_(pad)``) and filled one sequence at a time up to that
@@ -12,7 +12,16 @@ Three forms, each one that only sequence padding takes:
 - a pad width, or a filler block's size, that is a target length minus the current length:
   ``np.pad(x, ((0, 0), (0, max_frames - x.shape[1])))``, ``F.pad(x, (0, max_len - len(x)))``,
   ``np.concatenate([x, np.zeros((max_len - x.shape[0], dim))])``, directly or through a name
-  (``pad = max_len - x.shape[1]``).
+  (``pad = max_len - x.shape[1]``, ``pad_len = max(0, max_len - len(x))``), and so a list
+  extended by such a run, ``vec += [PAD] * pad_len``;
+- a list grown by a constant while it is shorter than a length,
+  ``while len(seq) < max_len: seq.append(PAD)``: a loop that appends a computed value (a
+  decoder generating tokens) is not padding.
+
+The batch may be one sample's worth (``o = torch.zeros(shape)`` with ``shape = (1, H, max_w)``,
+then ``o[:, :, :x.shape[2]] = x``): a size bound to a name one statement earlier is read through
+it, and a row may be filled up to a measured length (``x.shape[k]``, ``x.size(k)``) as well as
+up to ``len(seq)`` or a ``length`` name, with whole-dimension slices after it.
 
 Not padding: constant pad widths (a convolution's spatial padding, an image border), and a width
 that is one tensor's size minus another's (a U-Net aligning feature maps): the target must be a
@@ -47,28 +56,40 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     nodes = list(nodes)
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
     measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
-    deficits = _names_bound(assignments, lambda value: _is_deficit(value, measures))
+    deficits = _names_bound(assignments, lambda value: _is_deficit(_unclamped(value), measures))
+    sizes = {
+        target.id: node.value
+        for node in assignments
+        if isinstance(node.value, (ast.Tuple, ast.List))
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     batches = {
         dotted(target)
         for node in assignments
-        if _max_length_allocation(node.value)
+        if _max_length_allocation(node.value, sizes)
         for target in node.targets
     } - {None}
     for node in nodes:
+        evidence = None
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                evidence = _batch_write(target, node.value, batches)
+                evidence = _batch_write(target, node.value, batches, measures)
                 if evidence:
-                    yield node.lineno, evidence
                     break
         elif isinstance(node, ast.Call):
-            evidence = _deficit_call(node, deficits, measures)
-            if evidence:
-                yield node.lineno, evidence
+            evidence = _deficit_call(node, deficits, measures) or _named_extend(node, deficits)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+            if _pad_run(node.value, set(), deficits, by_name=True):
+                evidence = (
+                    "`seq += [PAD] * pad_len`, `pad_len` a target length minus the current one"
+                )
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            evidence = _list_padding(node, measures)
-            if evidence:
-                yield node.lineno, evidence
+            evidence = _list_padding(node, measures, deficits)
+        elif isinstance(node, ast.While):
+            evidence = _padding_loop(node)
+        if evidence:
+            yield node.lineno, evidence
 
 
 def pads_to_a_length(widths: str) -> bool:
@@ -81,20 +102,25 @@ def pads_to_a_length(widths: str) -> bool:
     return _mentions_deficit(expression, set(), set())
 
 
-def _batch_write(target: ast.AST, value: ast.AST, batches: set[str | None]) -> str | None:
-    """A sequence written into its row of a max-length batch up to its own length, or a pad
-    value written into an element of a 2-D batch."""
+def _batch_write(
+    target: ast.AST, value: ast.AST, batches: set[str | None], measures: set[str]
+) -> str | None:
+    """A sequence written into its row of a max-length batch up to its own length (whole
+    dimensions after it: ``padded[i, :len(seq), :]``), or a pad value written into an element
+    of a 2-D batch."""
     if not isinstance(target, ast.Subscript):
         return None
     indices, base = _indices(target)
     if len(indices) < 2:
         return None
+    while len(indices) > 1 and _whole(indices[-1]):
+        indices = indices[:-1]
     last = indices[-1]
     if (
         isinstance(last, ast.Slice)
         and last.lower is None
         and last.upper is not None
-        and _is_length(last.upper)
+        and (_is_length(last.upper) or _is_measure(last.upper, measures))
         and dotted(base) in batches
     ):
         return (
@@ -105,6 +131,16 @@ def _batch_write(target: ast.AST, value: ast.AST, batches: set[str | None]) -> s
     if PAD_NAME.match(pad):
         return f"`{pad}` written into the elements of a 2-D batch"
     return None
+
+
+def _whole(index: ast.AST) -> bool:
+    """``:``, a whole dimension."""
+    return (
+        isinstance(index, ast.Slice)
+        and index.lower is None
+        and index.upper is None
+        and index.step is None
+    )
 
 
 def _indices(target: ast.Subscript) -> tuple[list[ast.AST], ast.AST]:
@@ -130,24 +166,101 @@ def _names_bound(assignments: list[ast.Assign], test) -> set[str]:
     }
 
 
-def _list_padding(node: ast.BinOp, measures: set[str]) -> str | None:
+def _list_padding(node: ast.BinOp, measures: set[str], deficits: set[str]) -> str | None:
     """``[PAD] * (max_len - len(seq)) + seq`` (padding in front), and ``seq + [PAD] * (max_len -
     n)`` with the length bound to a name (``n = len(seq)``); the project index reads the plain
     ``seq + [PAD] * (max_len - len(seq))`` itself."""
-    if _pad_run(node.left, measures):
+    if _pad_run(node.left, measures, deficits):
         return "`[PAD] * (max_len - len(seq)) + seq`"
     run = node.right
-    if _pad_run(run, measures) and not any(_is_measure(part, set()) for part in ast.walk(run)):
+    if _pad_run(run, measures, deficits) and not any(
+        _is_measure(part, set()) for part in ast.walk(run)
+    ):
         return "`seq + [PAD] * (max_len - n)`, `n` the sequence's length"
     return None
 
 
-def _pad_run(node: ast.AST, measures: set[str]) -> bool:
-    """``[PAD] * (max_len - len(seq))`` in either order: one element repeated up to a length."""
+def _named_extend(call: ast.Call, deficits: set[str]) -> str | None:
+    """``seq.extend([PAD] * pad_len)``, ``pad_len`` a deficit bound to a name (the written-out
+    ``seq.extend([PAD] * (max_len - len(seq)))`` is the data pipeline's)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "extend" and len(call.args) == 1:
+        if _pad_run(call.args[0], set(), deficits, by_name=True):
+            return "`seq.extend([PAD] * pad_len)`, `pad_len` a target length minus the current one"
+    return None
+
+
+def _padding_loop(loop: ast.While) -> str | None:
+    """``while len(seq) < max_len: seq.append(PAD)``: a list grown by constants (a pad token,
+    ``0``, ``vocab['<PAD>']``) up to a length that is not a literal (``while len(parts) < 3``
+    completes a version number). Any other statement in the body (a decoder appending the
+    token it generated) makes it something else."""
+    test = loop.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and not loop.orelse):
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, (ast.Gt, ast.GtE)):
+        left, right = right, left
+    elif not isinstance(op, (ast.Lt, ast.LtE)):
+        return None
+    grown = _len_of(left)
+    if grown is None or isinstance(right, ast.Constant):
+        return None
+    appended = []
+    for statement in loop.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "append"
+            and len(call.args) == 1
+            and not call.keywords
+            and _is_pad_value(call.args[0])
+        ):
+            return None
+        appended.append(dotted(call.func.value))
+    if grown in appended:
+        return "`while len(seq) < max_len: seq.append(PAD)`"
+    return None
+
+
+def _len_of(node: ast.AST) -> str | None:
+    """``x`` of ``len(x)``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "len"
+        and len(node.args) == 1
+    ):
+        return dotted(node.args[0])
+    return None
+
+
+def _is_pad_value(node: ast.AST) -> bool:
+    """A constant (``0``, ``'<PAD>'``), a pad token's name (``PAD_ID``, ``vocab.pad_idx``), or
+    a vocabulary's entry for a constant or a pad token (``w2i['<PAD>']``, ``vocab[PAD]``)."""
+    if isinstance(node, ast.Constant):
+        return not isinstance(node.value, bool)
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        return (isinstance(key, ast.Constant) and isinstance(key.value, str)) or bool(
+            PAD_NAME.match(_last_name(key) or "")
+        )
+    return bool(PAD_NAME.match(_last_name(node) or ""))
+
+
+def _pad_run(node: ast.AST, measures: set[str], deficits: set[str], by_name: bool = False) -> bool:
+    """``[PAD] * (max_len - len(seq))`` in either order: one element repeated up to a length,
+    the count written out or a name bound to a deficit (only the latter when ``by_name``)."""
     if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult):
         return False
     return any(
-        isinstance(side, ast.List) and len(side.elts) == 1 and _is_deficit(count, measures)
+        isinstance(side, ast.List)
+        and len(side.elts) == 1
+        and (
+            (isinstance(count, ast.Name) and count.id in deficits)
+            or (not by_name and _is_deficit(count, measures))
+        )
         for side, count in ((node.left, node.right), (node.right, node.left))
     )
 
@@ -170,6 +283,23 @@ def _mentions_deficit(node: ast.AST, deficits: set[str], measures: set[str]) -> 
         _is_deficit(part, measures) or (isinstance(part, ast.Name) and part.id in deficits)
         for part in ast.walk(node)
     )
+
+
+def _unclamped(node: ast.AST) -> ast.AST:
+    """``x`` of ``max(0, x)`` or ``max(x, 0)``: a deficit kept from going negative."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "max"
+        and len(node.args) == 2
+        and not node.keywords
+    ):
+        first, second = node.args
+        if isinstance(first, ast.Constant) and first.value == 0:
+            return second
+        if isinstance(second, ast.Constant) and second.value == 0:
+            return first
+    return node
 
 
 def _is_deficit(node: ast.AST, measures: set[str]) -> bool:
@@ -213,9 +343,10 @@ def _is_length(node: ast.AST) -> bool:
     return bool(LENGTH_NAME.search(_last_name(node) or ""))
 
 
-def _max_length_allocation(value: ast.AST) -> bool:
+def _max_length_allocation(value: ast.AST, sizes: dict[str, ast.AST]) -> bool:
     """``torch.zeros(B, max_len)``, ``np.full((B, max_len), pad)``,
-    ``torch.LongTensor(B, max(lengths)).fill_(pad)``: a batch as long as its longest member."""
+    ``torch.LongTensor(B, max(lengths)).fill_(pad)``: a batch as long as its longest member;
+    a size may be a tuple bound to a name in the scope (``torch.zeros(shape)``)."""
     while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
         if value.func.attr in _ALLOCATORS:
             break
@@ -224,10 +355,11 @@ def _max_length_allocation(value: ast.AST) -> bool:
         return False
     if (_last_name(value.func) or "") not in _ALLOCATORS:
         return False
-    sizes = value.args if _last_name(value.func) not in ("full", "new_full") else value.args[:1]
+    given = value.args if _last_name(value.func) not in ("full", "new_full") else value.args[:1]
+    given = [sizes.get(size.id, size) if isinstance(size, ast.Name) else size for size in given]
     return any(
         MAX_NAME.search(_last_name(part) or "")
-        for size in sizes
+        for size in given
         for part in ast.walk(size)
         if isinstance(part, (ast.Name, ast.Attribute))
     )

@@ -39,6 +39,7 @@ CASES = {
     "packed_by_another_model": ("BRN005", "model.py", "in data.py:8"),
     "helper_method": ("BRN005", "model.py", "in data.py:8"),
     "factory_function": ("BRN001", "model.py", "bidirectional=True from train.py:8"),
+    "padding_loop": ("BRN005", "model.py", "in data.py:9"),
 }
 
 
@@ -325,6 +326,40 @@ def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_s
             "    buff = np.zeros([padding_size, dim])",
             "a filler `np.zeros` sized",
         ),
+        (
+            "def encode(ids, seq_len):\n"
+            "    pad_len = max(0, seq_len - len(ids))\n"
+            "    ids += [PAD_ID] * pad_len",
+            "`seq += [PAD] * pad_len`",
+        ),
+        (
+            "def encode(ids, seq_len):\n"
+            "    pad_len = seq_len - len(ids)\n"
+            "    ids.extend([0] * pad_len)",
+            "`seq.extend([PAD] * pad_len)`",
+        ),
+        (
+            "def encode(ids, seq_len):\n"
+            "    pad_len = max(seq_len - len(ids), 0)\n"
+            "    return ids + [0] * pad_len",
+            "`seq + [PAD] * (max_len - n)`",
+        ),
+        (
+            "def zero_pad(images):\n"
+            "    max_w = max(image.shape[2] for image in images)\n"
+            "    shape = (1, images[0].shape[1], max_w)\n"
+            "    for image in images:\n"
+            "        out = torch.zeros(shape)\n"
+            "        out[:, :, :image.shape[2]] = image",
+            "`out`, allocated to a maximum length and filled per sequence",
+        ),
+        (
+            "def collate(seqs, max_len, dim):\n"
+            "    padded = torch.zeros(len(seqs), max_len, dim)\n"
+            "    for i, seq in enumerate(seqs):\n"
+            "        padded[i, :seq.size(0), :] = seq",
+            "`padded`, allocated to a maximum length and filled per sequence",
+        ),
     ],
 )
 def test_padding_in_data_code(code, evidence):
@@ -346,6 +381,11 @@ def test_padding_in_data_code(code, evidence):
         "weights[pad_idx] = 0",
         "row = [0] * (self.kernel_size - 1) + row",
         "for i in rows:\n    for j in columns:\n        table.data[i][j] = padding_value",
+        "pad_len = max(0, len(kernel) - 1)\nstate += [0] * pad_len",
+        "while len(parts) < 3:\n    parts.append('0')",
+        "while len(seq) < max_len:\n    seq.append(sample(model, seq))",
+        "while len(seq) < max_len:\n    seq.append(PAD)\n    print(seq)",
+        "shape = (1, height, max_w)\nout = torch.zeros(shape)\nout[:, :, 1:w] = image",
     ],
 )
 def test_hand_written_forms_that_are_not_sequence_padding(code):
@@ -354,6 +394,23 @@ def test_hand_written_forms_that_are_not_sequence_padding(code):
     made as long as the longest sequence; a pad id used as an index is not written as padding."""
     modules = {"data.py": code + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
     assert facts(modules, "model.py").padding is None
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "while len(temp) < length:\n    temp.append('<PAD>')",
+        "while max_len > len(seq):\n    seq.append(vocab['<PAD>'])\n    mask.append(0)",
+        "while len(ids) < self.max_len:\n    ids.append(self.pad_id)",
+    ],
+)
+def test_a_list_grown_by_a_pad_constant_up_to_a_length_is_padding(loop):
+    """The loop's line is the evidence's; a constant appended while shorter than a length."""
+    modules = {"data.py": loop + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
+    assert facts(modules, "model.py").padding == (
+        "`while len(seq) < max_len: seq.append(PAD)`",
+        "data.py:1",
+    )
 
 
 @pytest.mark.parametrize(
