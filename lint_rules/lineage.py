@@ -57,6 +57,7 @@ class Lineage:
         self.sources: dict[str, set[str]] = {}
         self.literal_only: set[str] = set()
         self._values: list[tuple[set[str], cst.CSTNode]] = []  # (names bound, their value)
+        self._targets: list[tuple[cst.CSTNode, cst.CSTNode]] = []  # (target, value)
         self._not_literal: set[str] = set()
         body: Iterable[cst.CSTNode] = ()
         if isinstance(scope, cst.Module):
@@ -67,6 +68,7 @@ class Lineage:
             names = names_read(value) if value is not None else set()
             if value is not None:
                 self._values.append((set(_target_names(target)), value))
+                self._targets.append((target, value))
             for name in _target_names(target):
                 self.sources.setdefault(name, set()).update(names)
                 if value is not None and _is_literal(value):
@@ -83,6 +85,28 @@ class Lineage:
             if any(part is node for part in _descendants(value))
             for name in names
         }
+
+    def values_of(self, name: str) -> list[cst.CSTNode]:
+        """Every value the scope binds ``name`` to."""
+        return [value for names, value in self._values if name in names]
+
+    def first_bound_from(self, node: cst.CSTNode) -> set[str]:
+        """The names bound to the first item of ``node``'s result: ``out`` of ``out, _ =
+        self.rnn(x)`` and of ``out = self.rnn(x)[0]``, not the state."""
+        found: set[str] = set()
+        for target, value in self._targets:
+            if value is node and isinstance(target, (cst.Tuple, cst.List)) and target.elements:
+                found.update(_target_names(target.elements[0].value))
+            elif (
+                isinstance(value, cst.Subscript)
+                and value.value is node
+                and len(value.slice) == 1
+                and isinstance(value.slice[0].slice, cst.Index)
+                and isinstance(value.slice[0].slice.value, cst.Integer)
+                and value.slice[0].slice.value.value == "0"
+            ):
+                found.update(_target_names(target))
+        return found
 
     def ancestors(self, names: Iterable[str], stop: Iterable[str] = ()) -> set[str]:
         """``names`` and every name they are computed from, sizes given by literals left out,

@@ -6,7 +6,9 @@ how much padding there is. ``pack_padded_sequence`` makes it start at each seque
 
 Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
 embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN through per-step layers and convolutions, which keep
-every step and so the padding's too, and through an ``if`` that pads on one path only. Lengths in
+every step and so the padding's too, and through an ``if`` that pads on one path only. An RNN
+that reads another RNN's output, directly or through position-wise layers (an attention block,
+a ``Linear``; ``padded_layers``), reads padding where that RNN does, and is reported too. Lengths in
 scope count as they are. A padding mask counts only when it goes with what the RNN reads: a
 parameter of the same function, or computed from the same data (``mask = x.abs().sum(-1) != 0``
 beside ``self.rnn(x)``); a mask that merely exists, another cell's or another batch's, says
@@ -21,6 +23,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lint_rules.lineage import Lineage, names_read
+from lint_rules.padded_layers import carried_from
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Packed, Padded, TensorFact
 
@@ -184,6 +187,31 @@ class UtteranceEncoder(nn.Module):
         batch = F.pad(frames, (0, 0, 0, self.max_frames - frames.size(1)))
         out, _ = self.lstm(batch)
         return out
+''',
+    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class PairEncoder(nn.Module):
+    """The second LSTM reads the first one's padded output through an attention block (softmax
+    weights, bmm, cat, Linear: every step kept), unpacked like the first."""
+
+    def __init__(self, vocab_size, dim, pad_id):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.encode = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+        self.project = nn.Linear(8 * dim, dim)
+        self.compose = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, premise, hypothesis):
+        a, _ = self.encode(self.embed(premise))
+        b, _ = self.encode(self.embed(hypothesis))
+        aligned = torch.bmm(F.softmax(torch.bmm(a, b.transpose(1, 2)), dim=-1), b)
+        m = F.relu(self.project(torch.cat([a, aligned, a - aligned, a * aligned], dim=-1)))
+        v, _ = self.compose(m)
+        return v
 ''',
 )
 
@@ -358,6 +386,30 @@ class FrameEncoder(nn.Module):
         out, _ = self.lstm(features.transpose(1, 2))
         return out
 ''',
+    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class PairEncoder(nn.Module):
+    """Fixed-length frames, no sign of padding: the attention block between the two LSTMs
+    carries none to the second."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.encode = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+        self.project = nn.Linear(8 * dim, dim)
+        self.compose = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, left, right):
+        a, _ = self.encode(left)
+        b, _ = self.encode(right)
+        aligned = torch.bmm(F.softmax(torch.bmm(a, b.transpose(1, 2)), dim=-1), b)
+        m = F.relu(self.project(torch.cat([a, aligned, a - aligned, a * aligned], dim=-1)))
+        v, _ = self.compose(m)
+        return v
+''',
 )
 
 
@@ -389,9 +441,7 @@ def _mask_relation(call, mask: str, lineages: dict[int, Lineage]) -> str:
     rnn_input = _input_expression(call.site.node)
     if rnn_input is None:
         return ""
-    lineage = lineages.get(id(function))
-    if lineage is None:
-        lineage = lineages[id(function)] = Lineage(function)
+    lineage = _lineage(function, lineages)
     variables = (set(lineage.sources) | parameters) - lineage.literal_only
     read = lineage.ancestors(names_read(rnn_input)) & variables
     if mask in read:
@@ -545,20 +595,70 @@ def _first_parameter(function) -> str | None:
 def check(context: RuleContext) -> Iterator[RawFinding]:
     lineages: dict[int, Lineage] = {}
     for call in context.events.calls:
-        if call.site.bidirectional is not True or call.scope.packs:
+        if call.site.bidirectional is not True:
             continue
-        if isinstance(call.input, (Packed, TensorFact)):
-            continue  # packed already, or fed by another RNN (the first one is the one to fix)
-        evidence = _evidence(call, lineages)
+        evidence = _call_evidence(call, context, lineages, frozenset())
         if evidence is None:
-            project = _project_evidence(call, context.events, context.module)
-            if project is None:
-                continue
-            evidence = f"{project[0]} in {project[1]}"
-        elif context.events.module_packs and not isinstance(call.input, Padded):
-            continue  # names alone are weak evidence where the module packs elsewhere
+            continue
         message = MESSAGE.format(rnn=call.site.rnn.label, evidence=evidence)
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
+
+
+def _call_evidence(call, context: RuleContext, lineages, seen: frozenset) -> str | None:
+    """What shows that an RNN call (of either direction) reads a padded batch unpacked."""
+    if call.scope.packs or isinstance(call.input, Packed):
+        return None
+    seen = seen | {id(call)}
+    if isinstance(call.input, TensorFact):
+        # another RNN's output: padded where that RNN's input is
+        return _carried_evidence(call, context, lineages, seen)
+    evidence = _evidence(call, lineages)
+    if evidence is None:
+        carried = _carried_evidence(call, context, lineages, seen)
+        if carried is not None:
+            return carried
+        project = _project_evidence(call, context.events, context.module)
+        return None if project is None else f"{project[0]} in {project[1]}"
+    if context.events.module_packs and not isinstance(call.input, Padded):
+        # names alone are weak evidence where the module packs elsewhere
+        return _carried_evidence(call, context, lineages, seen)
+    return evidence
+
+
+def _carried_evidence(call, context: RuleContext, lineages, seen: frozenset) -> str | None:
+    """The input is an earlier RNN's output, directly or through position-wise layers
+    (``padded_layers``), and that RNN reads a padded batch: the padded steps are still there."""
+    function = call.scope.node
+    if isinstance(call.input, TensorFact):
+        if call.input.role != "output":
+            return None
+        firsts = [other for other in context.events.calls if other.site is call.input.site]
+    else:
+        rnn_input = _input_expression(call.site.node)
+        if rnn_input is None or not isinstance(function, cst.FunctionDef):
+            return None
+        lineage = _lineage(function, lineages)
+        firsts = [
+            other
+            for other in context.events.calls
+            if other.scope.node is function
+            and id(other) not in seen
+            and carried_from(lineage, rnn_input, lineage.first_bound_from(other.site.node))
+        ]
+    for other in firsts:
+        if id(other) in seen:
+            continue
+        evidence = _call_evidence(other, context, lineages, seen)
+        if evidence is not None:
+            return f"the output of `{other.site.rnn.label}`, which reads padding too: {evidence}"
+    return None
+
+
+def _lineage(function, lineages: dict[int, Lineage]) -> Lineage:
+    lineage = lineages.get(id(function))
+    if lineage is None:
+        lineage = lineages[id(function)] = Lineage(function)
+    return lineage
 
 
 NOTES = (
@@ -568,7 +668,10 @@ NOTES = (
     "another notebook cell's, nor one made from the RNN's own output after the call; "
     "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
-    "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
+    "convolutions, per-step layers and an `if` that embeds on one path only; and for an RNN that "
+    "reads another RNN's output, directly or through position-wise layers such as an attention "
+    "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads, unless "
+    "a step on the way reshapes, reduces, pools or indexes the time axis), padding done in the "
     "data code of the same program counts "
     '(`pad_sequence`, a tokenizer called with `padding="max_length"`, torchtext\'s '
     "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
