@@ -18,6 +18,7 @@ from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.hand_padding import scope_padding
 from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
+from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
@@ -108,6 +109,7 @@ class ModuleSummary:
     loops: list[SteppingLoop] = field(default_factory=list)
     packs: bool = False  # outside model classes (data or training code that packs batches)
     parsed: bool = True
+    syntax_error_line: int = 0  # where Python stopped; the parts that parse are summarised
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
@@ -121,7 +123,11 @@ def summarise(path: str, text: str) -> ModuleSummary:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except SyntaxError as error:
+        summary.parsed = False
+        summary.syntax_error_line = error.lineno or 1
+        tree = recovered_module(text)  # the parts that parse still say how data is padded
+    except (ValueError, RecursionError, MemoryError):
         summary.parsed = False
         return summary
     from lint_rules.project_index_states import summarise_states  # it reads this module's helpers

@@ -417,7 +417,11 @@ class ProjectIndex:
     def _padding_for(self, path: str) -> tuple[str, Origin] | None:
         for padder in self._padders:
             if path == padder or path in self.program_of(padder):
-                line, evidence = self.summaries[padder].padding[0]
+                summary = self.summaries[padder]
+                line, evidence = summary.padding[0]
+                if summary.syntax_error_line:
+                    broken = summary.syntax_error_line
+                    evidence += f", found although the module has a syntax error at line {broken},"
                 return evidence, f"{padder}:{line}"
         return saved_padding(self, path)
 

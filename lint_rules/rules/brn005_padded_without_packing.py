@@ -498,7 +498,24 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
     ):
         if not _reached_with_the_batch(module, call.scope.node):
             return None
+    if name != "forward" and _called_off_the_batch(module, call.scope.node):
+        return None
     return events.project_padding
+
+
+def _called_off_the_batch(module: cst.Module, function) -> bool:
+    """Other methods of the class call ``function`` and none of them runs on the batch: it runs
+    on what they hand it (``predict(self, wav)`` calling ``self.inference_crnn(chunk, h)`` on
+    one recording's chunks), whatever its parameter is named."""
+    methods = _methods_beside(module, function)
+    callers = [
+        method
+        for method in methods.values()
+        if method is not function and _name(function) in _self_calls(method)
+    ]
+    return bool(callers) and not any(
+        _name(caller) == "forward" or _reached_with_the_batch(module, caller) for caller in callers
+    )
 
 
 def _reached_with_the_batch(module: cst.Module, function) -> bool:
@@ -691,7 +708,10 @@ NOTES = (
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
     "`forward` runs, or another of its methods that takes forward's input (such as a CRF loss) "
     "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
-    "`translate(self, sentence)` reaches; where no packing can reach that RNN: packing in data "
+    "`translate(self, sentence)` reaches, nor one that only other methods call with something "
+    "else (`predict(self, wav)` calling `self.step(chunk, h)` on one recording's chunks); a data "
+    "module with a syntax error counts by the parts that parse alone, and the message says it "
+    "has one; where no packing can reach that RNN: packing in data "
     "or training code (outside model classes) or in the calling class silences it, another "
     "model class's `forward` packing its own input does not; the message names the padding "
     "module"

@@ -611,3 +611,56 @@ def test_a_file_name_shared_by_sibling_folders_joins_nothing():
     assert facts(modules, "tutorial_2/model.py").padding is None
     modules["tutorial_2/prepare.py"] = modules.pop("tutorial_1/prepare.py")
     assert facts(modules, "tutorial_2/model.py").padding is not None
+
+
+def test_a_method_only_other_methods_call_off_the_batch_runs_on_what_they_pass(tmp_path, capsys):
+    """``step(self, x, h)`` is named as ``forward(self, x)`` names its batch, but the only method
+    that calls it, ``stream(self, audio)``, hands it one recording's chunks: not the padded
+    batch. Called from nowhere in the class (a loss method), it would count."""
+    model = (
+        "import torch.nn as nn\n\n"
+        "class Encoder(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.gru = nn.GRU(8, 8, bidirectional=True)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.gru(x)[0]\n\n"
+        "    def step(self, x, h):\n"
+        "        return self.gru(x, h)\n\n"
+        "    def stream(self, audio):\n"
+        "        h = None\n"
+        "        for chunk in audio.split(5):\n"
+        "            out, h = self.step(chunk, h)\n"
+        "        return out\n"
+    )
+    (tmp_path / "model.py").write_text(model)
+    (tmp_path / "data.py").write_text("def pad(seq, n):\n    seq += [0] * (n - len(seq))\n")
+    (tmp_path / "train.py").write_text("import data\nimport model\n")
+    reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
+    assert reported == ["9"]
+    (tmp_path / "model.py").write_text(model.replace("self.step(chunk, h)", "(chunk, h)"))
+    reported = [line.split(":")[1] for line in lint_project(capsys, tmp_path)]
+    assert reported == ["9", "12"]
+
+
+def test_padding_in_the_parts_of_a_data_module_that_parse_counts_and_says_so():
+    """A typo in the dataset class leaves the collate function beside it readable: its padding
+    reaches the model, and the message says that the module has a syntax error."""
+    data = (
+        "from torch.nn.utils.rnn import pad_sequence\n\n"
+        "class Clips:\n"
+        "    def __init__(self, wavs):\n"
+        "        self.wav s = wavs\n\n"
+        "@staticmethod\n"
+        "def collate(batch):\n"
+        "    return pad_sequence([item[0] for item in batch], batch_first=True)\n"
+        "else_value = 1\n"
+    )
+    modules = {"data.py": data, "model.py": MODEL, "train.py": "import data\nimport model\n"}
+    evidence, origin = facts(modules, "model.py").padding
+    assert origin == "data.py:9"
+    assert (
+        evidence == "`pad_sequence(...)`, found although the module has a syntax error at line 5,"
+    )
+    unreadable = {**modules, "data.py": data.replace("def collate(batch):", "def collate(batch:")}
+    assert facts(unreadable, "model.py").padding is None
