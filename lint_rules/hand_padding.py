@@ -111,10 +111,10 @@ def _batch_write(
     if not isinstance(target, ast.Subscript):
         return None
     indices, base = _indices(target)
-    if len(indices) < 2:
-        return None
     while len(indices) > 1 and _whole(indices[-1]):
         indices = indices[:-1]
+    if len(indices) < 2:
+        return None  # `boxes[:len(found), :]` fills a table, not one row of a batch
     last = indices[-1]
     if (
         isinstance(last, ast.Slice)

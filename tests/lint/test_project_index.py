@@ -386,6 +386,7 @@ def test_padding_in_data_code(code, evidence):
         "while len(seq) < max_len:\n    seq.append(sample(model, seq))",
         "while len(seq) < max_len:\n    seq.append(PAD)\n    print(seq)",
         "shape = (1, height, max_w)\nout = torch.zeros(shape)\nout[:, :, 1:w] = image",
+        "boxes = np.zeros((self.max_boxes, 4))\nboxes[:found.shape[0], :] = found",
     ],
 )
 def test_hand_written_forms_that_are_not_sequence_padding(code):
