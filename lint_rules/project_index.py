@@ -16,6 +16,7 @@ from typing import Any
 
 from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
+from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.hand_padding import scope_padding
 from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
 from lint_rules.partial_parse import recovered_module
@@ -110,6 +111,7 @@ class ModuleSummary:
     packs: bool = False  # outside model classes (data or training code that packs batches)
     parsed: bool = True
     syntax_error_line: int = 0  # where Python stopped; the parts that parse are summarised
+    dynamic_imports: list[tuple[str, bool]] = field(default_factory=list)  # (module, package)
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
@@ -341,6 +343,10 @@ class _Reader:
             self.summary.padding.append((node.lineno, "`pad_sequence(...)`"))
         elif last == "BucketIterator" or name.endswith("BucketIterator.splits"):
             self.summary.padding.append((node.lineno, "torchtext's `BucketIterator`"))
+        elif last in ("import_module", "__import__"):
+            loaded = dynamic_import(node)
+            if loaded is not None:
+                self.summary.dynamic_imports.append(loaded)
         elif last == "add_argument":
             self._argument(node)
         elif last == "set_defaults":

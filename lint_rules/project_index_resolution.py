@@ -141,9 +141,11 @@ class ProjectIndex:
         if len(candidates) == 1:
             return candidates[0]
         here = os.path.dirname(importer)
-        siblings = [path for path in candidates if os.path.dirname(path) == here]
-        if len(siblings) == 1:
-            return siblings[0]
+        # the copy rooted at the importer's folder, as Python finds it from a script there
+        # (``process.template`` from ``copy2/main.py`` is ``copy2/process/template.py``)
+        rooted = [path for path in candidates if _import_root(path, module) == here]
+        if len(rooted) == 1:
+            return rooted[0]
         return None
 
     @property
@@ -388,7 +390,30 @@ class ProjectIndex:
                 target = self.module_path(path, submodule, item.level) or target
             if target is not None and target != path:
                 found.add(target)
+        for module, package in self.summaries[path].dynamic_imports:
+            if package:
+                found.update(self._package_modules(path, module))
+            else:
+                target = self.module_path(path, module)
+                if target is not None:
+                    found.add(target)
+        found.discard(path)
         return found
+
+    def _package_modules(self, path: str, package: str) -> list[str]:
+        """The modules of the folder a package name means from ``path`` (its own folder or the
+        nearest folder above that holds it): what ``import_module("models." + name)`` may
+        load."""
+        relative = os.path.join(*package.split("."))
+        base = os.path.dirname(path)
+        while True:
+            folder = os.path.normpath(os.path.join(base, relative))
+            modules = self._folders.get(folder) or self._folders.get(os.path.join(base, relative))
+            if modules:
+                return modules
+            if not base:
+                return []
+            base = os.path.dirname(base)
 
     def _reach(self, starts: set[str], edges) -> set[str]:
         seen, pending = set(starts), list(starts)
@@ -494,6 +519,19 @@ class ProjectIndex:
             cached = self.stepped_classes()
             self._stepped_cache = cached
         return cached
+
+
+def _import_root(path: str, module: str) -> str | None:
+    """The folder from which ``import module`` finds ``path`` (``a/b/c.py`` for ``b.c``: ``a``)."""
+    stem = path[: -len(".py")] if path.endswith(".py") else path
+    if os.path.basename(stem) == "__init__":
+        stem = os.path.dirname(stem)
+    parts = module.split(".")
+    for part in reversed(parts):
+        if os.path.basename(stem) != part:
+            return None
+        stem = os.path.dirname(stem)
+    return stem
 
 
 def _is_direction_key(key: str) -> bool:

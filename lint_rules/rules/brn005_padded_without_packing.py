@@ -702,8 +702,11 @@ NOTES = (
     "is such a name, `pad_len = max(0, n - len(vec))`, `vec += [PAD] * pad_len`; "
     "`while len(seq) < max_len: seq.append(PAD)`, a loop that appends only constants up to a "
     "length that is not a literal; a sample zero-filled to the batch's widest, "
-    "`o = torch.zeros(shape)` with `shape = (1, H, max_w)`, then `o[:, :, :x.shape[2]] = x`; in a module that imports the model's module, is imported by it, or shares "
-    "an importer with it; a notebook's own data cells; a model package imported by the program "
+    "`o = torch.zeros(shape)` with `shape = (1, H, max_w)`, then `o[:, :, :x.shape[2]] = x`; "
+    "in a module that imports the model's module, is imported by it, or shares "
+    "an importer with it (a module loaded by a computed name, "
+    '`importlib.import_module("models." + name)`, is imported with its whole package); '
+    "a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
     "`forward` runs, or another of its methods that takes forward's input (such as a CRF loss) "

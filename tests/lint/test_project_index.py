@@ -40,6 +40,7 @@ CASES = {
     "helper_method": ("BRN005", "model.py", "in data.py:8"),
     "factory_function": ("BRN001", "model.py", "bidirectional=True from train.py:8"),
     "padding_loop": ("BRN005", "model.py", "in data.py:9"),
+    "plugin_models": ("BRN005", "models/bilstm.py", "in data.py:8"),
 }
 
 
@@ -665,3 +666,40 @@ def test_padding_in_the_parts_of_a_data_module_that_parse_counts_and_says_so():
     )
     unreadable = {**modules, "data.py": data.replace("def collate(batch):", "def collate(batch:")}
     assert facts(unreadable, "model.py").padding is None
+
+
+@pytest.mark.parametrize(
+    "call, loaded",
+    [
+        ("importlib.import_module('models.' + name)", ("models", True)),
+        ("import_module(f'nets.rnn.{args.model}')", ("nets.rnn", True)),
+        ("__import__('model.{}'.format(name), fromlist=['Model'])", ("model", True)),
+        ("importlib.import_module('models.bilstm')", ("models.bilstm", False)),
+        ("importlib.import_module(name)", None),
+        ("importlib.import_module(prefix + name)", None),
+        ("importlib.import_module('model_' + name)", None),
+    ],
+)
+def test_modules_imported_by_a_computed_name(call, loaded):
+    import ast
+
+    from lint_rules.dynamic_imports import dynamic_import
+
+    assert dynamic_import(ast.parse(call, mode="eval").body) == loaded
+
+
+def test_an_import_means_the_copy_rooted_at_the_importer_s_folder():
+    """Two copies of one project in a repository: ``from process.template import Batch`` in
+    ``v2/main.py`` is ``v2/process/template.py``, whose padding reaches v2's model only."""
+    template = "def batch(seqs, n):\n    return [s + [0] * (n - len(s)) for s in seqs]\n"
+    main = "from process.template import batch\nfrom model.tagger import Model\n"
+    modules = {
+        "v1/process/template.py": "def batch(seqs):\n    return seqs\n",
+        "v1/model/tagger.py": MODEL,
+        "v1/main.py": main,
+        "v2/process/template.py": template,
+        "v2/model/tagger.py": MODEL,
+        "v2/main.py": main,
+    }
+    assert facts(modules, "v2/model/tagger.py").padding[1] == "v2/process/template.py:2"
+    assert facts(modules, "v1/model/tagger.py").padding is None
