@@ -22,6 +22,7 @@ from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
 from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
+from lint_rules.last_real_steps import one_sequence
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
 from lint_rules.values import (
@@ -406,6 +407,8 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         element = None
         if isinstance(iterable, (Container, TupleValue)) and iterable.items:
             element = iterable.items[0] if _all_alike(iterable.items) else None
+        elif isinstance(iterable, TensorFact):
+            element = one_sequence(iterable)  # `for o in output`: one sequence of the batch
         self.assign(statement.target, element, frame)
         saved = frame.reversed_loop
         frame.reversed_loop = _iterates_backwards(statement.iter)

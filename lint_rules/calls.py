@@ -13,10 +13,17 @@ from typing import Any
 import libcst as cst
 
 from lint_rules import torch_api as api
-from lint_rules.events import Chunk, LayerUse, Reshape, RnnCall
+from lint_rules.events import Chunk, Index, LayerUse, Reshape, RnnCall
 from lint_rules.hand_padding import pads_to_a_length
 from lint_rules.helper_arguments import follow_into_helper
 from lint_rules.imports import canonical, dotted_name
+from lint_rules.last_real_steps import (
+    LastRealSteps,
+    gathered_items,
+    index_method,
+    one_sequence,
+    sort_result,
+)
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
@@ -262,9 +269,12 @@ class CallInterpreter:
             "torch.unsqueeze",
             "torch.permute",
             "torch.index_select",
+            "torch.gather",
         ):
             rest = Args(args.positional[1:], args.keywords)
             return self.call_method(args.get(0, "input"), last, node, rest, frame)
+        if last in ("sort", "argsort"):
+            return sort_result(last)
         if qualified == api.PAD_SEQUENCE:
             return Padded("`pad_sequence(...)`")
         if qualified == api.FUNCTIONAL_PAD and _pads_to_a_length(node):
@@ -307,6 +317,9 @@ class CallInterpreter:
                 return Container(
                     "enumerate", tuple(TupleValue((None, item)) for item in container.items)
                 )
+            sequence = one_sequence(container)
+            if sequence is not None:
+                return Container("enumerate", (TupleValue((None, sequence)),))
         return None
 
     # -- RNNs -------------------------------------------------------------------------------
@@ -511,7 +524,16 @@ class CallInterpreter:
             return None
         if isinstance(base, (RnnModule, Layer, Container)) and method in api.MODULE_SELF_METHODS:
             return base  # `self.rnn = self.rnn.cuda()` keeps the module
+        if isinstance(base, LastRealSteps):
+            return index_method(base, method, args.positional)
+        if method in ("sort", "argsort"):
+            return sort_result(method)
         if not isinstance(base, TensorFact):
+            return None
+        if method == "gather":
+            items = gathered_items(base, args.get(0, "dim"), args.get(1, "index"))
+            if items is not None:
+                self.events.indexes.append(Index(base, node, items, frame.guard, frame.scope, None))
             return None
         if method in api.SHAPE_KEEPING_METHODS:
             return base

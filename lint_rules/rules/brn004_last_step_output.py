@@ -72,6 +72,24 @@ class HalvesAveraged(nn.Module):
         H = self.hidden_dim
         return self.fc((out[:, -1, :H] + out[:, -1, H:]) / 2)
 """,
+    """
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class CharWordEncoder(nn.Module):
+    def __init__(self, char_dim, hidden_dim):
+        super().__init__()
+        self.lstm = nn.LSTM(char_dim, hidden_dim, batch_first=True, bidirectional=True)
+
+    def forward(self, chars, char_lengths):
+        packed = pack_padded_sequence(chars, char_lengths, batch_first=True)
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        index = (char_lengths - 1).view(-1, 1, 1).expand(-1, 1, out.size(2))
+        return out.gather(1, index).squeeze(1)
+""",
 )
 
 RIGHT = (
@@ -148,6 +166,26 @@ class HalvesAveraged(nn.Module):
         H = self.hidden_dim
         return self.fc((out[:, -1, :H] + out[:, 0, H:]) / 2)
 """,
+    """
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class CharWordEncoder(nn.Module):
+    def __init__(self, char_dim, hidden_dim):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.lstm = nn.LSTM(char_dim, hidden_dim, batch_first=True, bidirectional=True)
+
+    def forward(self, chars, char_lengths):
+        packed = pack_padded_sequence(chars, char_lengths, batch_first=True)
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        H = self.hidden_dim
+        forward_half = out[torch.arange(out.size(0)), char_lengths - 1, :H]
+        return torch.cat((forward_half, out[:, 0, H:]), dim=1)
+""",
 )
 
 
@@ -157,7 +195,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         fact = index.value
         if (
             index.guard is not False
-            and fact.role == "output"
+            and fact.role in _STEPPED_ROLES
             and fact.time_axis is not None
             and len(index.items) > fact.time_axis
         ):
@@ -166,14 +204,18 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
     halves: dict[int, tuple[int, cst.Subscript]] | None = None  # walked only when a read needs it
     for index in context.events.indexes:
         fact, result = index.value, index.result
+        if reads_last_real_step(index, steps_read):
+            if not fed_one_step_at_a_time(context.events, fact):
+                yield _last_real_finding(context, index)
+            continue
         if backward_half_at_last_step(index):
             if not fed_one_step_at_a_time(context.events, fact):
                 hidden = context.code(index.node.slice[2].slice.lower)
                 yield _backward_half_finding(context, index, index.node, hidden)
             continue
-        if fact.role != "output" or result is None or result.width != 2:
+        if fact.role not in _STEPPED_ROLES or result is None or result.width != 2:
             continue
-        if index.items[fact.time_axis] != ("int", -1):
+        if len(index.items) <= fact.time_axis or index.items[fact.time_axis] != ("int", -1):
             continue
         if tri_and(fact.site.bidirectional, index.guard) is not True:
             continue
@@ -193,7 +235,9 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         output = context.code(index.node.value)
         hidden = fact.site.rnn.output_size
         size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "?"
-        if fact.time_axis == 1:
+        if fact.role == "sequence":
+            right = f"torch.cat(({output}[-1, :H], {output}[0, H:]), dim=-1)"
+        elif fact.time_axis == 1:
             right = f"torch.cat(({output}[:, -1, :H], {output}[:, 0, H:]), dim=-1)"
         else:
             right = f"torch.cat(({output}[-1, :, :H], {output}[0, :, H:]), dim=-1)"
@@ -202,6 +246,47 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
     yield from _handed_to_readouts(context, steps_read)
+
+
+# "sequence": one sequence of a batch-first output (``for o in output``), time first
+_STEPPED_ROLES = ("output", "sequence")
+
+
+def reads_last_real_step(index, steps_read: dict) -> bool:
+    """``out[torch.arange(B), lengths - 1]``, ``out.gather(1, lengths - 1 ...)``,
+    ``o[real_length - 1]`` of a bidirectional output with all its features: each sequence's
+    last real step (``last_steps``), unless step 0 is read beside it."""
+    fact = index.value
+    if fact.role not in _STEPPED_ROLES or fact.time_axis is None:
+        return False
+    items = index.items
+    if len(items) <= fact.time_axis or items[fact.time_axis] != ("last_real",):
+        return False
+    feature_axis = 2 if fact.role == "output" else 1
+    if len(items) > feature_axis and items[feature_axis] not in (("full",), ("ellipsis",)):
+        return False  # `[..., :H]`: the forward half, a summary there
+    if tri_and(fact.site.bidirectional, index.guard) is not True:
+        return False
+    return ("int", 0) not in steps_read.get((id(index.scope), id(fact.site)), ())
+
+
+def _last_real_finding(context: RuleContext, index) -> RawFinding:
+    fact = index.value
+    node = index.node
+    hidden = fact.site.rnn.output_size
+    size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "H"
+    message = LAST_REAL_MESSAGE.format(
+        expression=context.code(node), rnn=fact.site.rnn.label, hidden=size
+    )
+    return RawFinding(node, message, origin=fact.site.rnn.origin)
+
+
+LAST_REAL_MESSAGE = (
+    "`{expression}` reads bidirectional `{rnn}`'s output at each sequence's last real step "
+    "(lengths - 1), whose backward half has seen only that step; keep the forward half there "
+    "(`[..., :H]`, H = `{hidden}`) and take the backward half at step 0, or use h_n of packed "
+    "input"
+)
 
 
 def backward_half_at_last_step(index) -> bool:
@@ -364,7 +449,13 @@ NOTES = (
     "backward half read at the last step on its own (`out[:, -1, H:]`, `out[-1, :, H:]` "
     "time-major, H the RNN's hidden size; `torch.chunk(out[:, -1], 2, -1)[1]`, `split` alike), "
     "even when the forward half beside it is right; the forward half taken with "
-    "`out[:, -1].chunk(2, -1)[0]` is right"
+    "`out[:, -1].chunk(2, -1)[0]` is right. Each sequence's last real step is a last step too: "
+    "`out[torch.arange(B), lengths - 1]`, `out.gather(1, (lengths - 1).view(-1, 1, 1).expand("
+    "-1, 1, out.size(2)))` (also after the batch is sorted and the sort undone), and "
+    "`o[real_length - 1]` or `o[-1]` for each `o` of a batch-first output (`for o in out`); "
+    "`X - 1` counts as such an index when X names a length (an identifier ending in `len`, "
+    "`lens`, `length` or `lengths`, `len(...)`, a mask's `.sum(...)`), and the read is right "
+    "when it takes the forward half only (`[..., :H]`, a gather index expanded to H)"
 )
 
 
