@@ -52,6 +52,11 @@ from lint_rules.values import (
 
 # Layers applied at every step (a convolution: over neighbouring steps): a padded batch stays one.
 _POSITIONWISE_LAYERS = frozenset(("convolution", "Linear", "LayerNorm"))
+# Layers that mix an RNN output's features step by step: what they return has the output's steps,
+# each computed from both directions' halves there ("per_step").
+_FEATURE_MIXING_LAYERS = frozenset(("Linear", "LayerNorm"))
+# Normalising over the features of each step keeps per-step values per step.
+_PER_STEP_FUNCTIONS = frozenset(("softmax", "log_softmax"))
 
 
 @dataclass
@@ -261,6 +266,9 @@ class CallInterpreter:
         if qualified in api.SHAPE_KEEPING_FUNCTIONS:
             value = args.get(0, "input")
             return value if isinstance(value, (TensorFact, Padded)) else None
+        if last in _PER_STEP_FUNCTIONS and qualified.startswith("torch."):
+            value = args.get(0, "input")
+            return value if isinstance(value, TensorFact) and value.role == "per_step" else None
         if qualified in (
             "torch.transpose",
             "torch.reshape",
@@ -469,6 +477,13 @@ class CallInterpreter:
             return Padded(layer.evidence)
         if isinstance(value, Padded) and layer.kind in _POSITIONWISE_LAYERS:
             return value  # every step is still there, the padding's too
+        if (
+            isinstance(value, TensorFact)
+            and layer.kind in _FEATURE_MIXING_LAYERS
+            and value.role in ("output", "per_step")
+            and value.time_axis is not None
+        ):
+            return value.derive(role="per_step", width=None)
         return None
 
     def apply_sequential(self, container: Container, args: Args, frame: Frame) -> Any:
@@ -537,6 +552,8 @@ class CallInterpreter:
             return None
         if method in api.SHAPE_KEEPING_METHODS:
             return base
+        if method in _PER_STEP_FUNCTIONS and base.role == "per_step":
+            return base
         if method == "index_select":
             return select_batch(base, _int_of(args.get(0, "dim")))
         if method in ("view", "reshape"):
@@ -593,7 +610,7 @@ def _is_two(value: Any) -> bool:
 
 def transpose(fact: TensorFact, first: int | None, second: int | None) -> TensorFact | None:
     if (
-        fact.role in ("output", "packed")
+        fact.role in ("output", "packed", "per_step")
         and fact.time_axis is not None
         and {first, second} == {0, 1}
     ):
@@ -612,7 +629,7 @@ def select_batch(fact: TensorFact, dim: int | None) -> TensorFact | None:
 
 
 def permute(fact: TensorFact, dims: list) -> TensorFact | None:
-    if fact.role != "output" or fact.time_axis is None or len(dims) != 3:
+    if fact.role not in ("output", "per_step") or fact.time_axis is None or len(dims) != 3:
         return None
     if dims[2] not in (2, -1) or fact.time_axis not in dims:
         return None

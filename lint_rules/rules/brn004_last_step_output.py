@@ -90,6 +90,21 @@ class CharWordEncoder(nn.Module):
         index = (char_lengths - 1).view(-1, 1, 1).expand(-1, 1, out.size(2))
         return out.gather(1, index).squeeze(1)
 """,
+    """
+import torch.nn as nn
+
+
+class EmotionCRNN(nn.Module):
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.classifier = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, frames):
+        out, _ = self.lstm(frames)
+        logits = self.classifier(out)
+        return logits[:, -1]
+""",
 )
 
 RIGHT = (
@@ -186,6 +201,21 @@ class CharWordEncoder(nn.Module):
         forward_half = out[torch.arange(out.size(0)), char_lengths - 1, :H]
         return torch.cat((forward_half, out[:, 0, H:]), dim=1)
 """,
+    """
+import torch.nn as nn
+
+
+class EmotionCRNN(nn.Module):
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.classifier = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, frames):
+        out, _ = self.lstm(frames)
+        logits = self.classifier(out)
+        return logits.mean(1)
+""",
 )
 
 
@@ -208,14 +238,20 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             if not fed_one_step_at_a_time(context.events, fact):
                 yield _last_real_finding(context, index)
             continue
+        if reads_last_step_after_a_layer(index, steps_read):
+            if not fed_one_step_at_a_time(context.events, fact):
+                yield _after_a_layer_finding(context, index)
+            continue
         if backward_half_at_last_step(index):
             if not fed_one_step_at_a_time(context.events, fact):
                 hidden = context.code(index.node.slice[2].slice.lower)
                 yield _backward_half_finding(context, index, index.node, hidden)
             continue
-        if fact.role not in _STEPPED_ROLES or result is None or result.width != 2:
+        if fact.role not in _STEPPED_ROLES or fact.time_axis is None:
             continue
-        if len(index.items) <= fact.time_axis or index.items[fact.time_axis] != ("int", -1):
+        if not (result is not None and result.width == 2) and not _last_slice_whole(index):
+            continue
+        if len(index.items) <= fact.time_axis or not is_last_step(index.items[fact.time_axis]):
             continue
         if tri_and(fact.site.bidirectional, index.guard) is not True:
             continue
@@ -249,7 +285,61 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
 
 
 # "sequence": one sequence of a batch-first output (``for o in output``), time first
-_STEPPED_ROLES = ("output", "sequence")
+_STEPPED_ROLES = ("output", "sequence", "per_step")
+
+
+def is_last_step(item: tuple) -> bool:
+    """``-1`` or ``-1:`` at the time axis."""
+    if item == ("int", -1):
+        return True
+    return (
+        item[0] == "slice" and item[1] is not None and item[1].int_value == -1 and item[2] is None
+    )
+
+
+def _last_slice_whole(index) -> bool:
+    """``out[:, -1:]`` / ``out[-1:, :, :]``: the last step kept as a one-step sequence, with
+    every sequence of the batch and all its features."""
+    fact, items = index.value, index.items
+    if fact.role != "output" or len(items) <= fact.time_axis:
+        return False
+    padded = list(items) + [("full",)] * (3 - len(items))
+    if len(padded) != 3 or padded[fact.time_axis][0] != "slice":
+        return False
+    return all(padded[axis] in (("full",), ("ellipsis",)) for axis in (1 - fact.time_axis, 2))
+
+
+def reads_last_step_after_a_layer(index, steps_read: dict) -> bool:
+    """``logits[:, -1]`` where ``logits = self.fc(out)``: a layer applied at every step of a
+    bidirectional output (``per_step``), then read at the last step, where the backward half
+    that went in had seen one step."""
+    fact = index.value
+    if fact.role != "per_step" or fact.time_axis is None or len(index.items) <= fact.time_axis:
+        return False
+    if not is_last_step(index.items[fact.time_axis]):
+        return False
+    batch = 1 - fact.time_axis
+    if len(index.items) > batch and index.items[batch] not in (("full",), ("ellipsis",)):
+        return False  # one sequence of the batch, or a selection of them
+    if tri_and(fact.site.bidirectional, index.guard) is not True:
+        return False
+    return ("int", 0) not in steps_read.get((id(index.scope), id(fact.site)), ())
+
+
+def _after_a_layer_finding(context: RuleContext, index) -> RawFinding:
+    fact = index.value
+    message = AFTER_A_LAYER_MESSAGE.format(
+        expression=context.code(index.node), rnn=fact.site.rnn.label
+    )
+    return RawFinding(index.node, message, origin=fact.site.rnn.origin)
+
+
+AFTER_A_LAYER_MESSAGE = (
+    "`{expression}` is the last step of what a layer computed at every step of bidirectional "
+    "`{rnn}`'s output; the backward half that went into it there has seen only that step: "
+    "summarise the output before the layer (its forward half at the last step and backward half "
+    "at step 0, or h_n of packed input) and apply the layer to that"
+)
 
 
 def reads_last_real_step(index, steps_read: dict) -> bool:
@@ -455,7 +545,11 @@ NOTES = (
     "`o[real_length - 1]` or `o[-1]` for each `o` of a batch-first output (`for o in out`); "
     "`X - 1` counts as such an index when X names a length (an identifier ending in `len`, "
     "`lens`, `length` or `lengths`, `len(...)`, a mask's `.sum(...)`), and the read is right "
-    "when it takes the forward half only (`[..., :H]`, a gather index expanded to H)"
+    "when it takes the forward half only (`[..., :H]`, a gather index expanded to H). The "
+    "last step kept as a sequence (`out[:, -1:]`) is the last step too, and so is the last step "
+    "of what a `Linear` or `LayerNorm` computed at every step of the output (`self.fc(out)[:, "
+    "-1]`, through dropout, activations and `softmax`/`log_softmax`): both halves went into it "
+    "there, so the summary must be taken before the layer"
 )
 
 

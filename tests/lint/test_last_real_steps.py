@@ -30,9 +30,6 @@ def brn004_lines(body: str, header: str = HEADER) -> list[int]:
     return [f.line for f in check_source(source, select=frozenset({"BRN004"}))]
 
 
-LAST_LINE = HEADER.count("\n") + 1  # the first line of the body
-
-
 @pytest.mark.parametrize(
     "body",
     [
@@ -106,3 +103,65 @@ def test_the_message_names_the_read_and_the_forward_half():
 )
 def test_what_names_a_length(expression, expected):
     assert names_a_length(cst.parse_expression(expression)) is expected
+
+
+LAYER_HEADER = """
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self, dim, hidden, classes):
+        super().__init__()
+        self.rnn = nn.GRU(dim, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, classes)
+        self.norm = nn.LayerNorm(2 * hidden)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "logits = self.fc(out)\nreturn logits[:, -1, :]",
+        "return self.fc(self.drop(out))[:, -1]",
+        "logits = torch.log_softmax(self.fc(out), dim=-1)\nreturn logits[:, -1:]",
+        "return self.fc(self.norm(out)).softmax(-1)[:, -1].argmax(-1)",
+        "return self.fc(out).transpose(0, 1)[-1]",
+        "return out[:, -1:, :].squeeze(1)",
+    ],
+)
+def test_the_last_step_after_a_layer_at_every_step_fires(body):
+    assert brn004_lines(body, LAYER_HEADER)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # per-step values kept per step (tagging, CTC)
+        "return self.fc(out)",
+        "return self.fc(out).log_softmax(-1).transpose(0, 1)",
+        # one sequence, or the first step: not a last-step summary
+        "return self.fc(out)[0]",
+        "logits = self.fc(out)\nreturn logits[:, 0] + logits[:, -1]",
+        # the summary taken before the layer, the right way
+        "H = out.size(2) // 2\nreturn self.fc(torch.cat((out[:, -1, :H], out[:, 0, H:]), dim=1))",
+        "return out[:, -1:, :8]",
+    ],
+)
+def test_per_step_values_used_per_step_stay_quiet(body):
+    assert brn004_lines(body, LAYER_HEADER) == []
+
+
+def test_a_unidirectional_rnn_s_last_logits_are_quiet():
+    one_way = LAYER_HEADER.replace("bidirectional=True", "bidirectional=False")
+    assert brn004_lines("return self.fc(out)[:, -1]", one_way) == []
+
+
+def test_the_message_says_to_summarise_before_the_layer():
+    source = LAYER_HEADER + "        return self.fc(out)[:, -1]\n"
+    [finding] = check_source(source, select=frozenset({"BRN004"}))
+    assert "before the layer" in finding.message and "step 0" in finding.message
