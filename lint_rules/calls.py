@@ -17,6 +17,7 @@ from lint_rules.events import Chunk, Index, LayerUse, Reshape, RnnCall
 from lint_rules.hand_padding import pads_to_a_length
 from lint_rules.helper_arguments import follow_into_helper
 from lint_rules.imports import canonical, dotted_name
+from lint_rules.instances import Instance, call_instance, crossed_a_class
 from lint_rules.last_real_steps import (
     LastRealSteps,
     gathered_items,
@@ -194,7 +195,12 @@ class CallInterpreter:
             followed = follow_into_helper(self, callee, args, frame)
             return returned if returned is not None else followed
         if isinstance(callee, ClassRef):
-            return readout_named(self.facts.readouts, callee.node.name.value)
+            readout = readout_named(self.facts.readouts, callee.node.name.value)
+            if readout is None and id(callee.node) in self.classes:
+                return Instance(callee.node)
+            return readout
+        if isinstance(callee, Instance):
+            return call_instance(self, callee, frame)
         if isinstance(callee, Readout):
             return self.hand_to_readout(callee, node, args, frame)
         if isinstance(callee, Sym) and callee.key[0] == "name":
@@ -442,7 +448,11 @@ class CallInterpreter:
         )
         self.events.calls.append(event)
         self.calls_by_site[id(site)] = event
-        if isinstance(sequence, TensorFact) and sequence.site.rnn is not rnn:
+        if (
+            isinstance(sequence, TensorFact)
+            and sequence.site.rnn is not rnn
+            and not crossed_a_class(self, sequence, frame)
+        ):
             self.events.layer_uses.append(
                 LayerUse(Layer("rnn", rnn.input_size, rnn.call), sequence, frame.guard)
             )
@@ -471,7 +481,11 @@ class CallInterpreter:
         value = args.get(0, "input")
         if layer.kind == "passthrough":
             return value
-        if isinstance(value, TensorFact) and layer.in_size is not None:
+        if (
+            isinstance(value, TensorFact)
+            and layer.in_size is not None
+            and not crossed_a_class(self, value, frame)
+        ):
             self.events.layer_uses.append(LayerUse(layer, value, frame.guard))
         if layer.kind == "embedding" and layer.evidence:
             return Padded(layer.evidence)
@@ -561,7 +575,8 @@ class CallInterpreter:
             if len(sizes) == 1 and isinstance(sizes[0], TupleValue):
                 sizes = list(sizes[0].items)
             sizes = tuple(size if isinstance(size, Sym) else None for size in sizes)
-            self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
+            if not crossed_a_class(self, base, frame):
+                self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
             return None
         if method == "transpose":
             return transpose(base, _int_of(args.get(0, "dim0")), _int_of(args.get(1, "dim1")))

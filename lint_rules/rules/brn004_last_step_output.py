@@ -105,6 +105,30 @@ class EmotionCRNN(nn.Module):
         logits = self.classifier(out)
         return logits[:, -1]
 """,
+    """
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_features, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out
+
+
+class Forecaster(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.encoder = Encoder(n_features, hidden)
+        self.head = nn.Linear(2 * hidden, 1)
+
+    def forward(self, x):
+        out = self.encoder(x)
+        return self.head(out[:, -1, :])
+""",
 )
 
 RIGHT = (
@@ -216,6 +240,30 @@ class EmotionCRNN(nn.Module):
         logits = self.classifier(out)
         return logits.mean(1)
 """,
+    """
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_features, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out
+
+
+class Forecaster(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.encoder = Encoder(n_features, hidden)
+        self.head = nn.Linear(2 * hidden, 1)
+
+    def forward(self, x):
+        out = self.encoder(x)
+        return self.head(out.mean(1))
+""",
 )
 
 
@@ -278,7 +326,10 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         else:
             right = f"torch.cat(({output}[-1, :, :H], {output}[0, :, H:]), dim=-1)"
         message = MESSAGE.format(
-            expression=context.code(index.node), rnn=fact.site.rnn.label, right=right, hidden=size
+            expression=context.code(index.node),
+            rnn=rnn_name(context.events, index),
+            right=right,
+            hidden=size,
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
     yield from _handed_to_readouts(context, steps_read)
@@ -286,6 +337,18 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
 
 # "sequence": one sequence of a batch-first output (``for o in output``), time first
 _STEPPED_ROLES = ("output", "sequence", "per_step")
+
+
+def rnn_name(events, index) -> str:
+    """``self.lstm``, or ``Encoder.lstm`` when another class's ``forward`` returned the output
+    (``instances``) and it is read outside the function that calls the RNN."""
+    fact = index.value
+    label = fact.site.rnn.label
+    owner = events.instance_classes.get(id(fact.site))
+    call = next((call for call in events.calls if call.site is fact.site), None)
+    if owner is None or call is None or call.scope is index.scope:
+        return label
+    return f"{owner}.{label[5:]}" if label.startswith("self.") else f"{owner}: {label}"
 
 
 def is_last_step(item: tuple) -> bool:
@@ -329,7 +392,7 @@ def reads_last_step_after_a_layer(index, steps_read: dict) -> bool:
 def _after_a_layer_finding(context: RuleContext, index) -> RawFinding:
     fact = index.value
     message = AFTER_A_LAYER_MESSAGE.format(
-        expression=context.code(index.node), rnn=fact.site.rnn.label
+        expression=context.code(index.node), rnn=rnn_name(context.events, index)
     )
     return RawFinding(index.node, message, origin=fact.site.rnn.origin)
 
@@ -366,7 +429,7 @@ def _last_real_finding(context: RuleContext, index) -> RawFinding:
     hidden = fact.site.rnn.output_size
     size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "H"
     message = LAST_REAL_MESSAGE.format(
-        expression=context.code(node), rnn=fact.site.rnn.label, hidden=size
+        expression=context.code(node), rnn=rnn_name(context.events, index), hidden=size
     )
     return RawFinding(node, message, origin=fact.site.rnn.origin)
 
@@ -549,7 +612,10 @@ NOTES = (
     "last step kept as a sequence (`out[:, -1:]`) is the last step too, and so is the last step "
     "of what a `Linear` or `LayerNorm` computed at every step of the output (`self.fc(out)[:, "
     "-1]`, through dropout, activations and `softmax`/`log_softmax`): both halves went into it "
-    "there, so the summary must be taken before the layer"
+    "there, so the summary must be taken before the layer. An output another class of the "
+    "module returns from its `forward` (`self.encoder = Encoder(...)`; `out = "
+    "self.encoder(x)`) is followed into the class that reads it, and so is the output of a "
+    "loop over a `ModuleList` of RNNs"
 )
 
 
