@@ -14,7 +14,13 @@ import libcst as cst
 
 from lint_rules import guards
 from lint_rules.events import Index
-from lint_rules.last_real_steps import LastRealSteps, Permutation, last_real_steps, one_sequence
+from lint_rules.last_real_steps import (
+    LastRealSteps,
+    LastStep,
+    Permutation,
+    last_real_steps,
+    one_sequence,
+)
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
     OPAQUE,
@@ -111,6 +117,8 @@ def describe_index(element: cst.SubscriptElement, value: Any) -> tuple:
             return ("ellipsis",)
         if isinstance(index.value, cst.Name) and index.value.value == "None":
             return ("newaxis",)
+        if isinstance(value, LastStep):
+            return ("int", -1)
         if isinstance(value, LastRealSteps):
             return ("last_real",)
         if isinstance(value, Permutation):

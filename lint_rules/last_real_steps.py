@@ -57,6 +57,12 @@ class LastRealSteps(Sym):
 
 
 @dataclass(frozen=True)
+class LastStep(Sym):
+    """``x.size(1) - 1``, ``x.shape[1] - 1``: the last index of an axis, which at a time axis is
+    ``-1`` written out."""
+
+
+@dataclass(frozen=True)
 class Permutation:
     """``torch.sort(x)[1]``, ``x.argsort()``: indices that reorder a batch's sequences."""
 
@@ -65,11 +71,32 @@ def last_real_steps(node: cst.BinaryOperation, value: Any) -> Any:
     """``value`` (what ``X - 1`` evaluated to) as a ``LastRealSteps`` when X names a length."""
     if not isinstance(node.operator, cst.Subtract) or not _is_one(node.right):
         return value
+    if _axis_size(node.left):
+        key = value.key if isinstance(value, Sym) else OPAQUE
+        return LastStep(key, None, node)
     if not names_a_length(node.left):
         return value
     if isinstance(value, Sym):
         return LastRealSteps(value.key, value.truth, value.node, value.origin)
     return LastRealSteps(OPAQUE, None, node)
+
+
+def _axis_size(node: cst.CSTNode) -> bool:
+    """``x.size(1)`` or ``x.shape[1]``: one axis's size, by its literal position."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return (
+            node.func.attr.value == "size"
+            and len(node.args) == 1
+            and isinstance(node.args[0].value, cst.Integer)
+        )
+    if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute):
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        return (
+            node.value.attr.value == "shape"
+            and isinstance(index, cst.Index)
+            and isinstance(index.value, cst.Integer)
+        )
+    return False
 
 
 def names_a_length(node: cst.CSTNode) -> bool:

@@ -45,6 +45,9 @@ def brn004_lines(body: str, header: str = HEADER) -> list[int]:
         "return torch.stack(rows)",
         "rows = []\nfor o in out:\n    rows.append(o[len(o) - 1])\nreturn torch.stack(rows)",
         "return torch.stack([o[-1] for o in out])",
+        # the last index of the time axis written out
+        "return out[:, out.size(1) - 1, :]",
+        "return out[:, x.shape[1] - 1]",
     ],
 )
 def test_each_last_real_step_read_fires(body):
@@ -65,6 +68,9 @@ def test_each_last_real_step_read_fires(body):
         "return out[torch.arange(out.size(0)), lengths - 2]",
         # a batch selection is not one sequence
         "return out[lengths - 1]",
+        # every step but the last, and the step before the last
+        "return out[:, : out.size(1) - 1].mean(1)",
+        "return out[:, out.size(1) - 2]",
     ],
 )
 def test_the_right_twins_stay_quiet(body):
