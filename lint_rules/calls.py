@@ -551,7 +551,10 @@ class CallInterpreter:
             ):
                 return base
             return None
-        if isinstance(base, (RnnModule, Layer, Container)) and method in api.MODULE_SELF_METHODS:
+        if (
+            isinstance(base, (RnnModule, Layer, Container, Instance))
+            and method in api.MODULE_SELF_METHODS
+        ):
             return base  # `self.rnn = self.rnn.cuda()` keeps the module
         if isinstance(base, LastRealSteps):
             return index_method(base, method, args.positional)

@@ -98,3 +98,9 @@ def test_a_loop_over_a_module_list_of_rnns_binds_the_last_output():
 def test_a_loop_that_may_stop_early_binds_nothing():
     body = "            if x is None:\n                break\n            x, _ = rnn(x)"
     assert findings(STACKED.format(body=body)) == []
+
+
+def test_an_instance_moved_to_a_device_is_the_same_model():
+    moved = ENCODER.replace("Encoder(dim, hidden)", "Encoder(dim, hidden).cuda()")
+    [finding] = findings(moved + "        return self.fc(out[:, -1, :])\n")
+    assert finding.code == "BRN004"
