@@ -22,6 +22,7 @@ from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
 from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
+from lint_rules.last_real_steps import one_sequence
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
 from lint_rules.values import (
@@ -391,13 +392,16 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             frame.env = _merge(body_env, else_env)
             correlated_branches.remember(frame, statement, reads, body_env, else_env, frame.env)
 
-    def _loop_body(self, statement: cst.For | cst.While, frame: Frame) -> None:
+    def _loop_body(
+        self, statement: cst.For | cst.While, frame: Frame, runs_once: bool = False
+    ) -> None:
         before = frame.env
         frame.env = dict(before)
         frame.loop_depth += 1
         self.run_block(statement.body, frame)
         frame.loop_depth -= 1
-        frame.env = _merge(before, frame.env)
+        if not runs_once:
+            frame.env = _merge(before, frame.env)
         if statement.orelse is not None:
             self.run_block(statement.orelse.body, frame)
 
@@ -406,10 +410,16 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         element = None
         if isinstance(iterable, (Container, TupleValue)) and iterable.items:
             element = iterable.items[0] if _all_alike(iterable.items) else None
+        elif isinstance(iterable, TensorFact):
+            element = one_sequence(iterable)  # `for o in output`: one sequence of the batch
         self.assign(statement.target, element, frame)
         saved = frame.reversed_loop
         frame.reversed_loop = _iterates_backwards(statement.iter)
-        self._loop_body(statement, frame)
+        # a loop over the layers of a ModuleList runs its body: what it binds is bound after it
+        runs_once = (
+            isinstance(iterable, Container) and bool(iterable.items) and element is not None
+        ) and not _leaves_early(statement.body)
+        self._loop_body(statement, frame, runs_once)
         frame.reversed_loop = saved
 
     def _while(self, statement: cst.While, frame: Frame) -> None:
@@ -560,6 +570,30 @@ def _iterates_backwards(iterable: Any) -> bool:
         index = iterable.slice[0].slice
         step = getattr(index, "step", None)
         return isinstance(step, cst.UnaryOperation) and isinstance(step.operator, cst.Minus)
+    return False
+
+
+def _leaves_early(block: Any) -> bool:
+    """A ``break``, ``continue``, ``return`` or ``raise`` in a loop's body (nested loops and
+    functions aside): the body may stop before its end."""
+    pending = [block]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Raise)):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.For, cst.While)):
+            continue
+        if isinstance(node, cst.SimpleStatementLine):
+            pending.extend(node.body)
+        elif isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            pending.extend(node.body)
+        elif isinstance(node, cst.BaseCompoundStatement):
+            for name in ("body", "orelse", "finalbody"):
+                child = getattr(node, name, None)
+                if child is not None:
+                    block = child.body if isinstance(child, (cst.Else, cst.Finally)) else child
+                    pending.append(block)
+            pending.extend(handler.body for handler in getattr(node, "handlers", ()))
     return False
 
 

@@ -13,10 +13,18 @@ from typing import Any
 import libcst as cst
 
 from lint_rules import torch_api as api
-from lint_rules.events import Chunk, LayerUse, Reshape, RnnCall
+from lint_rules.events import Chunk, Index, LayerUse, Reshape, RnnCall
 from lint_rules.hand_padding import pads_to_a_length
 from lint_rules.helper_arguments import follow_into_helper
 from lint_rules.imports import canonical, dotted_name
+from lint_rules.instances import Instance, call_instance, crossed_a_class
+from lint_rules.last_real_steps import (
+    LastRealSteps,
+    gathered_items,
+    index_method,
+    one_sequence,
+    sort_result,
+)
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
@@ -45,6 +53,11 @@ from lint_rules.values import (
 
 # Layers applied at every step (a convolution: over neighbouring steps): a padded batch stays one.
 _POSITIONWISE_LAYERS = frozenset(("convolution", "Linear", "LayerNorm"))
+# Layers that mix an RNN output's features step by step: what they return has the output's steps,
+# each computed from both directions' halves there ("per_step").
+_FEATURE_MIXING_LAYERS = frozenset(("Linear", "LayerNorm"))
+# Normalising over the features of each step keeps per-step values per step.
+_PER_STEP_FUNCTIONS = frozenset(("softmax", "log_softmax"))
 
 
 @dataclass
@@ -182,7 +195,12 @@ class CallInterpreter:
             followed = follow_into_helper(self, callee, args, frame)
             return returned if returned is not None else followed
         if isinstance(callee, ClassRef):
-            return readout_named(self.facts.readouts, callee.node.name.value)
+            readout = readout_named(self.facts.readouts, callee.node.name.value)
+            if readout is None and id(callee.node) in self.classes:
+                return Instance(callee.node)
+            return readout
+        if isinstance(callee, Instance):
+            return call_instance(self, callee, frame)
         if isinstance(callee, Readout):
             return self.hand_to_readout(callee, node, args, frame)
         if isinstance(callee, Sym) and callee.key[0] == "name":
@@ -254,6 +272,9 @@ class CallInterpreter:
         if qualified in api.SHAPE_KEEPING_FUNCTIONS:
             value = args.get(0, "input")
             return value if isinstance(value, (TensorFact, Padded)) else None
+        if last in _PER_STEP_FUNCTIONS and qualified.startswith("torch."):
+            value = args.get(0, "input")
+            return value if isinstance(value, TensorFact) and value.role == "per_step" else None
         if qualified in (
             "torch.transpose",
             "torch.reshape",
@@ -262,9 +283,12 @@ class CallInterpreter:
             "torch.unsqueeze",
             "torch.permute",
             "torch.index_select",
+            "torch.gather",
         ):
             rest = Args(args.positional[1:], args.keywords)
             return self.call_method(args.get(0, "input"), last, node, rest, frame)
+        if last in ("sort", "argsort"):
+            return sort_result(last)
         if qualified == api.PAD_SEQUENCE:
             return Padded("`pad_sequence(...)`")
         if qualified == api.FUNCTIONAL_PAD and _pads_to_a_length(node):
@@ -307,6 +331,9 @@ class CallInterpreter:
                 return Container(
                     "enumerate", tuple(TupleValue((None, item)) for item in container.items)
                 )
+            sequence = one_sequence(container)
+            if sequence is not None:
+                return Container("enumerate", (TupleValue((None, sequence)),))
         return None
 
     # -- RNNs -------------------------------------------------------------------------------
@@ -421,7 +448,11 @@ class CallInterpreter:
         )
         self.events.calls.append(event)
         self.calls_by_site[id(site)] = event
-        if isinstance(sequence, TensorFact) and sequence.site.rnn is not rnn:
+        if (
+            isinstance(sequence, TensorFact)
+            and sequence.site.rnn is not rnn
+            and not crossed_a_class(self, sequence, frame)
+        ):
             self.events.layer_uses.append(
                 LayerUse(Layer("rnn", rnn.input_size, rnn.call), sequence, frame.guard)
             )
@@ -450,12 +481,23 @@ class CallInterpreter:
         value = args.get(0, "input")
         if layer.kind == "passthrough":
             return value
-        if isinstance(value, TensorFact) and layer.in_size is not None:
+        if (
+            isinstance(value, TensorFact)
+            and layer.in_size is not None
+            and not crossed_a_class(self, value, frame)
+        ):
             self.events.layer_uses.append(LayerUse(layer, value, frame.guard))
         if layer.kind == "embedding" and layer.evidence:
             return Padded(layer.evidence)
         if isinstance(value, Padded) and layer.kind in _POSITIONWISE_LAYERS:
             return value  # every step is still there, the padding's too
+        if (
+            isinstance(value, TensorFact)
+            and layer.kind in _FEATURE_MIXING_LAYERS
+            and value.role in ("output", "per_step")
+            and value.time_axis is not None
+        ):
+            return value.derive(role="per_step", width=None)
         return None
 
     def apply_sequential(self, container: Container, args: Args, frame: Frame) -> Any:
@@ -509,11 +551,25 @@ class CallInterpreter:
             ):
                 return base
             return None
-        if isinstance(base, (RnnModule, Layer, Container)) and method in api.MODULE_SELF_METHODS:
+        if (
+            isinstance(base, (RnnModule, Layer, Container, Instance))
+            and method in api.MODULE_SELF_METHODS
+        ):
             return base  # `self.rnn = self.rnn.cuda()` keeps the module
+        if isinstance(base, LastRealSteps):
+            return index_method(base, method, args.positional)
+        if method in ("sort", "argsort"):
+            return sort_result(method)
         if not isinstance(base, TensorFact):
             return None
+        if method == "gather":
+            items = gathered_items(base, args.get(0, "dim"), args.get(1, "index"))
+            if items is not None:
+                self.events.indexes.append(Index(base, node, items, frame.guard, frame.scope, None))
+            return None
         if method in api.SHAPE_KEEPING_METHODS:
+            return base
+        if method in _PER_STEP_FUNCTIONS and base.role == "per_step":
             return base
         if method == "index_select":
             return select_batch(base, _int_of(args.get(0, "dim")))
@@ -522,7 +578,8 @@ class CallInterpreter:
             if len(sizes) == 1 and isinstance(sizes[0], TupleValue):
                 sizes = list(sizes[0].items)
             sizes = tuple(size if isinstance(size, Sym) else None for size in sizes)
-            self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
+            if not crossed_a_class(self, base, frame):
+                self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
             return None
         if method == "transpose":
             return transpose(base, _int_of(args.get(0, "dim0")), _int_of(args.get(1, "dim1")))
@@ -571,7 +628,7 @@ def _is_two(value: Any) -> bool:
 
 def transpose(fact: TensorFact, first: int | None, second: int | None) -> TensorFact | None:
     if (
-        fact.role in ("output", "packed")
+        fact.role in ("output", "packed", "per_step")
         and fact.time_axis is not None
         and {first, second} == {0, 1}
     ):
@@ -590,7 +647,7 @@ def select_batch(fact: TensorFact, dim: int | None) -> TensorFact | None:
 
 
 def permute(fact: TensorFact, dims: list) -> TensorFact | None:
-    if fact.role != "output" or fact.time_axis is None or len(dims) != 3:
+    if fact.role not in ("output", "per_step") or fact.time_axis is None or len(dims) != 3:
         return None
     if dims[2] not in (2, -1) or fact.time_axis not in dims:
         return None

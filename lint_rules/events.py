@@ -102,3 +102,5 @@ class Events:
     bidirectional_states: tuple = ()
     single_step: tuple = ()  # (class, input axes of length 1 in every call, origin): the index
     readouts: list = field(default_factory=list)  # outputs handed to a last-step readout class
+    # id(call site) -> the class whose forward returned that RNN's output to another class
+    instance_classes: dict = field(default_factory=dict)

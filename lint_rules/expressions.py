@@ -14,6 +14,13 @@ import libcst as cst
 
 from lint_rules import guards
 from lint_rules.events import Index
+from lint_rules.last_real_steps import (
+    LastRealSteps,
+    LastStep,
+    Permutation,
+    last_real_steps,
+    one_sequence,
+)
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
     OPAQUE,
@@ -110,6 +117,12 @@ def describe_index(element: cst.SubscriptElement, value: Any) -> tuple:
             return ("ellipsis",)
         if isinstance(index.value, cst.Name) and index.value.value == "None":
             return ("newaxis",)
+        if isinstance(value, LastStep):
+            return ("int", -1)
+        if isinstance(value, LastRealSteps):
+            return ("last_real",)
+        if isinstance(value, Permutation):
+            return ("permutation",)
         if isinstance(value, Sym) and value.int_value is not None:
             return ("int", value.int_value)
         return ("other",)
@@ -168,6 +181,8 @@ class ExpressionEvaluator:
     @staticmethod
     def _renode(value: Any, node: Any, frame: Frame) -> Any:
         if isinstance(value, Sym) and not frame.keep_nodes:
+            if type(value) is not Sym:
+                return dataclasses.replace(value, node=node)  # keeps what a subclass knows
             return Sym(value.key, value.truth, node, value.origin)
         return value
 
@@ -274,7 +289,8 @@ class ExpressionEvaluator:
         """``[conv(x) for conv in self.convs]`` over a list of one kind of thing (a list built by
         a comprehension): the loop variable is that thing, inside the comprehension only."""
         for_in = node.for_in
-        element = _single_element(self.evaluate(for_in.iter, frame))
+        iterable = self.evaluate(for_in.iter, frame)
+        element = _single_element(iterable) or one_sequence(iterable)
         saved = frame.env
         if isinstance(for_in.target, cst.Name) and element is not None:
             frame.env = {**saved, for_in.target.value: element}
@@ -294,6 +310,8 @@ class ExpressionEvaluator:
         value = self.evaluate(chain[-1].left, frame)
         for link in reversed(chain):
             value = self._combine(link, value, self.evaluate(link.right, frame))
+            if isinstance(link.operator, cst.Subtract):
+                value = last_real_steps(link, value)
         return value
 
     @staticmethod
@@ -483,17 +501,30 @@ def index_tensor(fact: TensorFact, items: tuple) -> TensorFact | None:
             return None
         padded = list(items) + [("full",)] * (3 - len(items))
         time_item, batch_item = padded[fact.time_axis], padded[1 - fact.time_axis]
+        if batch_item == ("permutation",) and time_item == padded[2] == ("full",):
+            return fact  # the batch's sequences reordered (a sort undone): still the output
         if time_item[0] != "int" or batch_item not in (("full",), ("ellipsis",)):
             return None
         feature_kept = padded[2] in (("full",), ("ellipsis",))
         return fact.derive(
             role="step", rank=2, time_axis=None, width=fact.width if feature_kept else None
         )
+    if fact.role == "sequence":
+        return _index_sequence(fact, items)
     if fact.role in ("row", "step", "summary"):
         if all(item in (("full",), ("ellipsis",)) for item in items):
             return fact
         return None
     return None
+
+
+def _index_sequence(fact: TensorFact, items: tuple) -> TensorFact | None:
+    """``o[k]`` / ``o[k, :]`` of one sequence's output (time first): its step k."""
+    if len(items) > 2 or items[0][0] != "int":
+        return None
+    feature_kept = len(items) == 1 or items[1] in (("full",), ("ellipsis",))
+    width = fact.width if feature_kept else None
+    return fact.derive(role="step", rank=1, time_axis=None, width=width)
 
 
 def install_handlers(cls: type) -> None:

@@ -72,6 +72,63 @@ class HalvesAveraged(nn.Module):
         H = self.hidden_dim
         return self.fc((out[:, -1, :H] + out[:, -1, H:]) / 2)
 """,
+    """
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class CharWordEncoder(nn.Module):
+    def __init__(self, char_dim, hidden_dim):
+        super().__init__()
+        self.lstm = nn.LSTM(char_dim, hidden_dim, batch_first=True, bidirectional=True)
+
+    def forward(self, chars, char_lengths):
+        packed = pack_padded_sequence(chars, char_lengths, batch_first=True)
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        index = (char_lengths - 1).view(-1, 1, 1).expand(-1, 1, out.size(2))
+        return out.gather(1, index).squeeze(1)
+""",
+    """
+import torch.nn as nn
+
+
+class EmotionCRNN(nn.Module):
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.classifier = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, frames):
+        out, _ = self.lstm(frames)
+        logits = self.classifier(out)
+        return logits[:, -1]
+""",
+    """
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_features, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out
+
+
+class Forecaster(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.encoder = Encoder(n_features, hidden)
+        self.head = nn.Linear(2 * hidden, 1)
+
+    def forward(self, x):
+        out = self.encoder(x)
+        return self.head(out[:, -1, :])
+""",
 )
 
 RIGHT = (
@@ -148,6 +205,65 @@ class HalvesAveraged(nn.Module):
         H = self.hidden_dim
         return self.fc((out[:, -1, :H] + out[:, 0, H:]) / 2)
 """,
+    """
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class CharWordEncoder(nn.Module):
+    def __init__(self, char_dim, hidden_dim):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.lstm = nn.LSTM(char_dim, hidden_dim, batch_first=True, bidirectional=True)
+
+    def forward(self, chars, char_lengths):
+        packed = pack_padded_sequence(chars, char_lengths, batch_first=True)
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        H = self.hidden_dim
+        forward_half = out[torch.arange(out.size(0)), char_lengths - 1, :H]
+        return torch.cat((forward_half, out[:, 0, H:]), dim=1)
+""",
+    """
+import torch.nn as nn
+
+
+class EmotionCRNN(nn.Module):
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.classifier = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, frames):
+        out, _ = self.lstm(frames)
+        logits = self.classifier(out)
+        return logits.mean(1)
+""",
+    """
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_features, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out
+
+
+class Forecaster(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.encoder = Encoder(n_features, hidden)
+        self.head = nn.Linear(2 * hidden, 1)
+
+    def forward(self, x):
+        out = self.encoder(x)
+        return self.head(out.mean(1))
+""",
 )
 
 
@@ -157,7 +273,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         fact = index.value
         if (
             index.guard is not False
-            and fact.role == "output"
+            and fact.role in _STEPPED_ROLES
             and fact.time_axis is not None
             and len(index.items) > fact.time_axis
         ):
@@ -166,14 +282,24 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
     halves: dict[int, tuple[int, cst.Subscript]] | None = None  # walked only when a read needs it
     for index in context.events.indexes:
         fact, result = index.value, index.result
+        if reads_last_real_step(index, steps_read):
+            if not fed_one_step_at_a_time(context.events, fact):
+                yield _last_real_finding(context, index)
+            continue
+        if reads_last_step_after_a_layer(index, steps_read):
+            if not fed_one_step_at_a_time(context.events, fact):
+                yield _after_a_layer_finding(context, index)
+            continue
         if backward_half_at_last_step(index):
             if not fed_one_step_at_a_time(context.events, fact):
                 hidden = context.code(index.node.slice[2].slice.lower)
                 yield _backward_half_finding(context, index, index.node, hidden)
             continue
-        if fact.role != "output" or result is None or result.width != 2:
+        if fact.role not in _STEPPED_ROLES or fact.time_axis is None:
             continue
-        if index.items[fact.time_axis] != ("int", -1):
+        if not (result is not None and result.width == 2) and not _last_slice_whole(index):
+            continue
+        if len(index.items) <= fact.time_axis or not is_last_step(index.items[fact.time_axis]):
             continue
         if tri_and(fact.site.bidirectional, index.guard) is not True:
             continue
@@ -193,15 +319,127 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         output = context.code(index.node.value)
         hidden = fact.site.rnn.output_size
         size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "?"
-        if fact.time_axis == 1:
+        if fact.role == "sequence":
+            right = f"torch.cat(({output}[-1, :H], {output}[0, H:]), dim=-1)"
+        elif fact.time_axis == 1:
             right = f"torch.cat(({output}[:, -1, :H], {output}[:, 0, H:]), dim=-1)"
         else:
             right = f"torch.cat(({output}[-1, :, :H], {output}[0, :, H:]), dim=-1)"
         message = MESSAGE.format(
-            expression=context.code(index.node), rnn=fact.site.rnn.label, right=right, hidden=size
+            expression=context.code(index.node),
+            rnn=rnn_name(context.events, index),
+            right=right,
+            hidden=size,
         )
         yield RawFinding(index.node, message, origin=fact.site.rnn.origin)
     yield from _handed_to_readouts(context, steps_read)
+
+
+# "sequence": one sequence of a batch-first output (``for o in output``), time first
+_STEPPED_ROLES = ("output", "sequence", "per_step")
+
+
+def rnn_name(events, index) -> str:
+    """``self.lstm``, or ``Encoder.lstm`` when another class's ``forward`` returned the output
+    (``instances``) and it is read outside the function that calls the RNN."""
+    fact = index.value
+    label = fact.site.rnn.label
+    owner = events.instance_classes.get(id(fact.site))
+    call = next((call for call in events.calls if call.site is fact.site), None)
+    if owner is None or call is None or call.scope is index.scope:
+        return label
+    return f"{owner}.{label[5:]}" if label.startswith("self.") else f"{owner}: {label}"
+
+
+def is_last_step(item: tuple) -> bool:
+    """``-1`` or ``-1:`` at the time axis."""
+    if item == ("int", -1):
+        return True
+    return (
+        item[0] == "slice" and item[1] is not None and item[1].int_value == -1 and item[2] is None
+    )
+
+
+def _last_slice_whole(index) -> bool:
+    """``out[:, -1:]`` / ``out[-1:, :, :]``: the last step kept as a one-step sequence, with
+    every sequence of the batch and all its features."""
+    fact, items = index.value, index.items
+    if fact.role != "output" or len(items) <= fact.time_axis:
+        return False
+    padded = list(items) + [("full",)] * (3 - len(items))
+    if len(padded) != 3 or padded[fact.time_axis][0] != "slice":
+        return False
+    return all(padded[axis] in (("full",), ("ellipsis",)) for axis in (1 - fact.time_axis, 2))
+
+
+def reads_last_step_after_a_layer(index, steps_read: dict) -> bool:
+    """``logits[:, -1]`` where ``logits = self.fc(out)``: a layer applied at every step of a
+    bidirectional output (``per_step``), then read at the last step, where the backward half
+    that went in had seen one step."""
+    fact = index.value
+    if fact.role != "per_step" or fact.time_axis is None or len(index.items) <= fact.time_axis:
+        return False
+    if not is_last_step(index.items[fact.time_axis]):
+        return False
+    batch = 1 - fact.time_axis
+    if len(index.items) > batch and index.items[batch] not in (("full",), ("ellipsis",)):
+        return False  # one sequence of the batch, or a selection of them
+    if tri_and(fact.site.bidirectional, index.guard) is not True:
+        return False
+    return ("int", 0) not in steps_read.get((id(index.scope), id(fact.site)), ())
+
+
+def _after_a_layer_finding(context: RuleContext, index) -> RawFinding:
+    fact = index.value
+    message = AFTER_A_LAYER_MESSAGE.format(
+        expression=context.code(index.node), rnn=rnn_name(context.events, index)
+    )
+    return RawFinding(index.node, message, origin=fact.site.rnn.origin)
+
+
+AFTER_A_LAYER_MESSAGE = (
+    "`{expression}` is the last step of what a layer computed at every step of bidirectional "
+    "`{rnn}`'s output; the backward half that went into it there has seen only that step: "
+    "summarise the output before the layer (its forward half at the last step and backward half "
+    "at step 0, or h_n of packed input) and apply the layer to that"
+)
+
+
+def reads_last_real_step(index, steps_read: dict) -> bool:
+    """``out[torch.arange(B), lengths - 1]``, ``out.gather(1, lengths - 1 ...)``,
+    ``o[real_length - 1]`` of a bidirectional output with all its features: each sequence's
+    last real step (``last_steps``), unless step 0 is read beside it."""
+    fact = index.value
+    if fact.role not in _STEPPED_ROLES or fact.time_axis is None:
+        return False
+    items = index.items
+    if len(items) <= fact.time_axis or items[fact.time_axis] != ("last_real",):
+        return False
+    feature_axis = 2 if fact.role == "output" else 1
+    if len(items) > feature_axis and items[feature_axis] not in (("full",), ("ellipsis",)):
+        return False  # `[..., :H]`: the forward half, a summary there
+    if tri_and(fact.site.bidirectional, index.guard) is not True:
+        return False
+    return ("int", 0) not in steps_read.get((id(index.scope), id(fact.site)), ())
+
+
+def _last_real_finding(context: RuleContext, index) -> RawFinding:
+    fact = index.value
+    node = index.node
+    hidden = fact.site.rnn.output_size
+    size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "H"
+    message = LAST_REAL_MESSAGE.format(
+        expression=context.code(node), rnn=rnn_name(context.events, index), hidden=size
+    )
+    return RawFinding(node, message, origin=fact.site.rnn.origin)
+
+
+LAST_REAL_MESSAGE = (
+    "`{expression}` reads bidirectional `{rnn}`'s output at each sequence's last real step "
+    "(lengths - 1), whose backward half has seen only that step; keep the forward half there "
+    "(`[..., :H]`, H = `{hidden}`) and take the backward half at step 0, or use h_n of packed "
+    "input"
+)
 
 
 def backward_half_at_last_step(index) -> bool:
@@ -364,7 +602,21 @@ NOTES = (
     "backward half read at the last step on its own (`out[:, -1, H:]`, `out[-1, :, H:]` "
     "time-major, H the RNN's hidden size; `torch.chunk(out[:, -1], 2, -1)[1]`, `split` alike), "
     "even when the forward half beside it is right; the forward half taken with "
-    "`out[:, -1].chunk(2, -1)[0]` is right"
+    "`out[:, -1].chunk(2, -1)[0]` is right. Each sequence's last real step is a last step too: "
+    "`out[torch.arange(B), lengths - 1]`, `out.gather(1, (lengths - 1).view(-1, 1, 1).expand("
+    "-1, 1, out.size(2)))` (also after the batch is sorted and the sort undone), and "
+    "`o[real_length - 1]` or `o[-1]` for each `o` of a batch-first output (`for o in out`); "
+    "`X - 1` counts as such an index when X names a length (an identifier ending in `len`, "
+    "`lens`, `length` or `lengths`, `len(...)`, a mask's `.sum(...)`), and the read is right "
+    "when it takes the forward half only (`[..., :H]`, a gather index expanded to H). "
+    "`out[:, out.size(1) - 1]` and `out[:, x.shape[1] - 1]` are `out[:, -1]` written out. The "
+    "last step kept as a sequence (`out[:, -1:]`) is the last step too, and so is the last step "
+    "of what a `Linear` or `LayerNorm` computed at every step of the output (`self.fc(out)[:, "
+    "-1]`, through dropout, activations and `softmax`/`log_softmax`): both halves went into it "
+    "there, so the summary must be taken before the layer. An output another class of the "
+    "module returns from its `forward` (`self.encoder = Encoder(...)`; `out = "
+    "self.encoder(x)`) is followed into the class that reads it, and so is the output of a "
+    "loop over a `ModuleList` of RNNs"
 )
 
 
