@@ -22,6 +22,7 @@ from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
 from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
+from lint_rules.own_stepping import stepping_calls
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
 from lint_rules.values import (
@@ -106,18 +107,40 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
 
     def _mark_calls_stepped_elsewhere(self) -> None:
         """A module whose method hands its state parameter to the RNN and is called in a loop
-        elsewhere in the project that carries the state: the loop is the caller's."""
+        elsewhere in the project that carries the state, or in a loop of another method of its
+        own class (``predict`` streaming through ``self.step(chunk, h)``): the loop is the
+        caller's."""
+        stepped_here: dict[str, dict[str, tuple[str, cst.Call]]] = {}
         for call in self.events.calls:
             if call.carried or call.in_loop or call.owner is None or not call.state_names:
                 continue
-            origin = self.facts.stepped_by(call.owner)
             function = call.scope.node
-            if origin is None or not isinstance(function, cst.FunctionDef):
+            if not isinstance(function, cst.FunctionDef):
+                continue
+            origin = self.facts.stepped_by(call.owner)
+            if origin is None:
+                origin = self._stepped_in_own_class(call.owner, function, stepped_here)
+            if origin is None:
                 continue
             parameters = {param.name.value for param in function.params.params}
             if {name.split(".", 1)[0] for name in call.state_names} <= parameters:
                 call.carried = True
                 call.carried_by = origin
+
+    def _stepped_in_own_class(
+        self, owner: str, function: cst.FunctionDef, cache: dict
+    ) -> str | None:
+        if owner not in cache:
+            methods = next(
+                (context.methods for context in self.classes.values() if context.name == owner),
+                {},
+            )
+            cache[owner] = stepping_calls(methods)
+        stepped = cache[owner].get(function.name.value)
+        if stepped is None:
+            return None
+        caller, call = stepped
+        return f"`{caller}` (`{self.module.code_for_node(call)}`)"
 
     def _function_value(self, function: cst.FunctionDef) -> Any:
         inner = self._factory_call(function)
