@@ -110,7 +110,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         elsewhere in the project that carries the state, or in a loop of another method of its
         own class (``predict`` streaming through ``self.step(chunk, h)``): the loop is the
         caller's."""
-        stepped_here: dict[str, dict[str, tuple[str, cst.Call]]] = {}
+        stepped_here: dict[int, dict[str, tuple[str, cst.Call]]] = {}
         for call in self.events.calls:
             if call.carried or call.in_loop or call.owner is None or not call.state_names:
                 continue
@@ -119,7 +119,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 continue
             origin = self.facts.stepped_by(call.owner)
             if origin is None:
-                origin = self._stepped_in_own_class(call.owner, function, stepped_here)
+                origin = self._stepped_in_own_class(function, stepped_here)
             if origin is None:
                 continue
             parameters = {param.name.value for param in function.params.params}
@@ -127,16 +127,22 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 call.carried = True
                 call.carried_by = origin
 
-    def _stepped_in_own_class(
-        self, owner: str, function: cst.FunctionDef, cache: dict
-    ) -> str | None:
-        if owner not in cache:
-            methods = next(
-                (context.methods for context in self.classes.values() if context.name == owner),
-                {},
-            )
-            cache[owner] = stepping_calls(methods)
-        stepped = cache[owner].get(function.name.value)
+    def _stepped_in_own_class(self, function: cst.FunctionDef, cache: dict) -> str | None:
+        """Where a loop of another method of the class that defines ``function`` (a notebook
+        may define a class of the same name twice) steps it, carrying the state."""
+        context = next(
+            (
+                context
+                for context in self.classes.values()
+                if context.methods.get(function.name.value) is function
+            ),
+            None,
+        )
+        if context is None:
+            return None
+        if id(context) not in cache:
+            cache[id(context)] = stepping_calls(context.methods)
+        stepped = cache[id(context)].get(function.name.value)
         if stepped is None:
             return None
         caller, call = stepped
