@@ -439,12 +439,15 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
     if call.owner is None:
         return None
     name, first = _name(call.scope.node), _first_parameter(call.scope.node)
-    if name != "forward" and not any(
-        other.site.rnn is call.site.rnn
-        and _name(other.scope.node) == "forward"
-        and first is not None
-        and _first_parameter(other.scope.node) == first
-        for other in events.calls
+    if name != "forward" and (
+        _is_helper(module, call.scope.node)
+        or not any(
+            other.site.rnn is call.site.rnn
+            and _name(other.scope.node) == "forward"
+            and first is not None
+            and _first_parameter(other.scope.node) == first
+            for other in events.calls
+        )
     ):
         if not _reached_with_the_batch(module, call.scope.node):
             return None
@@ -462,10 +465,12 @@ def _reached_with_the_batch(module: cst.Module, function) -> bool:
     if forward is None or _name(function) not in methods:
         return False
     batch = _first_parameter(forward)
+    helpers = _helpers(methods)
     pending = [
         method
         for name, method in methods.items()
-        if name == "forward" or (batch is not None and _first_parameter(method) == batch)
+        if name == "forward"
+        or (batch is not None and _first_parameter(method) == batch and name not in helpers)
     ]
     seen = {id(method) for method in pending}
     while pending:
@@ -478,6 +483,24 @@ def _reached_with_the_batch(module: cst.Module, function) -> bool:
                 seen.add(id(target))
                 pending.append(target)
     return False
+
+
+def _is_helper(module: cst.Module, function) -> bool:
+    """Another method of the class calls ``function`` as ``self.name(...)``: what it runs on
+    is what its callers give it, whatever its parameter is named (``inference_crnn(self, x, h)``
+    called only by ``predict(self, wav)`` runs on one recording, not the training batch)."""
+    methods = _methods_beside(module, function)
+    return _name(function) in _helpers(methods)
+
+
+def _helpers(methods: dict[str, cst.FunctionDef]) -> set[str]:
+    """The methods another method of the same class calls through ``self``."""
+    return {
+        called
+        for name, method in methods.items()
+        for called in _self_calls(method)
+        if called != name and called in methods
+    }
 
 
 def _methods_beside(module: cst.Module, function) -> dict[str, cst.FunctionDef]:
@@ -584,7 +607,9 @@ NOTES = (
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
     "`forward` runs, or another of its methods that takes forward's input (such as a CRF loss) "
     "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
-    "`translate(self, sentence)` reaches; where no packing can reach that RNN: packing in data "
+    "`translate(self, sentence)` reaches (nor a helper only such methods call, whatever its "
+    "parameters are named: `scores(self, x, h)` called by `predict(self, wav)` alone); "
+    "where no packing can reach that RNN: packing in data "
     "or training code (outside model classes) or in the calling class silences it, another "
     "model class's `forward` packing its own input does not; the message names the padding "
     "module"
