@@ -19,6 +19,7 @@ from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.hand_padding import scope_padding
 from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
 from lint_rules.readouts import last_step_read
+from lint_rules.tokenizer_padding import summarised_tokenizer_calls
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
@@ -190,6 +191,7 @@ class _Reader:
     def __init__(self, summary: ModuleSummary) -> None:
         self.summary = summary
         self.in_model = False  # the scope being read is a model class's or one of its methods
+        self.summarised: set[int] = set()  # tokenizer calls of the scope no RNN can read
 
     def read(self, tree: ast.Module) -> None:
         self.files = FileCollector()
@@ -351,6 +353,8 @@ class _Reader:
         for keyword in node.keywords:
             if keyword.arg == "padding" and isinstance(keyword.value, ast.Constant):
                 mode = keyword.value.value
+                if id(node) in self.summarised:
+                    continue  # padding for a transformer whose one-vector summary is read
                 if mode is True or (isinstance(mode, str) and mode in _PADDING_MODES):
                     evidence = f"a tokenizer called with `padding={mode!r}`"
                     self.summary.padding.append((node.lineno, evidence))
@@ -423,6 +427,7 @@ class _Reader:
         if isinstance(function, ast.ClassDef):
             nested = []
             scope_nodes = list(_walk_scope(body, nested))
+            self.summarised = summarised_tokenizer_calls(scope_nodes)
             for node in scope_nodes:
                 self._node(node)
             self.summary.padding.extend(scope_padding(scope_nodes))
@@ -444,6 +449,7 @@ class _Reader:
         called: set[str] = set()  # names called here: a model bound and called is read
         scope_nodes = list(_walk_scope(body, nested))
         self.summary.padding.extend(scope_padding(scope_nodes))
+        self.summarised = summarised_tokenizer_calls(scope_nodes)
         for node in scope_nodes:
             self._node(node)
             if isinstance(node, ast.Assign):

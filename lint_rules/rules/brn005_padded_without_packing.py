@@ -593,7 +593,9 @@ NOTES = (
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
     "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
     "data code of the same program counts "
-    '(`pad_sequence`, a tokenizer called with `padding="max_length"`, torchtext\'s '
+    '(`pad_sequence`, a tokenizer called with `padding="max_length"`, unless its batch only '
+    "goes into a transformer whose `pooler_output` or `last_hidden_state[:, 0]` is read, "
+    "torchtext's "
     "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
     "`BucketIterator.splits`, `seq + [PAD] * (max_len - len(seq))`, `seq += ...` or "
     "`seq.extend(...)`; a batch allocated to a maximum length and filled per sequence up to its "

@@ -38,6 +38,7 @@ CASES = {
     "unpacked_dict": ("BRN004", "model.py", "bidirectional=True from train.py:5"),
     "packed_by_another_model": ("BRN005", "model.py", "in data.py:8"),
     "helper_method": ("BRN005", "model.py", "in data.py:8"),
+    "tokenizer_summary": ("BRN005", "model.py", "`padding=True` in data.py:7"),
     "factory_function": ("BRN001", "model.py", "bidirectional=True from train.py:8"),
 }
 
