@@ -17,7 +17,13 @@ from typing import Any
 from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.hand_padding import scope_padding
-from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
+from lint_rules.model_calls import (
+    ModelCall,
+    binds_a_model,
+    layer_calls,
+    model_calls,
+    returned_single_axes,
+)
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
 
@@ -53,6 +59,7 @@ class ClassSummary:
     attribute_classes: tuple[tuple[str, str], ...] = ()  # self.decoder = Decoder(...)
     forward: tuple[int, int] | None = None  # forward's (parameters after self, defaults)
     last_step: tuple[int, int, str] | None = None  # forward takes x[:, -1]: (axis, line, code)
+    returns_single_axes: tuple[int, ...] = ()  # forward returns x.view(-1, 1, F): (1,)
 
 
 @dataclass(frozen=True)
@@ -292,10 +299,12 @@ class _Reader:
         defaults: tuple[tuple[str, bool], ...] = ()
         attribute_classes: list[tuple[str, str]] = []
         forward = None
+        forward_node: ast.FunctionDef | None = None
         for statement in node.body:
             if isinstance(statement, ast.FunctionDef) and statement.name == "forward":
                 positional = statement.args.posonlyargs + statement.args.args
                 forward = (len(positional) - 1, len(statement.args.defaults))
+                forward_node = statement
             if isinstance(statement, (ast.Assign, ast.AnnAssign)):
                 self._constant(statement, "config class")
             if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
@@ -323,8 +332,15 @@ class _Reader:
                 tuple(attribute_classes),
                 forward,
                 last_step_read(node),
+                returned_single_axes(forward_node) if forward_node is not None else (),
             )
         )
+        layers: dict[str, list[str]] = {}
+        for name, callee in attribute_classes:
+            if callee not in layers.setdefault(name, []):
+                layers[name].append(callee)
+        methods = [item for item in node.body if isinstance(item, ast.FunctionDef)]
+        self.summary.model_calls.extend(layer_calls(methods, layers))
 
     # -- calls -----------------------------------------------------------------------------
 
