@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lint_rules.lineage import Lineage, names_read
+from lint_rules.mask_sources import made_from_output, size_names
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Packed, Padded, TensorFact
 
@@ -358,6 +359,30 @@ class FrameEncoder(nn.Module):
         out, _ = self.lstm(features.transpose(1, 2))
         return out
 ''',
+    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Separator(nn.Module):
+    """The spectral mask is made from the RNN's output (``x`` rebound after the call), and
+    the all-ones mask only shares the batch's size: neither says the batch is padded."""
+
+    def __init__(self, n_bins, hidden_size):
+        super().__init__()
+        self.lstm = nn.LSTM(n_bins, hidden_size, bidirectional=True)
+        self.fc = nn.Linear(n_bins + 2 * hidden_size, n_bins)
+
+    def forward(self, x):
+        n_frames, n_samples, n_bins = x.shape
+        frame_mask = torch.ones(n_frames, n_samples, device=x.device)
+        out, _ = self.lstm(x)
+        x = torch.cat([x, out], -1)
+        x = self.fc(x.reshape(-1, x.shape[-1])).reshape(n_frames, n_samples, n_bins)
+        mask = F.relu(x)
+        return mask * frame_mask.unsqueeze(-1)
+''',
 )
 
 
@@ -398,7 +423,10 @@ def _mask_relation(call, mask: str, lineages: dict[int, Lineage]) -> str:
         return "is used to compute the RNN's input"
     # the RNN's own output is no evidence about its input: `(out[:, :, 0] != 0)` after the call
     outputs = lineage.bound_from(call.site.node)
-    shared = lineage.ancestors(lineage.sources.get(mask, ()), stop=outputs) & read
+    if made_from_output(function, mask, call.site.node, outputs):
+        return ""  # through a name rebound after the call: `x = cat([x, out])`, `relu(x)`
+    stop = outputs | size_names(function)  # a shared size is no shared batch
+    shared = lineage.ancestors(lineage.sources.get(mask, ()), stop=stop) & read
     if shared:
         return f"is computed from `{sorted(shared)[0]}`, as the RNN's input is"
     return ""
@@ -588,7 +616,9 @@ NOTES = (
     "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
     "parameter of the same function or is computed from the same data as the RNN's input, such as "
     "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "
-    "another notebook cell's, nor one made from the RNN's own output after the call; "
+    "another notebook cell's, nor one made from the RNN's own output after the call (also "
+    "through a name rebound after it, `x = torch.cat([x, out], -1)`), nor one that shares only "
+    "the batch's size or device (`torch.ones(x.shape[:2])`); "
     "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
     "convolutions, per-step layers and an `if` that embeds on one path only), padding done in the "
