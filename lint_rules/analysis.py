@@ -141,7 +141,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         if context is None:
             return None
         if id(context) not in cache:
-            cache[id(context)] = stepping_calls(context.methods)
+            cache[id(context)] = stepping_calls(context.methods, _iterates_backwards)
         stepped = cache[id(context)].get(function.name.value)
         if stepped is None:
             return None

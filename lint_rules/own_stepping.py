@@ -9,18 +9,31 @@ the result) steps nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 
-def stepping_calls(methods: dict[str, cst.FunctionDef]) -> dict[str, tuple[str, cst.Call]]:
+def stepping_calls(
+    methods: dict[str, cst.FunctionDef], backwards: Callable[[cst.BaseExpression], bool]
+) -> dict[str, tuple[str, cst.Call]]:
     """Method name -> (the method whose loop steps it, the ``self.name(...)`` call), for each
-    method of ``methods`` that another one calls in a loop, taking the new state back."""
+    method of ``methods`` that another one calls in a loop, taking the new state back. A caller
+    that steps it over the chunks both forwards and (``backwards`` telling a ``for`` loop's
+    iterable that runs from the end) backwards is chunked two-pass inference: right."""
     found: dict[str, tuple[str, cst.Call]] = {}
     for caller, function in methods.items():
+        passes: dict[str, set[bool]] = {}
+        first: dict[str, cst.Call] = {}
         for loop in _loops(function):
+            reverse = isinstance(loop, cst.For) and backwards(loop.iter)
             for callee, call in _carrying_self_calls(loop):
                 if callee in methods and callee != caller:
-                    found.setdefault(callee, (caller, call))
+                    passes.setdefault(callee, set()).add(reverse)
+                    first.setdefault(callee, call)
+        for callee, directions in passes.items():
+            if directions != {True, False}:
+                found.setdefault(callee, (caller, first[callee]))
     return found
 
 
