@@ -192,7 +192,10 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
 NOTES = (
     "the loop may be in another module: a module whose method hands its state parameter to the "
     "RNN, called elsewhere in the project in a loop that takes the new state back, is reported at "
-    "its RNN call with the loop's place; so is a method whose state parameter goes to the RNN when another method of the same class calls it in such a loop (`predict` streaming through `out, h = self.step(chunk, h)`), named with that method. Chunked two-pass inference (a forward pass over the "
+    "its RNN call with the loop's place; so is a method whose state parameter goes to the RNN "
+    "when another method of the same class calls it in such a loop (`predict` streaming "
+    "through `out, h = self.step(chunk, h)`), named with that method. Chunked two-pass "
+    "inference (a forward pass over the "
     "chunks carrying the state, then a reversed pass that rewrites the backward half) is right "
     "and stays quiet, in a loop of its own or through the class's own step method"
 )
