@@ -35,6 +35,7 @@ _PACKERS = frozenset(("pack_padded_sequence", "pack_sequence"))
 # A tokenizer's padding modes; `padding=True` too, but not the integer 1 (which equals True in
 # a set): `nn.Conv2d(..., padding=1)` pads space, not sequences.
 _PADDING_MODES = frozenset(("max_length", "longest"))
+_LIBRARY_ROOTS = frozenset(("nn", "torch", "F", "tf", "keras"))  # layers no project defines
 _TRUE_STRINGS = frozenset(("true", "yes", "1", "y", "t"))
 _FALSE_STRINGS = frozenset(("false", "no", "0", "n", "f"))
 
@@ -337,10 +338,13 @@ class _Reader:
         )
         layers: dict[str, list[str]] = {}
         for name, callee in attribute_classes:
+            if callee.split(".", 1)[0] in _LIBRARY_ROOTS:
+                continue  # nn.LSTM, torch.nn.Linear: never a project class
             if callee not in layers.setdefault(name, []):
                 layers[name].append(callee)
-        methods = [item for item in node.body if isinstance(item, ast.FunctionDef)]
-        self.summary.model_calls.extend(layer_calls(methods, layers))
+        if layers:
+            methods = [item for item in node.body if isinstance(item, ast.FunctionDef)]
+            self.summary.model_calls.extend(layer_calls(methods, layers))
 
     # -- calls -----------------------------------------------------------------------------
 

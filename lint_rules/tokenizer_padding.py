@@ -22,6 +22,8 @@ _SEQUENCE_ATTRIBUTES = frozenset(("last_hidden_state",))
 def summarised_tokenizer_calls(nodes: Sequence[ast.AST]) -> set[int]:
     """ids of the tokenizer calls among ``nodes`` (one scope) whose padded batch only reaches
     calls whose outputs are read as one vector per text."""
+    if not any(isinstance(node, ast.keyword) and node.arg == "padding" for node in nodes):
+        return set()  # the common case, spared the walk below
     parents: dict[int, ast.AST] = {}
     loads: dict[str, list[ast.Name]] = {}
     bound: dict[str, int] = {}
