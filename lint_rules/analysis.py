@@ -23,6 +23,7 @@ from lint_rules.expressions import ExpressionEvaluator, install_handlers
 from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
 from lint_rules.last_real_steps import one_sequence
+from lint_rules.own_stepping import stepping_calls
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
 from lint_rules.values import (
@@ -107,18 +108,46 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
 
     def _mark_calls_stepped_elsewhere(self) -> None:
         """A module whose method hands its state parameter to the RNN and is called in a loop
-        elsewhere in the project that carries the state: the loop is the caller's."""
+        elsewhere in the project that carries the state, or in a loop of another method of its
+        own class (``predict`` streaming through ``self.step(chunk, h)``): the loop is the
+        caller's."""
+        stepped_here: dict[int, dict[str, tuple[str, cst.Call]]] = {}
         for call in self.events.calls:
             if call.carried or call.in_loop or call.owner is None or not call.state_names:
                 continue
-            origin = self.facts.stepped_by(call.owner)
             function = call.scope.node
-            if origin is None or not isinstance(function, cst.FunctionDef):
+            if not isinstance(function, cst.FunctionDef):
+                continue
+            origin = self.facts.stepped_by(call.owner)
+            if origin is None:
+                origin = self._stepped_in_own_class(function, stepped_here)
+            if origin is None:
                 continue
             parameters = {param.name.value for param in function.params.params}
             if {name.split(".", 1)[0] for name in call.state_names} <= parameters:
                 call.carried = True
                 call.carried_by = origin
+
+    def _stepped_in_own_class(self, function: cst.FunctionDef, cache: dict) -> str | None:
+        """Where a loop of another method of the class that defines ``function`` (a notebook
+        may define a class of the same name twice) steps it, carrying the state."""
+        context = next(
+            (
+                context
+                for context in self.classes.values()
+                if context.methods.get(function.name.value) is function
+            ),
+            None,
+        )
+        if context is None:
+            return None
+        if id(context) not in cache:
+            cache[id(context)] = stepping_calls(context.methods, _iterates_backwards)
+        stepped = cache[id(context)].get(function.name.value)
+        if stepped is None:
+            return None
+        caller, call = stepped
+        return f"`{caller}` (`{self.module.code_for_node(call)}`)"
 
     def _function_value(self, function: cst.FunctionDef) -> Any:
         inner = self._factory_call(function)

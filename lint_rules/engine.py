@@ -354,21 +354,35 @@ def _place(unit: SourceUnit, text: str, findings: Iterable[Finding]) -> list[Rep
     for finding in findings:
         source_line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else None
         line, cell = finding.line, None
+        message = finding.message
         if unit.notebook is not None and unit.notebook.cells:
             cell, line = unit.notebook.locate(finding.line)
+            message = notebook_places(unit.display, unit.notebook, message)
         placed.append(
             Reported(
                 unit.display,
                 finding.code,
                 line,
                 finding.column,
-                finding.message,
+                message,
                 fixable=bool(finding.fix) and finding.code in FIXABLE_CODES,
                 cell=cell,
                 source_line=source_line,
             )
         )
     return placed
+
+
+def notebook_places(display: str, notebook: NotebookSource, message: str) -> str:
+    """Evidence the project index found in this notebook is named by a line of its cells
+    joined (``nb.ipynb:130``); the reader needs the cell (``nb.ipynb:cell 11:4``), as the
+    finding's own place gives it."""
+
+    def cell_place(match: re.Match) -> str:
+        cell, line = notebook.locate(int(match.group(1)))
+        return f"{display}:cell {cell}:{line}"
+
+    return re.sub(re.escape(display) + r":(\d+)\b", cell_place, message)
 
 
 def _fix(

@@ -4,7 +4,9 @@
 ``model(x.view(-1, 1, F))`` or ``model(row.unsqueeze(0).unsqueeze(0))``: the input's axes known
 to have length 1 tell whether every sequence the model ever sees is one step long. A model that
 escapes the scope (handed to a function, returned, stored, read by a nested function) may be
-called where this cannot see, so it counts as a call with nothing known.
+called where this cannot see, so it counts as a call with nothing known. A model class's call of
+its own layer (``self.head(features)``) is a call of the layer's class too; when its input is
+another layer's output, pass 2 reads what that layer's ``forward`` returns.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class ModelCall:
     cls: str
     line: int
     single_axes: tuple[int, ...]
+    producer: str = ""  # the input is what this layer class's forward returns (pass 2 reads it)
 
 
 def binds_a_model(assignment: ast.Assign, called: set[str]) -> bool:
@@ -86,6 +89,99 @@ def model_calls(body: list[ast.stmt]) -> list[ModelCall]:
             escaped = (ModelCall(cls, node.lineno, ()) for cls in sorted(models[node.id]))
             found.extend(escaped)  # called where this cannot see
     return found
+
+
+def layer_calls(methods: list[ast.FunctionDef], layers: dict[str, list[str]]) -> list[ModelCall]:
+    """A model class's calls of its own layers, ``self.encoder(x)`` with ``self.encoder =
+    Encoder(...)`` (``layers``: attribute -> classes as written): each a call of that class. An
+    input that is another layer's output, ``self.encoder(self.frontend(x))``, names that layer's
+    class as its producer; a layer used other than by calling it (handed on, returned) counts as
+    a call with nothing known."""
+    found: list[ModelCall] = []
+    for method in methods:
+        nodes = list(_walk(method.body))
+        values = _bound_once(nodes)
+        called: set[int] = set()
+        used: set[int] = set()
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                attribute = _layer(node.func, layers)
+                if attribute is None:
+                    continue
+                called.add(id(node.func))
+                axes: tuple[int, ...] = ()
+                producer = ""
+                if len(node.args) == 1 and not node.keywords:
+                    axes = _single_axes(node.args[0], values)
+                    producer = _producer(node.args[0], values, layers)
+                found.extend(
+                    ModelCall(cls, node.lineno, axes, producer) for cls in layers[attribute]
+                )
+            elif isinstance(node, ast.Attribute) and _layer(node.value, layers) is not None:
+                used.add(id(node.value))  # self.encoder.parameters()
+        for node in nodes:
+            attribute = _layer(node, layers)
+            if attribute is not None and id(node) not in called | used:
+                if isinstance(getattr(node, "ctx", None), ast.Load):
+                    found.extend(ModelCall(cls, node.lineno, ()) for cls in layers[attribute])
+    return found
+
+
+def returned_single_axes(function: ast.FunctionDef) -> tuple[int, ...]:
+    """Axes of length 1 in every value ``forward`` returns (rank 3): ``return x.view(-1, 1, F)``
+    -> (1,); () when a return is unknown or there is none."""
+    nodes = list(_walk(function.body))
+    values = _bound_once(nodes)
+    returns: list[ast.AST] = []
+    for node in nodes:
+        if isinstance(node, ast.Return):
+            if node.value is None:
+                return ()
+            returns.append(node.value)
+    if not returns:
+        return ()
+    axes = set(_single_axes(returns[0], values))
+    for value in returns[1:]:
+        axes &= set(_single_axes(value, values))
+    return tuple(sorted(axes))
+
+
+def _bound_once(nodes: list[ast.AST]) -> dict[str, ast.AST]:
+    """Names bound once in a function, by a plain assignment: their value is the one they hold
+    wherever they are read (a name rebound on the way, ``x = self.conv(x)``, is not followed)."""
+    values: dict[str, ast.AST] = {}
+    stores: dict[str, int] = {}
+    for node in nodes:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if isinstance(node.targets[0], ast.Name):
+                values[node.targets[0].id] = node.value
+    return {name: value for name, value in values.items() if stores.get(name) == 1}
+
+
+def _layer(node: ast.AST, layers: dict[str, list[str]]) -> str | None:
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+        and node.attr in layers
+    ):
+        return node.attr
+    return None
+
+
+def _producer(node: ast.AST, values: dict[str, ast.AST], layers: dict[str, list[str]]) -> str:
+    """The class of the layer whose output ``node`` is, read through names bound once ("" for
+    none, or for a layer built from more than one class)."""
+    for _ in range(3):
+        if isinstance(node, ast.Name) and node.id in values:
+            node = values[node.id]
+    if isinstance(node, ast.Call):
+        attribute = _layer(node.func, layers)
+        if attribute is not None and len(layers[attribute]) == 1:
+            return layers[attribute][0]
+    return ""
 
 
 def _walk(body: list[ast.stmt]):

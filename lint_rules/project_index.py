@@ -18,9 +18,16 @@ from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.hand_padding import scope_padding
-from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
+from lint_rules.model_calls import (
+    ModelCall,
+    binds_a_model,
+    layer_calls,
+    model_calls,
+    returned_single_axes,
+)
 from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
+from lint_rules.tokenizer_padding import summarised_tokenizer_calls
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
@@ -30,6 +37,7 @@ _PACKERS = frozenset(("pack_padded_sequence", "pack_sequence"))
 # A tokenizer's padding modes; `padding=True` too, but not the integer 1 (which equals True in
 # a set): `nn.Conv2d(..., padding=1)` pads space, not sequences.
 _PADDING_MODES = frozenset(("max_length", "longest"))
+_LIBRARY_ROOTS = frozenset(("nn", "torch", "F", "tf", "keras"))  # layers no project defines
 _TRUE_STRINGS = frozenset(("true", "yes", "1", "y", "t"))
 _FALSE_STRINGS = frozenset(("false", "no", "0", "n", "f"))
 
@@ -54,6 +62,7 @@ class ClassSummary:
     attribute_classes: tuple[tuple[str, str], ...] = ()  # self.decoder = Decoder(...)
     forward: tuple[int, int] | None = None  # forward's (parameters after self, defaults)
     last_step: tuple[int, int, str] | None = None  # forward takes x[:, -1]: (axis, line, code)
+    returns_single_axes: tuple[int, ...] = ()  # forward returns x.view(-1, 1, F): (1,)
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,7 @@ class _Reader:
     def __init__(self, summary: ModuleSummary) -> None:
         self.summary = summary
         self.in_model = False  # the scope being read is a model class's or one of its methods
+        self.summarised: set[int] = set()  # tokenizer calls of the scope no RNN can read
 
     def read(self, tree: ast.Module) -> None:
         self.files = FileCollector()
@@ -298,10 +308,12 @@ class _Reader:
         defaults: tuple[tuple[str, bool], ...] = ()
         attribute_classes: list[tuple[str, str]] = []
         forward = None
+        forward_node: ast.FunctionDef | None = None
         for statement in node.body:
             if isinstance(statement, ast.FunctionDef) and statement.name == "forward":
                 positional = statement.args.posonlyargs + statement.args.args
                 forward = (len(positional) - 1, len(statement.args.defaults))
+                forward_node = statement
             if isinstance(statement, (ast.Assign, ast.AnnAssign)):
                 self._constant(statement, "config class")
             if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
@@ -329,8 +341,18 @@ class _Reader:
                 tuple(attribute_classes),
                 forward,
                 last_step_read(node),
+                returned_single_axes(forward_node) if forward_node is not None else (),
             )
         )
+        layers: dict[str, list[str]] = {}
+        for name, callee in attribute_classes:
+            if callee.split(".", 1)[0] in _LIBRARY_ROOTS:
+                continue  # nn.LSTM, torch.nn.Linear: never a project class
+            if callee not in layers.setdefault(name, []):
+                layers[name].append(callee)
+        if layers:
+            methods = [item for item in node.body if isinstance(item, ast.FunctionDef)]
+            self.summary.model_calls.extend(layer_calls(methods, layers))
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -363,6 +385,8 @@ class _Reader:
         for keyword in node.keywords:
             if keyword.arg == "padding" and isinstance(keyword.value, ast.Constant):
                 mode = keyword.value.value
+                if id(node) in self.summarised:
+                    continue  # padding for a transformer whose one-vector summary is read
                 if mode is True or (isinstance(mode, str) and mode in _PADDING_MODES):
                     evidence = f"a tokenizer called with `padding={mode!r}`"
                     self.summary.padding.append((node.lineno, evidence))
@@ -435,6 +459,7 @@ class _Reader:
         if isinstance(function, ast.ClassDef):
             nested = []
             scope_nodes = list(_walk_scope(body, nested))
+            self.summarised = summarised_tokenizer_calls(scope_nodes)
             for node in scope_nodes:
                 self._node(node)
             self.summary.padding.extend(scope_padding(scope_nodes))
@@ -456,6 +481,7 @@ class _Reader:
         called: set[str] = set()  # names called here: a model bound and called is read
         scope_nodes = list(_walk_scope(body, nested))
         self.summary.padding.extend(scope_padding(scope_nodes))
+        self.summarised = summarised_tokenizer_calls(scope_nodes)
         for node in scope_nodes:
             self._node(node)
             if isinstance(node, ast.Assign):

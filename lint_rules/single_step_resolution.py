@@ -25,13 +25,26 @@ def single_step_classes(index: Any, path: str) -> tuple[tuple[str, tuple[int, ..
         calls = calls_by_class.get((path, cls.name))
         if not calls:
             continue
-        axes = set(calls[0][0].single_axes)
-        for call, _ in calls[1:]:
-            axes &= set(call.single_axes)
+        axes = set(_single_axes(index, *calls[0]))
+        for call, caller in calls[1:]:
+            axes &= set(_single_axes(index, call, caller))
         if axes:
             call, caller = calls[0]
             found.append((cls.name, tuple(sorted(axes)), f"{caller}:{call.line}"))
     return tuple(found)
+
+
+def _single_axes(index: Any, call: ModelCall, caller: str) -> tuple[int, ...]:
+    """The call's own axes of length 1, else those of every value its producer, a layer class
+    of the project, returns from ``forward`` (``self.lstm(self.frontend(x))`` with the
+    frontend returning ``x.view(-1, 1, F)``)."""
+    if call.single_axes or not call.producer:
+        return call.single_axes
+    target = index.resolve_class(caller, call.producer)
+    if target is None:
+        return ()
+    producer = index._classes.get(target[0], {}).get(target[1])
+    return producer.returns_single_axes if producer is not None else ()
 
 
 def _calls_by_class(index: Any) -> CallsByClass:

@@ -24,6 +24,7 @@ import libcst as cst
 
 from lint_rules.lineage import Lineage, names_read
 from lint_rules.padded_layers import carried_from
+from lint_rules.mask_sources import made_from_output, size_names
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Packed, Padded, TensorFact
 
@@ -409,6 +410,25 @@ class PairEncoder(nn.Module):
         m = F.relu(self.project(torch.cat([a, aligned, a - aligned, a * aligned], dim=-1)))
         v, _ = self.compose(m)
         return v
+
+
+class Separator(nn.Module):
+    """The spectral mask is made from the RNN's output (``x`` rebound after the call), and
+    the all-ones mask only shares the batch's size: neither says the batch is padded."""
+
+    def __init__(self, n_bins, hidden_size):
+        super().__init__()
+        self.lstm = nn.LSTM(n_bins, hidden_size, bidirectional=True)
+        self.fc = nn.Linear(n_bins + 2 * hidden_size, n_bins)
+
+    def forward(self, x):
+        n_frames, n_samples, n_bins = x.shape
+        frame_mask = torch.ones(n_frames, n_samples, device=x.device)
+        out, _ = self.lstm(x)
+        x = torch.cat([x, out], -1)
+        x = self.fc(x.reshape(-1, x.shape[-1])).reshape(n_frames, n_samples, n_bins)
+        mask = F.relu(x)
+        return mask * frame_mask.unsqueeze(-1)
 ''',
 )
 
@@ -448,7 +468,10 @@ def _mask_relation(call, mask: str, lineages: dict[int, Lineage]) -> str:
         return "is used to compute the RNN's input"
     # the RNN's own output is no evidence about its input: `(out[:, :, 0] != 0)` after the call
     outputs = lineage.bound_from(call.site.node)
-    shared = lineage.ancestors(lineage.sources.get(mask, ()), stop=outputs) & read
+    if made_from_output(function, mask, call.site.node, outputs):
+        return ""  # through a name rebound after the call: `x = cat([x, out])`, `relu(x)`
+    stop = outputs | size_names(function)  # a shared size is no shared batch
+    shared = lineage.ancestors(lineage.sources.get(mask, ()), stop=stop) & read
     if shared:
         return f"is computed from `{sorted(shared)[0]}`, as the RNN's input is"
     return ""
@@ -489,12 +512,15 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
     if call.owner is None:
         return None
     name, first = _name(call.scope.node), _first_parameter(call.scope.node)
-    if name != "forward" and not any(
-        other.site.rnn is call.site.rnn
-        and _name(other.scope.node) == "forward"
-        and first is not None
-        and _first_parameter(other.scope.node) == first
-        for other in events.calls
+    if name != "forward" and (
+        _is_helper(module, call.scope.node)
+        or not any(
+            other.site.rnn is call.site.rnn
+            and _name(other.scope.node) == "forward"
+            and first is not None
+            and _first_parameter(other.scope.node) == first
+            for other in events.calls
+        )
     ):
         if not _reached_with_the_batch(module, call.scope.node):
             return None
@@ -529,10 +555,12 @@ def _reached_with_the_batch(module: cst.Module, function) -> bool:
     if forward is None or _name(function) not in methods:
         return False
     batch = _first_parameter(forward)
+    helpers = _helpers(methods)
     pending = [
         method
         for name, method in methods.items()
-        if name == "forward" or (batch is not None and _first_parameter(method) == batch)
+        if name == "forward"
+        or (batch is not None and _first_parameter(method) == batch and name not in helpers)
     ]
     seen = {id(method) for method in pending}
     while pending:
@@ -545,6 +573,24 @@ def _reached_with_the_batch(module: cst.Module, function) -> bool:
                 seen.add(id(target))
                 pending.append(target)
     return False
+
+
+def _is_helper(module: cst.Module, function) -> bool:
+    """Another method of the class calls ``function`` as ``self.name(...)``: what it runs on
+    is what its callers give it, whatever its parameter is named (``inference_crnn(self, x, h)``
+    called only by ``predict(self, wav)`` runs on one recording, not the training batch)."""
+    methods = _methods_beside(module, function)
+    return _name(function) in _helpers(methods)
+
+
+def _helpers(methods: dict[str, cst.FunctionDef]) -> set[str]:
+    """The methods another method of the same class calls through ``self``."""
+    return {
+        called
+        for name, method in methods.items()
+        for called in _self_calls(method)
+        if called != name and called in methods
+    }
 
 
 def _methods_beside(module: cst.Module, function) -> dict[str, cst.FunctionDef]:
@@ -682,7 +728,9 @@ NOTES = (
     "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
     "parameter of the same function or is computed from the same data as the RNN's input, such as "
     "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "
-    "another notebook cell's, nor one made from the RNN's own output after the call; "
+    "another notebook cell's, nor one made from the RNN's own output after the call (also "
+    "through a name rebound after it, `x = torch.cat([x, out], -1)`), nor one that shares only "
+    "the batch's size or device (`torch.ones(x.shape[:2])`); "
     "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
     "convolutions, per-step layers and an `if` that embeds on one path only; and for an RNN that "
@@ -690,7 +738,9 @@ NOTES = (
     "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads, unless "
     "a step on the way reshapes, reduces, pools or indexes the time axis), padding done in the "
     "data code of the same program counts "
-    '(`pad_sequence`, a tokenizer called with `padding="max_length"`, torchtext\'s '
+    '(`pad_sequence`, a tokenizer called with `padding="max_length"`, unless its batch only '
+    "goes into a transformer whose `pooler_output` or `last_hidden_state[:, 0]` is read, "
+    "torchtext's "
     "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
     "`BucketIterator.splits`, `seq + [PAD] * (max_len - len(seq))`, `seq += ...` or "
     "`seq.extend(...)`; a batch allocated to a maximum length and filled per sequence up to its "
@@ -712,7 +762,8 @@ NOTES = (
     "`forward` runs, or another of its methods that takes forward's input (such as a CRF loss) "
     "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
     "`translate(self, sentence)` reaches, nor one that only other methods call with something "
-    "else (`predict(self, wav)` calling `self.step(chunk, h)` on one recording's chunks); a data "
+    "else, whatever its parameters are named (`predict(self, wav)` calling `self.step(chunk, h)` "
+    "on one recording's chunks); a data "
     "module with a syntax error counts by the parts that parse alone, and the message says it "
     "has one; where no packing can reach that RNN: packing in data "
     "or training code (outside model classes) or in the calling class silences it, another "

@@ -24,7 +24,7 @@ MESSAGE = (
 )
 
 WRONG = (
-    '''
+    """
 import torch
 import torch.nn as nn
 
@@ -42,11 +42,36 @@ class StreamingRecognizer(nn.Module):
             step, state = self.rnn(frames[:, t:t + 1], state)
             logits.append(self.out(step))
         return torch.cat(logits, dim=1)
+""",
+    '''
+import torch
+import torch.nn as nn
+
+
+class KeywordSpotter(nn.Module):
+    """predict streams through the class's own step: the state goes round the loop."""
+
+    def __init__(self, n_mels, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_mels, hidden, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, 2)
+
+    def step(self, chunk, h):
+        out, h = self.rnn(chunk, h)
+        return self.out(out), h
+
+    def predict(self, frames, chunk=5):
+        h = torch.zeros(2, 1, self.rnn.hidden_size)
+        scores = []
+        for start in range(0, frames.size(0), chunk):
+            score, h = self.step(frames[start:start + chunk], h)
+            scores.append(score)
+        return scores
 ''',
 )
 
 RIGHT = (
-    '''
+    """
 import torch.nn as nn
 
 
@@ -64,7 +89,7 @@ class Decoder(nn.Module):
             token = self.out(output).argmax(-1)
             tokens.append(token)
         return tokens
-''',
+""",
     '''
 import torch.nn as nn
 
@@ -82,6 +107,60 @@ class SentenceEncoder(nn.Module):
             out, h_n = self.rnn(sentence)
             summaries.append(out.mean(0))
         return summaries
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class KeywordSpotter(nn.Module):
+    """Each window starts from a fresh state: the step's state is not carried round the loop."""
+
+    def __init__(self, n_mels, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_mels, hidden, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, 2)
+
+    def step(self, chunk, h):
+        out, h = self.rnn(chunk, h)
+        return self.out(out), h
+
+    def predict(self, frames, window=40):
+        h0 = torch.zeros(2, 1, self.rnn.hidden_size)
+        scores = []
+        for start in range(0, frames.size(0), window):
+            score, h = self.step(frames[start:start + window], h0)
+            scores.append(score)
+        return scores
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class ChunkedTagger(nn.Module):
+    """Two passes over the chunks through the class's own step, the second one backwards from
+    a fresh state: it rewrites the backward half, so each step sees the whole sequence."""
+
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_features, hidden, bidirectional=True)
+
+    def step(self, chunk, h):
+        return self.rnn(chunk, h)
+
+    def tag(self, chunks):
+        h = None
+        forward = []
+        for chunk in chunks:
+            out, h = self.step(chunk, h)
+            forward.append(out)
+        h = None
+        backward = []
+        for chunk in reversed(chunks):
+            out, h = self.step(chunk, h)
+            backward.insert(0, out)
+        return forward, backward
 ''',
 )
 
@@ -105,16 +184,20 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue
         message = MESSAGE.format(rnn=call.site.rnn.label)
         if call.carried_by:
-            message += f"; the loop that carries the state is at {call.carried_by}"
+            where = "in" if call.carried_by.startswith("`") else "at"  # a method of the class
+            message += f"; the loop that carries the state is {where} {call.carried_by}"
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
 
 
 NOTES = (
     "the loop may be in another module: a module whose method hands its state parameter to the "
     "RNN, called elsewhere in the project in a loop that takes the new state back, is reported at "
-    "its RNN call with the loop's place. Chunked two-pass inference (a forward pass over the "
+    "its RNN call with the loop's place; so is a method whose state parameter goes to the RNN "
+    "when another method of the same class calls it in such a loop (`predict` streaming "
+    "through `out, h = self.step(chunk, h)`), named with that method. Chunked two-pass "
+    "inference (a forward pass over the "
     "chunks carrying the state, then a reversed pass that rewrites the backward half) is right "
-    "and stays quiet"
+    "and stays quiet, in a loop of its own or through the class's own step method"
 )
 
 RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES)

@@ -66,6 +66,7 @@ def test_batches_padded_by_the_notebooks_own_data_cells_reach_the_model_cell(tmp
     found = lint_notebook(tmp_path, capsys, (*DATA_CELLS, ENCODER))
     assert len(found) == 1
     assert "nb.ipynb:cell 4:8:" in found[0] and "BucketIterator" in found[0]
+    assert "nb.ipynb:cell 3:1)" in found[0]  # the evidence by its cell, as a reader finds it
 
 
 def test_the_packed_twin_is_quiet(tmp_path, capsys):

@@ -38,6 +38,7 @@ CASES = {
     "unpacked_dict": ("BRN004", "model.py", "bidirectional=True from train.py:5"),
     "packed_by_another_model": ("BRN005", "model.py", "in data.py:8"),
     "helper_method": ("BRN005", "model.py", "in data.py:8"),
+    "tokenizer_summary": ("BRN005", "model.py", "`padding=True` in data.py:7"),
     "factory_function": ("BRN001", "model.py", "bidirectional=True from train.py:8"),
     "padding_loop": ("BRN005", "model.py", "in data.py:9"),
     "plugin_models": ("BRN005", "models/bilstm.py", "in data.py:8"),
@@ -703,3 +704,60 @@ def test_an_import_means_the_copy_rooted_at_the_importer_s_folder():
     }
     assert facts(modules, "v2/model/tagger.py").padding[1] == "v2/process/template.py:2"
     assert facts(modules, "v1/model/tagger.py").padding is None
+
+
+PREDICT_HELPER = """import torch
+import torch.nn as nn
+
+
+class Spotter(nn.Module):
+    def __init__(self, n_mels, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.rnn = nn.GRU(n_mels, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, 2)
+
+    def forward(self, x):
+        h = torch.zeros(2, x.size(0), self.hidden)
+        out, _ = self.rnn(x, h)
+        return self.out(out).mean(1)
+
+    def scores(self, x, h):
+        out, _ = self.rnn(x, h)
+        return self.out(out).mean(1)
+
+    def predict(self, features):
+        h = torch.zeros(2, 1, self.hidden)
+        return self.scores(features.unsqueeze(0), h)
+"""
+PADDED_TRAINING = """from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader
+
+from model import Spotter
+
+
+def collate(waves):
+    return pad_sequence(waves, batch_first=True)
+
+
+def train(dataset, model: Spotter):
+    for batch in DataLoader(dataset, batch_size=32, collate_fn=collate):
+        model(batch).sum().backward()
+"""
+
+
+def test_padding_reaches_forward_not_a_helper_that_only_predict_calls(tmp_path, capsys):
+    """``scores`` names its input as ``forward`` does, but only ``predict`` (one recording)
+    calls it: the padded training batch reaches ``forward``'s RNN call, not this one."""
+    (tmp_path / "model.py").write_text(PREDICT_HELPER)
+    (tmp_path / "train.py").write_text(PADDED_TRAINING)
+    reported = lint_project(capsys, tmp_path)
+    assert [line.split(":")[:2] for line in reported] == [["model.py", "14"]], reported
+    assert " BRN005 " in reported[0] and "in train.py:8" in reported[0]
+    called_by_forward = PREDICT_HELPER.replace(
+        "        out, _ = self.rnn(x, h)\n        return self.out(out).mean(1)\n\n    def scores",
+        "        return self.scores(x, h)\n\n    def scores",
+    )
+    (tmp_path / "model.py").write_text(called_by_forward)
+    reported = lint_project(capsys, tmp_path)
+    assert [line.split(":")[:2] for line in reported] == [["model.py", "17"]], reported

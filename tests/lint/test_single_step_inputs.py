@@ -107,3 +107,42 @@ def test_a_call_in_a_nested_function_counts_as_a_call_nothing_is_known_of():
         "def evaluate(batch):\n    return net(batch)\n"
     )
     assert findings({"model.py": MODEL, "run.py": caller}) == [("BRN004", 12)]
+
+
+FRONTEND = """
+
+class Frontend(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 4, 5)
+
+    def forward(self, x):
+        x = self.conv(x).mean(-1)
+        return x.view(-1, 1, 4)
+
+
+class Pipeline(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.frontend = Frontend()
+        self.head = Net()
+
+    def forward(self, x):
+        features = self.frontend(x)
+        return self.head(features)
+"""
+
+
+def test_quiet_when_the_model_is_a_layer_fed_by_a_frontend_returning_one_step():
+    assert findings({"model.py": MODEL + FRONTEND}) == []
+
+
+def test_fires_when_the_frontend_returns_whole_sequences():
+    sequences = FRONTEND.replace("x.view(-1, 1, 4)", "x.view(x.size(0), -1, 4)")
+    assert findings({"model.py": MODEL + sequences}) == [("BRN004", 12)]
+
+
+def test_a_layer_call_with_unknown_input_keeps_a_one_step_caller_from_quieting_it():
+    direct = FRONTEND.replace("features = self.frontend(x)", "features = self.frontend(x) + x")
+    caller = "from model import Net\nnet = Net()\ny = net(x.view(-1, 1, 4))\n"
+    assert findings({"model.py": MODEL + direct, "run.py": caller}) == [("BRN004", 12)]
