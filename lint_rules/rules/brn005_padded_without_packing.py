@@ -524,24 +524,7 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
     ):
         if not _reached_with_the_batch(module, call.scope.node):
             return None
-    if name != "forward" and _called_off_the_batch(module, call.scope.node):
-        return None
     return events.project_padding
-
-
-def _called_off_the_batch(module: cst.Module, function) -> bool:
-    """Other methods of the class call ``function`` and none of them runs on the batch: it runs
-    on what they hand it (``predict(self, wav)`` calling ``self.inference_crnn(chunk, h)`` on
-    one recording's chunks), whatever its parameter is named."""
-    methods = _methods_beside(module, function)
-    callers = [
-        method
-        for method in methods.values()
-        if method is not function and _name(function) in _self_calls(method)
-    ]
-    return bool(callers) and not any(
-        _name(caller) == "forward" or _reached_with_the_batch(module, caller) for caller in callers
-    )
 
 
 def _reached_with_the_batch(module: cst.Module, function) -> bool:
