@@ -18,6 +18,7 @@ from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.hand_padding import scope_padding
 from lint_rules.model_calls import ModelCall, binds_a_model, model_calls
+from lint_rules.node_index import NodeIndex, ScopeNodes
 from lint_rules.readouts import last_step_read
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
@@ -28,6 +29,11 @@ _PACKERS = frozenset(("pack_padded_sequence", "pack_sequence"))
 # A tokenizer's padding modes; `padding=True` too, but not the integer 1 (which equals True in
 # a set): `nn.Conv2d(..., padding=1)` pads space, not sequences.
 _PADDING_MODES = frozenset(("max_length", "longest"))
+# The node types each reading of a scope looks at (``ScopeNodes.of`` hands it only those):
+# ``_Reader._node``'s facts, the instantiation sites and loops, and ``hand_padding``'s forms.
+_NODE_TYPES = frozenset((ast.Call, ast.BinOp, ast.Dict, ast.Import, ast.ImportFrom, ast.AugAssign))
+_SCOPE_TYPES = (ast.Assign, ast.For, ast.While)
+_HAND_PADDING_TYPES = (ast.Assign, ast.Call, ast.BinOp)
 _TRUE_STRINGS = frozenset(("true", "yes", "1", "y", "t"))
 _FALSE_STRINGS = frozenset(("false", "no", "0", "n", "f"))
 
@@ -127,8 +133,9 @@ def summarise(path: str, text: str) -> ModuleSummary:
     from lint_rules.project_index_states import summarise_states  # it reads this module's helpers
 
     try:
-        _Reader(summary).read(tree)
-        summary.states = summarise_states(tree)
+        nodes = NodeIndex(tree)  # one walk, shared by every collector below
+        _Reader(summary, nodes).read(tree)
+        summary.states = summarise_states(tree, nodes)
     except RecursionError:
         pass
     return summary
@@ -187,8 +194,9 @@ def is_model_class(node: ast.ClassDef) -> bool:
 
 
 class _Reader:
-    def __init__(self, summary: ModuleSummary) -> None:
+    def __init__(self, summary: ModuleSummary, nodes: NodeIndex) -> None:
         self.summary = summary
+        self.nodes = nodes
         self.in_model = False  # the scope being read is a model class's or one of its methods
 
     def read(self, tree: ast.Module) -> None:
@@ -200,13 +208,14 @@ class _Reader:
             if isinstance(statement, (ast.Import, ast.ImportFrom)):
                 top_level_imports.add(id(statement))
         self.top_level_imports = top_level_imports
-        # one walk per scope (the module body, then each function), each node seen once
+        # each scope (the module's statements, then each function's and class's) in turn
         pending: list[tuple[list[ast.stmt], str | None, ast.AST | None]] = [(tree.body, None, None)]
         models: set[str] = set()
         while pending:
             body, owner, function = pending.pop()
             self.in_model = owner in models
-            for nested, nested_owner in self._scope(body, owner, function):
+            scope = self.nodes.scope(tree if function is None else function)
+            for nested, nested_owner in self._scope(scope, body, owner, function):
                 if isinstance(nested, ast.ClassDef):
                     if is_model_class(nested):
                         models.add(nested.name)
@@ -418,14 +427,15 @@ class _Reader:
 
     # -- functions: instantiation sites and stepping loops ---------------------------------
 
-    def _scope(self, body: list[ast.stmt], owner: str | None, function: ast.AST | None):
+    def _scope(
+        self, scope: ScopeNodes, body: list[ast.stmt], owner: str | None, function: ast.AST | None
+    ):
         """Read one scope; return the functions and classes nested in it, to read next."""
+        nested = scope.nested
         if isinstance(function, ast.ClassDef):
-            nested = []
-            scope_nodes = list(_walk_scope(body, nested))
-            for node in scope_nodes:
+            for node in scope.of(*_NODE_TYPES):
                 self._node(node)
-            self.summary.padding.extend(scope_padding(scope_nodes))
+            self.summary.padding.extend(scope_padding(scope.of(*_HAND_PADDING_TYPES)))
             return [(item, owner) for item in nested]
         parameters: set[str] = set()
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -440,12 +450,11 @@ class _Reader:
         assignments: list[ast.Assign] = []
         calls: list[tuple[str, ast.Call]] = []
         loops: list[ast.AST] = []
-        nested: list[ast.AST] = []
         called: set[str] = set()  # names called here: a model bound and called is read
-        scope_nodes = list(_walk_scope(body, nested))
-        self.summary.padding.extend(scope_padding(scope_nodes))
-        for node in scope_nodes:
-            self._node(node)
+        self.summary.padding.extend(scope_padding(scope.of(*_HAND_PADDING_TYPES)))
+        for node in scope.of(*_NODE_TYPES, *_SCOPE_TYPES):
+            if type(node) in _NODE_TYPES:
+                self._node(node)
             if isinstance(node, ast.Assign):
                 assignments.append(node)
                 if isinstance(node.value, ast.Call):
