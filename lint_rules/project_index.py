@@ -10,6 +10,7 @@ nine times faster than libcst) into a ``ModuleSummary`` of plain, picklable data
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,9 @@ _PADDING_MODES = frozenset(("max_length", "longest"))
 _NODE_TYPES = frozenset((ast.Call, ast.BinOp, ast.Dict, ast.Import, ast.ImportFrom, ast.AugAssign))
 _SCOPE_TYPES = (ast.Assign, ast.For, ast.While)
 _HAND_PADDING_TYPES = (ast.Assign, ast.Call, ast.BinOp)
+# Frames of headroom the margin parse gives up on Python 3.11 (``_parse_with_margin``): more
+# than the checker's stack is deeper than pass 1's, in one process or in a worker.
+_NESTING_MARGIN = 50
 _TRUE_STRINGS = frozenset(("true", "yes", "1", "y", "t"))
 _FALSE_STRINGS = frozenset(("false", "no", "0", "n", "f"))
 
@@ -114,6 +118,9 @@ class ModuleSummary:
     loops: list[SteppingLoop] = field(default_factory=list)
     packs: bool = False  # outside model classes (data or training code that packs batches)
     parsed: bool = True
+    # ``ast.parse`` accepted the module within a margin of Python's nesting limit, so the
+    # checker need not ask ``compile`` whether libcst can be given it (``_parse_with_margin``)
+    nesting_checked: bool = False
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
@@ -124,9 +131,12 @@ def summarise(path: str, text: str) -> ModuleSummary:
     """The summary of one module; an unparsable module gives an empty one."""
     summary = ModuleSummary(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        tree = _parse_with_margin(text)
+        summary.nesting_checked = tree is not None
+        if tree is None:  # nested too deeply for the margin, not for Python: parse it plainly
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         summary.parsed = False
         return summary
@@ -139,6 +149,32 @@ def summarise(path: str, text: str) -> ModuleSummary:
     except RecursionError:
         pass
     return summary
+
+
+def _parse_with_margin(text: str) -> ast.Module | None:
+    """``ast.parse(text)``, or None where its nesting comes near Python's limit.
+
+    The checker asks Python's compiler first whether a module nests too deeply for libcst
+    (``checker._refuse_what_python_cannot_nest``); that costs a tenth of a libcst parse. On
+    Python 3.12 and later ``ast.parse`` refuses whatever ``compile`` refuses for its nesting,
+    so a module parsed here needs no second look. On 3.11 both limits move with the depth of
+    the caller's stack, so the parse here runs with ``_NESTING_MARGIN`` fewer frames allowed
+    than the checker will have; on 3.10 ``ast.parse`` accepts deeper nesting than ``compile``,
+    so the checker always asks (``ModuleSummary.nesting_checked`` stays False)."""
+    if sys.version_info < (3, 11):
+        return None
+    limit = sys.getrecursionlimit()
+    margin = _NESTING_MARGIN if sys.version_info < (3, 12) else 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sys.setrecursionlimit(limit - margin)
+            try:
+                return ast.parse(text)
+            finally:
+                sys.setrecursionlimit(limit)
+    except (RecursionError, MemoryError):
+        return None
 
 
 def normalise_key(name: str) -> str:
