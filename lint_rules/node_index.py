@@ -6,7 +6,9 @@ for itself, the walks and the per-node type tests cost more than ``ast.parse``. 
 files each node under its scope (the module's own statements, or one function's or class's
 body, without the functions and classes nested in it); a collector asks its scope for the types
 it reads, ``index.scope(function).of(ast.Call, ast.Assign)``, and gets them in source order
-(the order a pre-order walk meets them), so its output is the same as when it walked.
+(the order a pre-order walk meets them), so its output is the same as when it walked. A
+collector that reads a whole definition in ``ast.walk``'s order (``__init__`` with the functions
+nested in it) asks ``index.walked(init, ast.Assign)``: one walk however many collectors ask.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class NodeIndex:
 
     def __init__(self, tree: ast.Module) -> None:
         self._scopes: dict[int, ScopeNodes] = {}
+        self._walked: dict[int, list[ast.AST]] = {}
         pending: list[tuple[ast.AST, Sequence[ast.stmt]]] = [(tree, tree.body)]
         while pending:
             owner, body = pending.pop()
@@ -60,6 +63,16 @@ class NodeIndex:
 
     def scope(self, owner: ast.AST) -> ScopeNodes:
         return self._scopes[id(owner)]
+
+    def walked(self, node: ast.AST, *types: type) -> list[ast.AST]:
+        """The nodes of these types in ``node``'s whole subtree (nested definitions, its own
+        arguments and decorators included), in ``ast.walk``'s breadth-first order, for the
+        collectors whose answer depends on that order; the walk is made once per node."""
+        every = self._walked.get(id(node))
+        if every is None:
+            every = self._walked[id(node)] = list(ast.walk(node))
+        wanted = frozenset(types)
+        return [item for item in every if type(item) in wanted]
 
 
 def _file(body: Sequence[ast.stmt]) -> ScopeNodes:

@@ -346,7 +346,7 @@ class _Reader:
                 parameters = tuple(arg.arg for arg in arguments[1:])
                 parameters += tuple(arg.arg for arg in statement.args.kwonlyargs)
                 defaults = _bool_defaults(statement.args)
-                for inner in ast.walk(statement):
+                for inner in self.nodes.walked(statement, ast.Assign):
                     if isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Call):
                         callee = dotted(inner.value.func)
                         for target in inner.targets:
@@ -365,7 +365,7 @@ class _Reader:
                 defaults,
                 tuple(attribute_classes),
                 forward,
-                last_step_read(node),
+                last_step_read(node, self.nodes),
             )
         )
 

@@ -193,7 +193,7 @@ def _class(node: ast.ClassDef, summary: StateSummary, nodes: NodeIndex) -> None:
     init = methods.get("__init__")
     rnns: dict[str, tuple[str, Value | None, tuple | None, int]] = {}
     if init is not None:
-        rnns = _owned_rnns(init)
+        rnns = _owned_rnns(init, nodes)
     for name, method in methods.items():
         scope = f"{node.name}.{name}"
         parameters = _parameters(method, skip_self=True)
@@ -211,7 +211,7 @@ def _class(node: ast.ClassDef, summary: StateSummary, nodes: NodeIndex) -> None:
         summary.returns.extend(_state_returns(node.name, nodes.scope(forward), rnns))
 
 
-def _owned_rnns(init: ast.FunctionDef | ast.AsyncFunctionDef) -> dict:
+def _owned_rnns(init: ast.FunctionDef | ast.AsyncFunctionDef, nodes: NodeIndex) -> dict:
     """``self.gru = nn.GRU(...)`` in ``__init__``: attribute -> (kind, bidirectional, layers,
     line)."""
     parameters = set(_parameters(init, skip_self=True))
@@ -219,7 +219,7 @@ def _owned_rnns(init: ast.FunctionDef | ast.AsyncFunctionDef) -> dict:
     aliases: dict[str, str] = {}  # self.bidirectional = bidirectional
     found: dict[str, tuple[str, Value | None, tuple | None, int]] = {}
     assigned: dict[str, int] = {}
-    for statement in ast.walk(init):
+    for statement in nodes.walked(init, ast.Assign):
         if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
             continue
         target = statement.targets[0]
