@@ -57,12 +57,12 @@ def check_source(
     ``facts``: what the project index knows from the other modules (None: nothing)."""
     import libcst as cst
 
-    from lint_rules.parsing import parse_module
+    from lint_rules.parsing import parse_module_in_order
 
     if source is not _nesting_checked_text:
         _refuse_what_python_cannot_nest(source)
     try:
-        module = parse_module(source)
+        module, built = parse_module_in_order(source)
     except cst.ParserSyntaxError as error:
         raise _parse_failure(source, error) from None
     except (RecursionError, MemoryError) as error:
@@ -88,7 +88,7 @@ def check_source(
             return []
         wanted = [finding.node for _, finding in raw]
         wanted.extend(node for _, finding in raw for node, _ in finding.fix)
-        spans = node_spans(module, wanted)
+        spans = node_spans(module, wanted, source, built)
     except RecursionError:
         return []  # expressions nested thousands deep (generated code): nothing we can show
     finally:
