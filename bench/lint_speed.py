@@ -7,6 +7,7 @@ and imports. TorchFix and Fixit run from their own virtual environment (bench/_w
 never from the project's; a tool that is missing is reported as such.
 
     python bench/lint_speed.py [--repeat 3] [--skip-peers] [--break-even]
+        [--only dense] [--dense-tree PATH] [--baseline OTHER_CHECKOUT]
 
 Prints a Markdown table; copy it into bench/RESULTS.md.
 """
@@ -78,11 +79,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(command: list[str], cwd: Path, repeat: int) -> tuple[float, float, str]:
+def timed(
+    command: list[str], cwd: Path, repeat: int, code: Path = ROOT
+) -> tuple[float, float, str]:
     """Median wall and CPU seconds of ``command`` (CPU of all its processes, which a busy
-    machine disturbs less than wall time); also the last run's stdout."""
+    machine disturbs less than wall time); also the last run's stdout. ``code``: the checkout
+    whose ``lint_rules`` runs."""
     walls, cpus, out = [], [], ""
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment = {**os.environ, "PYTHONPATH": str(code)}
     for _ in range(repeat):
         cpu_before = _children_cpu()
         started = time.perf_counter()
@@ -98,10 +102,19 @@ def timed(command: list[str], cwd: Path, repeat: int) -> tuple[float, float, str
 WARM = "warm:"  # a label prefix: prime the cache with one unmeasured run first
 
 
-def tools(skip_peers: bool) -> list[tuple[str, list[str]]]:
+BASELINE = "baseline:"  # a label prefix: run the --baseline checkout's linter
+
+
+def tools(skip_peers: bool, baseline: Path | None = None) -> list[tuple[str, list[str]]]:
     python = sys.executable
     lint = [python, "-m", "lint_rules", "--exit-zero", "--quiet", "--isolated"]
-    listed = [
+    listed = []
+    if baseline is not None:  # before and after side by side, each before its twin
+        listed += [
+            (BASELINE + "baseline --jobs 1, cold", [*lint, "--no-cache", "--jobs", "1", "."]),
+            (BASELINE + "baseline (all cores), cold", [*lint, "--no-cache", "."]),
+        ]
+    listed += [
         ("bare `libcst.parse_module`", [python, "-c", BARE_PARSE, "."]),
         ("birnn-lint --jobs 1, cold", [*lint, "--no-cache", "--jobs", "1", "."]),
         ("birnn-lint (all cores), cold", [*lint, "--no-cache", "."]),
@@ -144,9 +157,12 @@ def outside_the_repository(tree: Path) -> Path:
     return target
 
 
-def measure(name: str, tree: Path, repeat: int, skip_peers: bool) -> None:
+def measure(
+    name: str, tree: Path, repeat: int, skip_peers: bool, baseline: Path | None = None
+) -> None:
     files, lines = count(tree)
-    print(f"\n### ({name}) {tree.relative_to(ROOT)}: {files} files, {lines:,} lines\n")
+    shown = tree.relative_to(ROOT) if tree.is_relative_to(ROOT) else tree
+    print(f"\n### ({name}) {shown}: {files} files, {lines:,} lines\n")
     tree = outside_the_repository(tree)
     print(
         "| tool | wall s | CPU s | lines/s (wall) | wall vs bare parse | CPU vs bare parse "
@@ -158,12 +174,15 @@ def measure(name: str, tree: Path, repeat: int, skip_peers: bool) -> None:
     cpu_seconds: dict[str, float] = {}
     notes = []
     shutil.rmtree(tree / ".birnn_lint_cache", ignore_errors=True)
-    for label, command in tools(skip_peers):
+    for label, command in tools(skip_peers, baseline):
+        code = ROOT
+        if label.startswith(BASELINE):
+            label, code = f"{label[len(BASELINE) :]} ({baseline})", baseline or ROOT
         try:
             if label.startswith(WARM):
                 label = label[len(WARM) :]
                 timed(command, tree, 1)
-            wall, cpu, out = timed(command, tree, repeat)
+            wall, cpu, out = timed(command, tree, repeat, code)
         except (RuntimeError, OSError) as error:
             notes.append(f"{label}: failed: {error}")
             continue
@@ -247,13 +266,25 @@ def main() -> None:
         "--break-even", action="store_true", help="also measure the pool's break-even"
     )
     parser.add_argument("--only", choices=("typical", "dense"), help="measure one tree only")
+    parser.add_argument(
+        "--dense-tree", type=Path, help="an RNN-dense tree made already (another checkout's)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout (the folder holding its lint_rules) whose cold runs are measured "
+        "side by side with this one's",
+    )
     arguments = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"Machine: {machine()}; median of {arguments.repeat} run(s) per tool.")
     if arguments.only != "dense":
-        measure("a: typical", typical_tree(), arguments.repeat, arguments.skip_peers)
+        measure(
+            "a: typical", typical_tree(), arguments.repeat, arguments.skip_peers, arguments.baseline
+        )
     if arguments.only != "typical":
-        measure("b: RNN-dense", dense_tree(arguments.lines), arguments.repeat, arguments.skip_peers)
+        tree = arguments.dense_tree or dense_tree(arguments.lines)
+        measure("b: RNN-dense", tree, arguments.repeat, arguments.skip_peers, arguments.baseline)
     if arguments.break_even:
         break_even(dense_tree(arguments.lines))
     if not PEERS.exists() and not arguments.skip_peers:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from lint_rules.model import Edit, Finding, ParseFailure
@@ -17,6 +18,24 @@ from lint_rules.model import Edit, Finding, ParseFailure
 # `bidirectional` argument), a factory wrapping them, or a configured extra constructor.
 _DEEP_ENOUGH = 10_000  # nesting depth the interpreter may recurse to (libcst parses deeper)
 _MAY_HAVE_RNN = re.compile(r"LSTM|GRU|RNN|bidirectional|pack_padded_sequence")
+
+
+# The text whose nesting pass 1 has checked already (``nesting_checked``), by identity: a fix's
+# new text, or any other, is still checked here.
+_nesting_checked_text: str | None = None
+
+
+@contextmanager
+def nesting_checked(text: str | None) -> Iterator[None]:
+    """While linting ``text`` (None: nothing), skip the compile check for it: pass 1 of the
+    project index parsed this very string within a margin of Python's nesting limit
+    (``project_index.ModuleSummary.nesting_checked``), which implies what the check asks."""
+    global _nesting_checked_text
+    _nesting_checked_text = text
+    try:
+        yield
+    finally:
+        _nesting_checked_text = None
 
 
 def might_have_findings(source: str, extra_constructors: Sequence[str] = ()) -> bool:
@@ -38,11 +57,12 @@ def check_source(
     ``facts``: what the project index knows from the other modules (None: nothing)."""
     import libcst as cst
 
-    from lint_rules.parsing import parse_module
+    from lint_rules.parsing import parse_module_in_order
 
-    _refuse_what_python_cannot_nest(source)
+    if source is not _nesting_checked_text:
+        _refuse_what_python_cannot_nest(source)
     try:
-        module = parse_module(source)
+        module, built = parse_module_in_order(source)
     except cst.ParserSyntaxError as error:
         raise _parse_failure(source, error) from None
     except (RecursionError, MemoryError) as error:
@@ -68,7 +88,7 @@ def check_source(
             return []
         wanted = [finding.node for _, finding in raw]
         wanted.extend(node for _, finding in raw for node, _ in finding.fix)
-        spans = node_spans(module, wanted)
+        spans = node_spans(module, wanted, source, built)
     except RecursionError:
         return []  # expressions nested thousands deep (generated code): nothing we can show
     finally:

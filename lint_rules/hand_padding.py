@@ -49,6 +49,8 @@ _ALLOCATORS = frozenset(
 )
 _PADDERS = frozenset(("np.pad", "numpy.pad", "F.pad", "functional.pad", "nn.functional.pad"))
 _PADDERS |= frozenset(("torch.nn.functional.pad",))
+# The node types ``scope_padding`` reads: a caller with nodes filed by type passes only these.
+HAND_PADDING_TYPES = (ast.Assign, ast.AugAssign, ast.BinOp, ast.Call, ast.While)
 
 
 def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:

@@ -22,6 +22,7 @@ import libcst as cst
 from libcst._nodes.base import CSTNode
 
 _parsing_thread: int | None = None  # the thread whose parse is building nodes now
+_built: list[Any] = []  # the nodes that parse has built, in the order it built them
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -44,6 +45,8 @@ def _switch_installed() -> bool:
     def post_init(self: Any) -> None:
         if _parsing_thread is None or _parsing_thread != threading.get_ident():
             original(self)
+        else:
+            _built.append(self)
 
     CSTNode.__post_init__ = post_init  # type: ignore[method-assign]
     return True
@@ -51,11 +54,21 @@ def _switch_installed() -> bool:
 
 def parse_module(source: str) -> cst.Module:
     """``libcst.parse_module(source)``, the same tree, built without re-validating it."""
+    return parse_module_in_order(source)[0]
+
+
+def parse_module_in_order(source: str) -> tuple[cst.Module, list[Any] | None]:
+    """``parse_module(source)`` and its nodes in the order the parser built them (None where
+    the switch is not installed). The parser builds each node after its children, so every
+    statement's nodes come just before it, a run of their own (``positions`` uses it to find
+    which top-level statement holds a node; it checks what it finds)."""
     if not _switch_installed():
-        return cst.parse_module(source)
-    global _parsing_thread
+        return cst.parse_module(source), None
+    global _parsing_thread, _built
     _parsing_thread = threading.get_ident()
+    _built = []
     try:
-        return cst.parse_module(source)
+        return cst.parse_module(source), _built
     finally:
         _parsing_thread = None
+        _built = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from lint_rules import checker
 from lint_rules.cache import Cache, digest
 from lint_rules.engine import FileReport, Mode, Settings, SourceUnit, lint_unit
 from lint_rules.parallel import Workers
@@ -39,10 +40,15 @@ def _summarise_in_worker(shared: Shared, index: int) -> tuple[int, ModuleSummary
     return index, summarise(units[index].display, units[index].text)
 
 
-def _lint_in_worker(shared: Shared, job: tuple[int, ModuleFacts]) -> tuple[int, FileReport]:
+Job = tuple[int, ModuleFacts, bool]  # a unit's index, its facts, its nesting checked
+
+
+def _lint_in_worker(shared: Shared, job: Job) -> tuple[int, FileReport]:
     units, settings = shared
-    index, facts = job
-    return index, lint_unit(units[index], settings, None if facts == NO_FACTS else facts)
+    index, facts, nesting_checked = job
+    unit = units[index]
+    with checker.nesting_checked(unit.text if nesting_checked else None):
+        return index, lint_unit(unit, settings, None if facts == NO_FACTS else facts)
 
 
 def _warm_up() -> None:
@@ -99,7 +105,7 @@ def lint_project(
         reports: dict[int, FileReport] = {}
         fingerprints: dict[int, str] = {}
 
-        def work() -> Iterator[tuple[int, ModuleFacts]]:
+        def work() -> Iterator[Job]:
             """What is left to lint once the cache has answered; lazily, so that the pool
             lints the first files while the facts of the others are worked out."""
             for position in largest_first:
@@ -116,7 +122,8 @@ def lint_project(
                 if cached is not None:
                     reports[order] = cached
                 else:
-                    yield position, facts
+                    summary = summaries[position]
+                    yield position, facts, summary is not None and summary.nesting_checked
 
         for position, report in workers.run(
             _lint_in_worker, work(), size=_size_of_job(lines), lines_per_batch=_LINES_PER_BATCH
@@ -129,5 +136,5 @@ def lint_project(
     return reports
 
 
-def _size_of_job(lines: Sequence[int]) -> Callable[[tuple[int, ModuleFacts]], int]:
+def _size_of_job(lines: Sequence[int]) -> Callable[[Job], int]:
     return lambda job: lines[job[0]]

@@ -10,6 +10,7 @@ nine times faster than libcst) into a ``ModuleSummary`` of plain, picklable data
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.dynamic_imports import dynamic_import
-from lint_rules.hand_padding import scope_padding
+from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
 from lint_rules.model_calls import (
     ModelCall,
     binds_a_model,
@@ -26,6 +27,7 @@ from lint_rules.model_calls import (
     returned_single_axes,
 )
 from lint_rules.partial_parse import recovered_module
+from lint_rules.node_index import NodeIndex, ScopeNodes
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
 
@@ -38,6 +40,13 @@ _PACKERS = frozenset(("pack_padded_sequence", "pack_sequence"))
 # a set): `nn.Conv2d(..., padding=1)` pads space, not sequences.
 _PADDING_MODES = frozenset(("max_length", "longest"))
 _LIBRARY_ROOTS = frozenset(("nn", "torch", "F", "tf", "keras"))  # layers no project defines
+# The node types each reading of a scope looks at (``ScopeNodes.of`` hands it only those):
+# ``_Reader._node``'s facts, the instantiation sites and loops, and ``hand_padding``'s forms.
+_NODE_TYPES = frozenset((ast.Call, ast.BinOp, ast.Dict, ast.Import, ast.ImportFrom, ast.AugAssign))
+_SCOPE_TYPES = (ast.Assign, ast.For, ast.While)
+# Frames of headroom the margin parse gives up on Python 3.11 (``_parse_with_margin``): more
+# than the checker's stack is deeper than pass 1's, in one process or in a worker.
+_NESTING_MARGIN = 50
 _TRUE_STRINGS = frozenset(("true", "yes", "1", "y", "t"))
 _FALSE_STRINGS = frozenset(("false", "no", "0", "n", "f"))
 
@@ -121,6 +130,9 @@ class ModuleSummary:
     parsed: bool = True
     syntax_error_line: int = 0  # where Python stopped; the parts that parse are summarised
     dynamic_imports: list[tuple[str, bool]] = field(default_factory=list)  # (module, package)
+    # ``ast.parse`` accepted the module within a margin of Python's nesting limit, so the
+    # checker need not ask ``compile`` whether libcst can be given it (``_parse_with_margin``)
+    nesting_checked: bool = False
     data_files: DataFiles | None = None  # data files saved and loaded (data_pipeline)
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
@@ -131,9 +143,12 @@ def summarise(path: str, text: str) -> ModuleSummary:
     """The summary of one module; an unparsable module gives an empty one."""
     summary = ModuleSummary(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        tree = _parse_with_margin(text)
+        summary.nesting_checked = tree is not None
+        if tree is None:  # nested too deeply for the margin, not for Python: parse it plainly
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
     except SyntaxError as error:
         summary.parsed = False
         summary.syntax_error_line = error.lineno or 1
@@ -144,11 +159,38 @@ def summarise(path: str, text: str) -> ModuleSummary:
     from lint_rules.project_index_states import summarise_states  # it reads this module's helpers
 
     try:
-        _Reader(summary).read(tree)
-        summary.states = summarise_states(tree)
+        nodes = NodeIndex(tree)  # one walk, shared by every collector below
+        _Reader(summary, nodes).read(tree)
+        summary.states = summarise_states(tree, nodes)
     except RecursionError:
         pass
     return summary
+
+
+def _parse_with_margin(text: str) -> ast.Module | None:
+    """``ast.parse(text)``, or None where its nesting comes near Python's limit.
+
+    The checker asks Python's compiler first whether a module nests too deeply for libcst
+    (``checker._refuse_what_python_cannot_nest``); that costs a tenth of a libcst parse. On
+    Python 3.12 and later ``ast.parse`` refuses whatever ``compile`` refuses for its nesting,
+    so a module parsed here needs no second look. On 3.11 both limits move with the depth of
+    the caller's stack, so the parse here runs with ``_NESTING_MARGIN`` fewer frames allowed
+    than the checker will have; on 3.10 ``ast.parse`` accepts deeper nesting than ``compile``,
+    so the checker always asks (``ModuleSummary.nesting_checked`` stays False)."""
+    if sys.version_info < (3, 11):
+        return None
+    limit = sys.getrecursionlimit()
+    margin = _NESTING_MARGIN if sys.version_info < (3, 12) else 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sys.setrecursionlimit(limit - margin)
+            try:
+                return ast.parse(text)
+            finally:
+                sys.setrecursionlimit(limit)
+    except (RecursionError, MemoryError):
+        return None
 
 
 def normalise_key(name: str) -> str:
@@ -204,8 +246,9 @@ def is_model_class(node: ast.ClassDef) -> bool:
 
 
 class _Reader:
-    def __init__(self, summary: ModuleSummary) -> None:
+    def __init__(self, summary: ModuleSummary, nodes: NodeIndex) -> None:
         self.summary = summary
+        self.nodes = nodes
         self.in_model = False  # the scope being read is a model class's or one of its methods
         self.summarised: set[int] = set()  # tokenizer calls of the scope no RNN can read
 
@@ -218,13 +261,14 @@ class _Reader:
             if isinstance(statement, (ast.Import, ast.ImportFrom)):
                 top_level_imports.add(id(statement))
         self.top_level_imports = top_level_imports
-        # one walk per scope (the module body, then each function), each node seen once
+        # each scope (the module's statements, then each function's and class's) in turn
         pending: list[tuple[list[ast.stmt], str | None, ast.AST | None]] = [(tree.body, None, None)]
         models: set[str] = set()
         while pending:
             body, owner, function = pending.pop()
             self.in_model = owner in models
-            for nested, nested_owner in self._scope(body, owner, function):
+            scope = self.nodes.scope(tree if function is None else function)
+            for nested, nested_owner in self._scope(scope, body, owner, function):
                 if isinstance(nested, ast.ClassDef):
                     if is_model_class(nested):
                         models.add(nested.name)
@@ -321,7 +365,7 @@ class _Reader:
                 parameters = tuple(arg.arg for arg in arguments[1:])
                 parameters += tuple(arg.arg for arg in statement.args.kwonlyargs)
                 defaults = _bool_defaults(statement.args)
-                for inner in ast.walk(statement):
+                for inner in self.nodes.walked(statement, ast.Assign):
                     if isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Call):
                         callee = dotted(inner.value.func)
                         for target in inner.targets:
@@ -340,7 +384,7 @@ class _Reader:
                 defaults,
                 tuple(attribute_classes),
                 forward,
-                last_step_read(node),
+                last_step_read(node, self.nodes),
                 returned_single_axes(forward_node) if forward_node is not None else (),
             )
         )
@@ -454,15 +498,16 @@ class _Reader:
 
     # -- functions: instantiation sites and stepping loops ---------------------------------
 
-    def _scope(self, body: list[ast.stmt], owner: str | None, function: ast.AST | None):
+    def _scope(
+        self, scope: ScopeNodes, body: list[ast.stmt], owner: str | None, function: ast.AST | None
+    ):
         """Read one scope; return the functions and classes nested in it, to read next."""
+        nested = scope.nested
         if isinstance(function, ast.ClassDef):
-            nested = []
-            scope_nodes = list(_walk_scope(body, nested))
-            self.summarised = summarised_tokenizer_calls(scope_nodes)
-            for node in scope_nodes:
+            self.summarised = summarised_tokenizer_calls(scope.nodes)
+            for node in scope.of(*_NODE_TYPES):
                 self._node(node)
-            self.summary.padding.extend(scope_padding(scope_nodes))
+            self.summary.padding.extend(scope_padding(scope.of(*HAND_PADDING_TYPES)))
             return [(item, owner) for item in nested]
         parameters: set[str] = set()
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -477,13 +522,12 @@ class _Reader:
         assignments: list[ast.Assign] = []
         calls: list[tuple[str, ast.Call]] = []
         loops: list[ast.AST] = []
-        nested: list[ast.AST] = []
         called: set[str] = set()  # names called here: a model bound and called is read
-        scope_nodes = list(_walk_scope(body, nested))
-        self.summary.padding.extend(scope_padding(scope_nodes))
-        self.summarised = summarised_tokenizer_calls(scope_nodes)
-        for node in scope_nodes:
-            self._node(node)
+        self.summary.padding.extend(scope_padding(scope.of(*HAND_PADDING_TYPES)))
+        self.summarised = summarised_tokenizer_calls(scope.nodes)
+        for node in scope.of(*_NODE_TYPES, *_SCOPE_TYPES):
+            if type(node) in _NODE_TYPES:
+                self._node(node)
             if isinstance(node, ast.Assign):
                 assignments.append(node)
                 if isinstance(node.value, ast.Call):

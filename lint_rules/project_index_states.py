@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from lint_rules.node_index import NodeIndex, ScopeNodes
 from lint_rules.project_index import Value, config_key_of, dotted
 
 _RNN_KINDS = frozenset(("LSTM", "GRU", "RNN"))
@@ -100,25 +101,63 @@ class StateSummary:
     function_returns: dict[str, list] = field(default_factory=dict)
 
 
-def summarise_states(tree: ast.Module) -> StateSummary:
+def summarise_states(tree: ast.Module, nodes: NodeIndex | None = None) -> StateSummary:
+    """``nodes``: the module's pass-1 node index, when the caller has built it already."""
+    nodes = nodes or NodeIndex(tree)
     summary = StateSummary()
-    module_code: list[ast.stmt] = []
     for statement in _module_statements(tree.body):
         if isinstance(statement, ast.ClassDef):
-            _class(statement, summary)
+            _class(statement, summary, nodes)
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             parameters = _parameters(statement, skip_self=False)
             summary.functions[statement.name] = parameters
-            _scope(statement.body, statement.name, summary, parameters)
+            scope = nodes.scope(statement)
+            _scope(_fact_nodes(scope), statement.name, summary, parameters)
             summary.function_returns[statement.name] = [
-                _returned_names(node.value)
-                for node in _walk(statement.body)
-                if isinstance(node, ast.Return)
+                _returned_names(node.value)  # type: ignore[attr-defined]
+                for node in scope.of(ast.Return, in_lambdas=False)
             ]
-        else:
-            module_code.append(statement)
+    # the module's own statements, with the tests of module-level ``if``s and the types of
+    # ``except`` clauses left out, as ``_module_statements`` opens their bodies only
+    headers = {id(node) for header in _opened_headers(tree.body) for node in ast.walk(header)}
+    module_code = _fact_nodes(nodes.scope(tree))
+    if headers:
+        module_code = [node for node in module_code if id(node) not in headers]
     _scope(module_code, "", summary, ())
     return summary
+
+
+# what ``_scope`` reads: the states' facts sit in these nodes, outside lambdas
+_FACT_TYPES = (
+    ast.Subscript,
+    ast.Call,
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.For,
+    ast.With,
+    ast.NamedExpr,
+)
+
+
+def _fact_nodes(scope: ScopeNodes) -> list[ast.AST]:
+    return scope.of(*_FACT_TYPES, in_lambdas=False)
+
+
+def _opened_headers(body: list[ast.stmt]):
+    """The parts of module-level ``if``/``try`` statements that ``_module_statements`` skips."""
+    for statement in body:
+        if isinstance(statement, ast.If):
+            yield statement.test
+            yield from _opened_headers(statement.body)
+            yield from _opened_headers(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                yield from _opened_headers(block)
+            for handler in statement.handlers:
+                if handler.type is not None:
+                    yield handler.type
+                yield from _opened_headers(handler.body)
 
 
 def _module_statements(body: list[ast.stmt]):
@@ -145,7 +184,7 @@ def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, skip_self: boo
     return names + tuple(arg.arg for arg in function.args.kwonlyargs)
 
 
-def _class(node: ast.ClassDef, summary: StateSummary) -> None:
+def _class(node: ast.ClassDef, summary: StateSummary, nodes: NodeIndex) -> None:
     methods = {
         item.name: item
         for item in node.body
@@ -154,18 +193,25 @@ def _class(node: ast.ClassDef, summary: StateSummary) -> None:
     init = methods.get("__init__")
     rnns: dict[str, tuple[str, Value | None, tuple | None, int]] = {}
     if init is not None:
-        rnns = _owned_rnns(init)
+        rnns = _owned_rnns(init, nodes)
     for name, method in methods.items():
         scope = f"{node.name}.{name}"
         parameters = _parameters(method, skip_self=True)
         summary.functions[scope] = parameters
-        _scope(method.body, scope, summary, parameters, node.name, name == "__init__")
+        _scope(
+            _fact_nodes(nodes.scope(method)),
+            scope,
+            summary,
+            parameters,
+            node.name,
+            name == "__init__",
+        )
     forward = methods.get("forward")
     if forward is not None and rnns:
-        summary.returns.extend(_state_returns(node.name, forward, rnns))
+        summary.returns.extend(_state_returns(node.name, nodes.scope(forward), rnns))
 
 
-def _owned_rnns(init: ast.FunctionDef | ast.AsyncFunctionDef) -> dict:
+def _owned_rnns(init: ast.FunctionDef | ast.AsyncFunctionDef, nodes: NodeIndex) -> dict:
     """``self.gru = nn.GRU(...)`` in ``__init__``: attribute -> (kind, bidirectional, layers,
     line)."""
     parameters = set(_parameters(init, skip_self=True))
@@ -173,7 +219,7 @@ def _owned_rnns(init: ast.FunctionDef | ast.AsyncFunctionDef) -> dict:
     aliases: dict[str, str] = {}  # self.bidirectional = bidirectional
     found: dict[str, tuple[str, Value | None, tuple | None, int]] = {}
     assigned: dict[str, int] = {}
-    for statement in ast.walk(init):
+    for statement in nodes.walked(init, ast.Assign):
         if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
             continue
         target = statement.targets[0]
@@ -242,13 +288,13 @@ def _int_defaults(arguments: ast.arguments) -> dict[str, int]:
     }
 
 
-def _state_returns(owner: str, forward: ast.FunctionDef | ast.AsyncFunctionDef, rnns: dict):
+def _state_returns(owner: str, forward: ScopeNodes, rnns: dict):
     """The positions of ``forward``'s returned tuple that are h_n of an owned RNN, when every
     ``return`` agrees and the name holding h_n is bound once."""
     states: dict[str, str] = {}  # local name -> RNN attribute
     bound: dict[str, int] = {}
     returns: list[ast.Return] = []
-    for node in _walk(forward.body):
+    for node in forward.of(ast.Return, *_FACT_TYPES, in_lambdas=False):
         if isinstance(node, ast.Return):
             returns.append(node)
         for target in _assigned_targets(node):
@@ -307,7 +353,7 @@ def _called_rnn(value: ast.AST, rnns: dict) -> str | None:
 
 
 def _scope(
-    body: list[ast.stmt],
+    nodes: list[ast.AST],
     scope: str,
     summary: StateSummary,
     parameters: tuple[str, ...],
@@ -316,7 +362,7 @@ def _scope(
 ) -> None:
     sliced: set[str] = set()
     unpacked: list[tuple[str, int, str, int]] = []  # (callee, position, name, line)
-    for node in _walk(body):
+    for node in nodes:
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
             first = (
                 node.slice.elts[0]
@@ -400,38 +446,6 @@ def _passing(node: ast.Call, scope: str, summary: StateSummary) -> None:
             starred,
         )
     )
-
-
-_NESTED = frozenset((ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
-# nodes that hold no fact and contain none: skipped without a look inside
-_LEAVES = frozenset(
-    (ast.Name, ast.Constant, ast.alias, ast.arg, ast.Import, ast.ImportFrom, ast.Pass)
-    + tuple(
-        kind
-        for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
-        for kind in base.__subclasses__()
-    )
-)
-
-
-def _walk(body: list[ast.stmt]):
-    """Every node of a scope that can hold a fact (no names, constants or operators), without
-    the functions, lambdas and classes nested in it; in no particular order."""
-    pending: list = [node for node in body if type(node) not in _NESTED]
-    skipped = _NESTED | _LEAVES
-    while pending:
-        node = pending.pop()
-        yield node
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                pending.extend(
-                    item
-                    for item in value
-                    if isinstance(item, ast.AST) and type(item) not in skipped
-                )
-            elif isinstance(value, ast.AST) and type(value) not in skipped:
-                pending.append(value)
 
 
 def _assigned_targets(node: ast.AST) -> list[ast.AST]:

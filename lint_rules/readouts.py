@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _ENTRY_POINTS = ("forward", "__call__")
+_READ_TYPES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Subscript)  # what it looks at
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,11 @@ class HandedToReadout:
     scope: Any
 
 
-def last_step_read(node: ast.ClassDef) -> tuple[int, int, str] | None:
+def last_step_read(node: ast.ClassDef, nodes: Any = None) -> tuple[int, int, str] | None:
     """(time axis, line, expression) when the class's ``forward`` takes ``x[:, -1, :]`` (axis 1)
     or ``x[-1]`` (axis 0) of its first input ``x``, never reassigns ``x`` and never reads its
-    step 0 too (which would be the two halves taken where they belong)."""
+    step 0 too (which would be the two halves taken where they belong). ``nodes``: pass 1's
+    ``node_index.NodeIndex`` of the module, when there is one."""
     forward = next(
         (
             item
@@ -55,7 +57,8 @@ def last_step_read(node: ast.ClassDef) -> tuple[int, int, str] | None:
     name = forward.args.args[1].arg
     found: tuple[int, int, str] | None = None
     steps: set[int] = set()
-    for inner in ast.walk(forward):
+    walked = nodes.walked(forward, *_READ_TYPES) if nodes is not None else ast.walk(forward)
+    for inner in walked:
         if isinstance(inner, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
             if any(isinstance(target, ast.Name) and target.id == name for target in targets):
