@@ -26,8 +26,8 @@ from lint_rules.model_calls import (
     model_calls,
     returned_single_axes,
 )
-from lint_rules.partial_parse import recovered_module
 from lint_rules.node_index import NodeIndex, ScopeNodes
+from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
 

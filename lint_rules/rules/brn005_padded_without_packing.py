@@ -23,8 +23,8 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lint_rules.lineage import Lineage, names_read
-from lint_rules.padded_layers import carried_from
 from lint_rules.mask_sources import made_from_output, size_names
+from lint_rules.padded_layers import carried_from
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Packed, Padded, TensorFact
 
