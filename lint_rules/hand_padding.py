@@ -36,9 +36,10 @@ from collections.abc import Iterable, Iterator
 
 from lint_rules.ast_names import dotted
 
-# A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`;
-# not `padding_value`, which fills missing cells of a table as readily as a batch's tail.
-PAD_NAME = re.compile(r"^_?(pad|padding)(_?(id|idx|ix|index|token|tok|word|symbol))?$", re.I)
+# A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`,
+# `pad_token_id`; not `padding_value`, which fills missing cells of a table as readily as a
+# batch's tail.
+PAD_NAME = re.compile(r"^_?(pad|padding)(_?(token|tok|word|symbol))?(_?(id|idx|ix|index))?$", re.I)
 # Per-sequence lengths: `len(seq)` or a name such as `length`, `lengths[i]`, `seq_len`.
 LENGTH_NAME = re.compile(r"len", re.I)
 # A maximum length: `max_len`, `max_length`, `maxlen`, `self.max_frames`, `max(lengths)`.
@@ -57,6 +58,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
     measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
     deficits = _names_bound(assignments, lambda value: _is_deficit(_unclamped(value), measures))
+    pads = _names_bound(assignments, _is_pad_value)
     sizes = {
         target.id: node.value
         for node in assignments
@@ -87,7 +89,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             evidence = _list_padding(node, measures, deficits)
         elif isinstance(node, ast.While):
-            evidence = _padding_loop(node)
+            evidence = _padding_loop(node, pads)
         if evidence:
             yield node.lineno, evidence
 
@@ -190,11 +192,13 @@ def _named_extend(call: ast.Call, deficits: set[str]) -> str | None:
     return None
 
 
-def _padding_loop(loop: ast.While) -> str | None:
+def _padding_loop(loop: ast.While, pads: set[str]) -> str | None:
     """``while len(seq) < max_len: seq.append(PAD)``: a list grown by constants (a pad token,
-    ``0``, ``vocab['<PAD>']``) up to a length that is not a literal (``while len(parts) < 3``
-    completes a version number). Any other statement in the body (a decoder appending the
-    token it generated) makes it something else."""
+    ``0``, ``vocab['<PAD>']``, or a name the scope binds to one: ``pad = w2i['<pad>']``) up to a
+    length that is not a literal (``while len(parts) < 3`` completes a version number). The
+    list may be the one just added to a list of lists (``len(rows[-1])``, ``rows[-1].append``).
+    Any other statement in the body (a decoder appending the token it generated) makes it
+    something else."""
     test = loop.test
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and not loop.orelse):
         return None
@@ -215,24 +219,29 @@ def _padding_loop(loop: ast.While) -> str | None:
             and call.func.attr == "append"
             and len(call.args) == 1
             and not call.keywords
-            and _is_pad_value(call.args[0])
+            and (_is_pad_value(call.args[0]) or _bound_name(call.args[0], pads))
         ):
             return None
-        appended.append(dotted(call.func.value))
+        appended.append(ast.dump(call.func.value))
     if grown in appended:
         return "`while len(seq) < max_len: seq.append(PAD)`"
     return None
 
 
+def _bound_name(node: ast.AST, names: set[str]) -> bool:
+    return isinstance(node, ast.Name) and node.id in names
+
+
 def _len_of(node: ast.AST) -> str | None:
-    """``x`` of ``len(x)``."""
+    """``x`` of ``len(x)`` as a comparable dump: a name, an attribute, or the list just added to
+    a list of lists (``len(self.corpus[-1])``)."""
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id == "len"
         and len(node.args) == 1
     ):
-        return dotted(node.args[0])
+        return ast.dump(node.args[0])
     return None
 
 

@@ -387,6 +387,8 @@ def test_padding_in_data_code(code, evidence):
         "while len(parts) < 3:\n    parts.append('0')",
         "while len(seq) < max_len:\n    seq.append(sample(model, seq))",
         "while len(seq) < max_len:\n    seq.append(PAD)\n    print(seq)",
+        "while len(rows[-1]) < max_len:\n    rows[0].append(PAD)",
+        "token = model.step(seq)\nwhile len(seq) < max_len:\n    seq.append(token)",
         "shape = (1, height, max_w)\nout = torch.zeros(shape)\nout[:, :, 1:w] = image",
         "boxes = np.zeros((self.max_boxes, 4))\nboxes[:found.shape[0], :] = found",
     ],
@@ -405,14 +407,19 @@ def test_hand_written_forms_that_are_not_sequence_padding(code):
         "while len(temp) < length:\n    temp.append('<PAD>')",
         "while max_len > len(seq):\n    seq.append(vocab['<PAD>'])\n    mask.append(0)",
         "while len(ids) < self.max_len:\n    ids.append(self.pad_id)",
+        "while len(rows[-1]) < max_len:\n    rows[-1].append(w2i['pad'])\n    tags[-1].append(0)",
+        "pad = w2i['<pad>']\nwhile len(seq) < max_len:\n    seq.append(pad)",
+        "while len(ids) < max_len:\n    ids.append(tokenizer.pad_token_id)",
     ],
 )
 def test_a_list_grown_by_a_pad_constant_up_to_a_length_is_padding(loop):
-    """The loop's line is the evidence's; a constant appended while shorter than a length."""
+    """The loop's line is the evidence's; a constant appended while shorter than a length, also
+    to the list just added to a list of lists, or a name the scope binds to a pad token."""
     modules = {"data.py": loop + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
+    line = 1 + loop.count("\n", 0, loop.index("while"))
     assert facts(modules, "model.py").padding == (
         "`while len(seq) < max_len: seq.append(PAD)`",
-        "data.py:1",
+        f"data.py:{line}",
     )
 
 
