@@ -362,6 +362,27 @@ def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_s
             "        padded[i, :seq.size(0), :] = seq",
             "`padded`, allocated to a maximum length and filled per sequence",
         ),
+        (
+            "def load_mel(self, mel):\n"
+            "    audio = np.zeros((self.mel_max_len, 80)).astype(mel.dtype)\n"
+            "    n = min(self.mel_max_len, mel.shape[0])\n"
+            "    audio[:n] = mel[:n]",
+            "`audio`, a buffer `self.mel_max_len` steps long filled per sample",
+        ),
+        (
+            "def load_frames(frames, max_frames):\n"
+            "    t = frames.shape[0]\n"
+            "    video = torch.zeros(max_frames, 96, 96)\n"
+            "    video[:t, ...] = frames",
+            "`video`, a buffer `max_frames` steps long filled per sample",
+        ),
+        (
+            "def collate(seqs, maxlen):\n"
+            "    out = torch.zeros((len(seqs), maxlen, 8))\n"
+            "    for i, t in enumerate(seqs):\n"
+            "        out[i, :min(maxlen, t.shape[0]), :] = t[:maxlen]",
+            "`out`, allocated to a maximum length and filled per sequence",
+        ),
     ],
 )
 def test_padding_in_data_code(code, evidence):
@@ -391,6 +412,11 @@ def test_padding_in_data_code(code, evidence):
         "token = model.step(seq)\nwhile len(seq) < max_len:\n    seq.append(token)",
         "shape = (1, height, max_w)\nout = torch.zeros(shape)\nout[:, :, 1:w] = image",
         "boxes = np.zeros((self.max_boxes, 4))\nboxes[:found.shape[0], :] = found",
+        "buf = np.zeros((self.max_len, 80))\nbuf[:] = mel",
+        "buf = np.zeros((self.max_len, 80))\nbuf[:mel.shape[0], 0] = mel[:, 0]",
+        "canvas = np.zeros((max_len, max_len))\ncanvas[:img.shape[0], :img.shape[1]] = img",
+        "canvas = np.zeros((max_h, max_w))\ncanvas[:img.shape[0], :img.shape[1]] = img",
+        "out = np.zeros((self.max_len, 3))\nout[:take] = x[:take]",
     ],
 )
 def test_hand_written_forms_that_are_not_sequence_padding(code):
