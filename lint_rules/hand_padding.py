@@ -15,13 +15,20 @@ The forms, each one that only sequence padding takes:
   (``pad = max_len - x.shape[1]``, ``pad_len = max(0, max_len - len(x))``), and so a list
   extended by such a run, ``vec += [PAD] * pad_len``;
 - a list grown by a constant while it is shorter than a length,
-  ``while len(seq) < max_len: seq.append(PAD)``: a loop that appends a computed value (a
-  decoder generating tokens) is not padding.
+  ``while len(seq) < max_len: seq.append(PAD)`` (also ``rows[-1]``, the list just added, and a
+  name the scope binds to a pad token): a loop that appends a computed value (a decoder
+  generating tokens) is not padding;
+- one sample copied into a buffer as long as the longest sequence, up to its own length:
+  ``audio = np.zeros((self.max_len, n_mels))``, ``n = min(self.max_len, mel.shape[0])``,
+  ``audio[:n] = mel[:n]``. The buffer's first size must name a maximum sequence length
+  (``max`` and ``len``/``frame``/``step``/``time``/``seq``); a buffer filled whole
+  (``buf[:] = x``), by column, or in two dimensions (an image on a canvas) is not padding.
 
 The batch may be one sample's worth (``o = torch.zeros(shape)`` with ``shape = (1, H, max_w)``,
 then ``o[:, :, :x.shape[2]] = x``): a size bound to a name one statement earlier is read through
-it, and a row may be filled up to a measured length (``x.shape[k]``, ``x.size(k)``) as well as
-up to ``len(seq)`` or a ``length`` name, with whole-dimension slices after it.
+it, and a row may be filled up to a measured length (``x.shape[k]``, ``x.size(k)``, capped as
+``min(max_len, x.shape[0])``) as well as up to ``len(seq)`` or a ``length`` name, with
+whole-dimension slices (or ``...``) after it.
 
 Not padding: constant pad widths (a convolution's spatial padding, an image border), and a width
 that is one tensor's size minus another's (a U-Net aligning feature maps): the target must be a
@@ -36,13 +43,16 @@ from collections.abc import Iterable, Iterator
 
 from lint_rules.ast_names import dotted
 
-# A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`;
-# not `padding_value`, which fills missing cells of a table as readily as a batch's tail.
-PAD_NAME = re.compile(r"^_?(pad|padding)(_?(id|idx|ix|index|token|tok|word|symbol))?$", re.I)
+# A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`,
+# `pad_token_id`; not `padding_value`, which fills missing cells of a table as readily as a
+# batch's tail.
+PAD_NAME = re.compile(r"^_?(pad|padding)(_?(token|tok|word|symbol))?(_?(id|idx|ix|index))?$", re.I)
 # Per-sequence lengths: `len(seq)` or a name such as `length`, `lengths[i]`, `seq_len`.
 LENGTH_NAME = re.compile(r"len", re.I)
 # A maximum length: `max_len`, `max_length`, `maxlen`, `self.max_frames`, `max(lengths)`.
 MAX_NAME = re.compile(r"max", re.I)
+# What a maximum sequence length is measured in: `max_len`, `mel_max_len`, `max_frames`.
+SEQUENCE_WORD = re.compile(r"len|frame|step|time|seq", re.I)
 _ALLOCATORS = frozenset(
     ("zeros", "ones", "full", "empty", "new_zeros", "new_full", "new_ones")
     + ("Tensor", "LongTensor", "FloatTensor", "IntTensor")
@@ -59,6 +69,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
     measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
     deficits = _names_bound(assignments, lambda value: _is_deficit(_unclamped(value), measures))
+    pads = _names_bound(assignments, _is_pad_value)
     sizes = {
         target.id: node.value
         for node in assignments
@@ -72,11 +83,21 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
         if _max_length_allocation(node.value, sizes)
         for target in node.targets
     } - {None}
+    clamped = _names_bound(assignments, lambda value: _is_measure(_unclamped_min(value), measures))
+    buffers = {
+        name: length
+        for node in assignments
+        if (length := _sequence_buffer(node.value, sizes))
+        for target in node.targets
+        if (name := dotted(target))
+    }
     for node in nodes:
         evidence = None
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                evidence = _batch_write(target, node.value, batches, measures)
+                evidence = _batch_write(target, node.value, batches, measures) or _sample_fill(
+                    target, buffers, measures | clamped
+                )
                 if evidence:
                     break
         elif isinstance(node, ast.Call):
@@ -89,7 +110,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             evidence = _list_padding(node, measures, deficits)
         elif isinstance(node, ast.While):
-            evidence = _padding_loop(node)
+            evidence = _padding_loop(node, pads)
         if evidence:
             yield node.lineno, evidence
 
@@ -117,12 +138,18 @@ def _batch_write(
         indices = indices[:-1]
     if len(indices) < 2:
         return None  # `boxes[:len(found), :]` fills a table, not one row of a batch
+    if any(isinstance(index, ast.Slice) and not _whole(index) for index in indices[:-1]):
+        return None  # `canvas[:h, :w] = image` pads an image in two dimensions, not a row
     last = indices[-1]
     if (
         isinstance(last, ast.Slice)
         and last.lower is None
         and last.upper is not None
-        and (_is_length(last.upper) or _is_measure(last.upper, measures))
+        and (
+            _is_length(last.upper)
+            or _is_measure(last.upper, measures)
+            or _is_measure(_unclamped_min(last.upper), measures)
+        )
         and dotted(base) in batches
     ):
         return (
@@ -136,13 +163,60 @@ def _batch_write(
 
 
 def _whole(index: ast.AST) -> bool:
-    """``:``, a whole dimension."""
+    """``:`` or ``...``, whole dimensions."""
+    if isinstance(index, ast.Constant):
+        return index.value is Ellipsis
     return (
         isinstance(index, ast.Slice)
         and index.lower is None
         and index.upper is None
         and index.step is None
     )
+
+
+def _sample_fill(target: ast.AST, buffers: dict[str, str], lengths: set[str]) -> str | None:
+    """One sample copied into a buffer as long as the longest sequence, up to the sample's own
+    length along that first axis (``audio[:L] = mel[:L]``, ``L = min(max_len, mel.shape[0])``;
+    ``video[:t, ...] = frames``): the rest of the buffer is padding. A buffer filled whole
+    (``buf[:] = x``), in two dimensions (an image crop) or by column is something else."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    indices, base = _indices(target)
+    while len(indices) > 1 and _whole(indices[-1]):
+        indices = indices[:-1]
+    name = dotted(base)
+    if len(indices) != 1 or name not in buffers:
+        return None
+    index = indices[0]
+    if (
+        isinstance(index, ast.Slice)
+        and index.lower is None
+        and index.step is None
+        and index.upper is not None
+        and (_is_measure(index.upper, lengths) or _is_measure(_unclamped_min(index.upper), lengths))
+    ):
+        return (
+            f"`{name}`, a buffer `{buffers[name]}` steps long filled per sample up to the "
+            "sample's length"
+        )
+    return None
+
+
+def _unclamped_min(node: ast.AST) -> ast.AST:
+    """The measure in ``min(max_len, x.shape[0])`` (either order): a length capped at the
+    buffer's."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "min"
+        and len(node.args) == 2
+        and not node.keywords
+    ):
+        for argument in node.args:
+            if _is_measure(argument, set()) or isinstance(argument, ast.Name):
+                if not MAX_NAME.search(_last_name(argument) or ""):
+                    return argument
+    return node
 
 
 def _indices(target: ast.Subscript) -> tuple[list[ast.AST], ast.AST]:
@@ -192,11 +266,13 @@ def _named_extend(call: ast.Call, deficits: set[str]) -> str | None:
     return None
 
 
-def _padding_loop(loop: ast.While) -> str | None:
+def _padding_loop(loop: ast.While, pads: set[str]) -> str | None:
     """``while len(seq) < max_len: seq.append(PAD)``: a list grown by constants (a pad token,
-    ``0``, ``vocab['<PAD>']``) up to a length that is not a literal (``while len(parts) < 3``
-    completes a version number). Any other statement in the body (a decoder appending the
-    token it generated) makes it something else."""
+    ``0``, ``vocab['<PAD>']``, or a name the scope binds to one: ``pad = w2i['<pad>']``) up to a
+    length that is not a literal (``while len(parts) < 3`` completes a version number). The
+    list may be the one just added to a list of lists (``len(rows[-1])``, ``rows[-1].append``).
+    Any other statement in the body (a decoder appending the token it generated) makes it
+    something else."""
     test = loop.test
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and not loop.orelse):
         return None
@@ -217,24 +293,29 @@ def _padding_loop(loop: ast.While) -> str | None:
             and call.func.attr == "append"
             and len(call.args) == 1
             and not call.keywords
-            and _is_pad_value(call.args[0])
+            and (_is_pad_value(call.args[0]) or _bound_name(call.args[0], pads))
         ):
             return None
-        appended.append(dotted(call.func.value))
+        appended.append(ast.dump(call.func.value))
     if grown in appended:
         return "`while len(seq) < max_len: seq.append(PAD)`"
     return None
 
 
+def _bound_name(node: ast.AST, names: set[str]) -> bool:
+    return isinstance(node, ast.Name) and node.id in names
+
+
 def _len_of(node: ast.AST) -> str | None:
-    """``x`` of ``len(x)``."""
+    """``x`` of ``len(x)`` as a comparable dump: a name, an attribute, or the list just added to
+    a list of lists (``len(self.corpus[-1])``)."""
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id == "len"
         and len(node.args) == 1
     ):
-        return dotted(node.args[0])
+        return ast.dump(node.args[0])
     return None
 
 
@@ -365,6 +446,32 @@ def _max_length_allocation(value: ast.AST, sizes: dict[str, ast.AST]) -> bool:
         for part in ast.walk(size)
         if isinstance(part, (ast.Name, ast.Attribute))
     )
+
+
+def _sequence_buffer(value: ast.AST, sizes: dict[str, ast.AST]) -> str | None:
+    """The first size of ``np.zeros((self.max_frames, n_mels))`` (also ``torch.zeros(a, b)``,
+    a shape bound to a name, ``.astype(...)`` after it) when it names a maximum sequence length:
+    ``max`` and a word for length or time (``len``, ``frame``, ``step``, ``time``, ``seq``);
+    ``max_boxes`` or ``max_objects`` sizes a table of detections, not a sequence."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        if value.func.attr in _ALLOCATORS:
+            break
+        value = value.func.value
+    if not isinstance(value, ast.Call) or (_last_name(value.func) or "") not in _ALLOCATORS:
+        return None
+    if not value.args:
+        return None
+    first = value.args[0]
+    first = sizes.get(first.id, first) if isinstance(first, ast.Name) else first
+    if isinstance(first, (ast.Tuple, ast.List)):
+        if not first.elts:
+            return None
+        first = first.elts[0]
+    name = dotted(first) or ""
+    last = name.rsplit(".", 1)[-1]
+    if MAX_NAME.search(last) and SEQUENCE_WORD.search(last):
+        return name
+    return None
 
 
 def _last_name(node: ast.AST) -> str | None:

@@ -42,6 +42,7 @@ CASES = {
     "factory_function": ("BRN001", "model.py", "bidirectional=True from train.py:8"),
     "padding_loop": ("BRN005", "model.py", "in data.py:9"),
     "plugin_models": ("BRN005", "models/bilstm.py", "in data.py:8"),
+    "sample_buffer": ("BRN005", "models/audio.py", "in utils/audio_dataset.py:22"),
 }
 
 
@@ -362,6 +363,27 @@ def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_s
             "        padded[i, :seq.size(0), :] = seq",
             "`padded`, allocated to a maximum length and filled per sequence",
         ),
+        (
+            "def load_mel(self, mel):\n"
+            "    audio = np.zeros((self.mel_max_len, 80)).astype(mel.dtype)\n"
+            "    n = min(self.mel_max_len, mel.shape[0])\n"
+            "    audio[:n] = mel[:n]",
+            "`audio`, a buffer `self.mel_max_len` steps long filled per sample",
+        ),
+        (
+            "def load_frames(frames, max_frames):\n"
+            "    t = frames.shape[0]\n"
+            "    video = torch.zeros(max_frames, 96, 96)\n"
+            "    video[:t, ...] = frames",
+            "`video`, a buffer `max_frames` steps long filled per sample",
+        ),
+        (
+            "def collate(seqs, maxlen):\n"
+            "    out = torch.zeros((len(seqs), maxlen, 8))\n"
+            "    for i, t in enumerate(seqs):\n"
+            "        out[i, :min(maxlen, t.shape[0]), :] = t[:maxlen]",
+            "`out`, allocated to a maximum length and filled per sequence",
+        ),
     ],
 )
 def test_padding_in_data_code(code, evidence):
@@ -387,8 +409,15 @@ def test_padding_in_data_code(code, evidence):
         "while len(parts) < 3:\n    parts.append('0')",
         "while len(seq) < max_len:\n    seq.append(sample(model, seq))",
         "while len(seq) < max_len:\n    seq.append(PAD)\n    print(seq)",
+        "while len(rows[-1]) < max_len:\n    rows[0].append(PAD)",
+        "token = model.step(seq)\nwhile len(seq) < max_len:\n    seq.append(token)",
         "shape = (1, height, max_w)\nout = torch.zeros(shape)\nout[:, :, 1:w] = image",
         "boxes = np.zeros((self.max_boxes, 4))\nboxes[:found.shape[0], :] = found",
+        "buf = np.zeros((self.max_len, 80))\nbuf[:] = mel",
+        "buf = np.zeros((self.max_len, 80))\nbuf[:mel.shape[0], 0] = mel[:, 0]",
+        "canvas = np.zeros((max_len, max_len))\ncanvas[:img.shape[0], :img.shape[1]] = img",
+        "canvas = np.zeros((max_h, max_w))\ncanvas[:img.shape[0], :img.shape[1]] = img",
+        "out = np.zeros((self.max_len, 3))\nout[:take] = x[:take]",
     ],
 )
 def test_hand_written_forms_that_are_not_sequence_padding(code):
@@ -405,14 +434,19 @@ def test_hand_written_forms_that_are_not_sequence_padding(code):
         "while len(temp) < length:\n    temp.append('<PAD>')",
         "while max_len > len(seq):\n    seq.append(vocab['<PAD>'])\n    mask.append(0)",
         "while len(ids) < self.max_len:\n    ids.append(self.pad_id)",
+        "while len(rows[-1]) < max_len:\n    rows[-1].append(w2i['pad'])\n    tags[-1].append(0)",
+        "pad = w2i['<pad>']\nwhile len(seq) < max_len:\n    seq.append(pad)",
+        "while len(ids) < max_len:\n    ids.append(tokenizer.pad_token_id)",
     ],
 )
 def test_a_list_grown_by_a_pad_constant_up_to_a_length_is_padding(loop):
-    """The loop's line is the evidence's; a constant appended while shorter than a length."""
+    """The loop's line is the evidence's; a constant appended while shorter than a length, also
+    to the list just added to a list of lists, or a name the scope binds to a pad token."""
     modules = {"data.py": loop + "\n", "model.py": MODEL, "train.py": "import data\nimport model\n"}
+    line = 1 + loop.count("\n", 0, loop.index("while"))
     assert facts(modules, "model.py").padding == (
         "`while len(seq) < max_len: seq.append(PAD)`",
-        "data.py:1",
+        f"data.py:{line}",
     )
 
 
