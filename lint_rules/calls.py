@@ -445,6 +445,7 @@ class CallInterpreter:
             frame.scope,
             owner=frame.owner.name if frame.owner else None,
             reversed_loop=frame.reversed_loop,
+            state_given=state_node is not None or args.unknown,
         )
         self.events.calls.append(event)
         self.calls_by_site[id(site)] = event

@@ -42,6 +42,7 @@ CASES = {
     "factory_function": ("BRN001", "model.py", "bidirectional=True from train.py:8"),
     "padding_loop": ("BRN005", "model.py", "in data.py:9"),
     "plugin_models": ("BRN005", "models/bilstm.py", "in data.py:8"),
+    "init_state_caller": ("BRN001", "model.py", "bidirectional=True from train.py:5"),
 }
 
 
