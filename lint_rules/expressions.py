@@ -41,41 +41,14 @@ from lint_rules.values import (
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _SKIPPED_FIELD_PREFIXES = (
-    "whitespace",
-    "lpar",
-    "rpar",
-    "comma",
-    "semicolon",
-    "leading_lines",
-    "trailing",
-    "header",
-    "footer",
-    "lines_after",
-    "newline",
-    "equal",
-    "colon",
-    "dot",
-    "star",
-    "operator",
-    "asynchronous",
-    "lbracket",
-    "rbracket",
-    "lbrace",
-    "rbrace",
-    "first_",
-    "quote",
-    "prefix",
-    "string",
+    "whitespace", "lpar", "rpar", "comma", "semicolon", "leading_lines", "trailing", "header",
+    "footer", "lines_after", "newline", "equal", "colon", "dot", "star", "operator", "asynchronous",
+    "lbracket", "rbracket", "lbrace", "rbrace", "first_", "quote", "prefix", "string",
 )
 
 _ARITHMETIC = {
-    cst.Multiply: "*",
-    cst.Add: "+",
-    cst.Subtract: "-",
-    cst.FloorDivide: "//",
-    cst.Divide: "/",
-    cst.Modulo: "%",
-    cst.Power: "**",
+    cst.Multiply: "*", cst.Add: "+", cst.Subtract: "-", cst.FloorDivide: "//", cst.Divide: "/",
+    cst.Modulo: "%", cst.Power: "**",
 }
 _COMMUTATIVE = {"*", "+"}
 
@@ -104,12 +77,8 @@ def fold(operator: str, left: Sym, right: Sym) -> Sym:
     if a is not None and b is not None:
         try:
             value = {
-                "*": lambda: a * b,
-                "+": lambda: a + b,
-                "-": lambda: a - b,
-                "//": lambda: a // b,
-                "%": lambda: a % b,
-                "**": lambda: a**b if b < 64 else None,
+                "*": lambda: a * b, "+": lambda: a + b, "-": lambda: a - b,
+                "//": lambda: a // b, "%": lambda: a % b, "**": lambda: a**b if b < 64 else None,
             }.get(operator, lambda: None)()
         except ZeroDivisionError:
             value = None
@@ -160,11 +129,7 @@ def describe_index(element: cst.SubscriptElement, value: Any) -> tuple:
     if index.lower is None and index.upper is None and index.step is None:
         return ("full",)
     lower, upper, _step = value
-    return (
-        "slice",
-        lower if isinstance(lower, Sym) else None,
-        upper if isinstance(upper, Sym) else None,
-    )
+    return ("slice", lower if isinstance(lower, Sym) else None, upper if isinstance(upper, Sym) else None)
 
 
 class ExpressionEvaluator:
@@ -386,9 +351,7 @@ class ExpressionEvaluator:
         if isinstance(node.operator, cst.And):
             truth = False if (a is False or b is False) else (True if a and b else None)
         else:
-            truth = (
-                True if (a is True or b is True) else (False if a is False and b is False else None)
-            )
+            truth = True if (a is True or b is True) else (False if a is False and b is False else None)
         return Sym(OPAQUE, truth, node)
 
     def _comparison(self, node: cst.Comparison, frame: Frame) -> Any:
@@ -497,11 +460,9 @@ class ExpressionEvaluator:
 
 
 def _all_same_rnn(items: tuple) -> bool:
-    return (
-        bool(items)
-        and all(isinstance(item, RnnModule) for item in items)
-        and len({(item.rnn.bidirectional, item.rnn.hidden_size) for item in items}) == 1
-    )
+    return bool(items) and all(isinstance(item, RnnModule) for item in items) and len(
+        {(item.rnn.bidirectional, item.rnn.hidden_size) for item in items}
+    ) == 1
 
 
 def _compare(operator: type, left: Sym, right: Sym) -> bool | None:

@@ -25,7 +25,7 @@ MESSAGE = (
 FIX = "multiplies the first dimension by 2 (or by the code's `num_directions` where it has one)"
 
 WRONG = (
-    """
+    '''
 import torch
 import torch.nn as nn
 
@@ -46,8 +46,8 @@ class BiLSTMTagger(nn.Module):
         hidden = self.init_hidden(tokens.size(1))
         out, hidden = self.lstm(self.embedding(tokens), hidden)
         return out
-""",
-    """
+''',
+    '''
 import torch
 from torch import nn
 
@@ -62,8 +62,8 @@ class Encoder(nn.Module):
         h0 = torch.zeros(1, x.size(0), self.hidden_size, device=x.device)
         out, h_n = self.gru(x, h0)
         return out, h_n
-""",
-    """
+''',
+    '''
 import torch
 import torch.nn as nn
 from torch.autograd import Variable
@@ -82,8 +82,8 @@ class SpeechEncoder(nn.Module):
         c0 = Variable(torch.zeros(self.n_layers, batch, self.hidden_size)).cuda()
         out, _ = self.rnn(features, (h0, c0))
         return out
-""",
-    """
+''',
+    '''
 import torch.nn as nn
 
 
@@ -97,8 +97,8 @@ class Tagger(nn.Module):
     def forward(self, x):
         h0 = x.new_zeros(self.layers, x.size(1), self.hidden)
         return self.rnn(x, h0)[0]
-""",
-    """
+''',
+    '''
 import torch
 import torch.nn as nn
 
@@ -117,11 +117,11 @@ class PosTagger(nn.Module):
     def forward(self, embedded, hidden):
         out, hidden = self.lstm(embedded, hidden)
         return self.fc(out), hidden
-""",
+''',
 )
 
 RIGHT = (
-    """
+    '''
 import torch
 import torch.nn as nn
 
@@ -140,8 +140,8 @@ class BiLSTMTagger(nn.Module):
     def forward(self, embedded):
         out, hidden = self.lstm(embedded, self.init_hidden(embedded.size(1)))
         return out
-""",
-    """
+''',
+    '''
 import torch
 import torch.nn as nn
 
@@ -157,8 +157,8 @@ class Encoder(nn.Module):
     def forward(self, x):
         h0 = torch.zeros(self.num_layers * self.num_directions, x.size(1), self.hidden_size)
         return self.rnn(x, h0)
-""",
-    """
+''',
+    '''
 import torch
 import torch.nn as nn
 
@@ -180,7 +180,7 @@ class Encoder(nn.Module):
         h0 = torch.zeros(shape)
         c0 = torch.zeros(shape)
         return self.rnn(x, (h0, c0))
-""",
+''',
     '''
 import torch
 import torch.nn as nn
@@ -201,7 +201,7 @@ class Decoder(nn.Module):
     def forward(self, x, hidden):
         return self.rnn(x, hidden)
 ''',
-    """
+    '''
 import torch
 import torch.nn as nn
 
@@ -209,7 +209,7 @@ encoder = nn.LSTM(40, 128, bidirectional=True)
 h0 = torch.zeros(2, 8, 128)
 c0 = torch.zeros(2, 8, 128)
 output, (h_n, c_n) = encoder(torch.randn(50, 8, 40), (h0, c0))
-""",
+''',
     '''
 import torch
 import torch.nn as nn
