@@ -445,6 +445,7 @@ class CallInterpreter:
             frame.scope,
             owner=frame.owner.name if frame.owner else None,
             reversed_loop=frame.reversed_loop,
+            state_given=state_node is not None or args.unknown,
         )
         self.events.calls.append(event)
         self.calls_by_site[id(site)] = event
@@ -683,6 +684,9 @@ def concatenate(args: Args) -> Any:
     if not isinstance(sequence, TupleValue) or dim is None or not sequence.items:
         return None
     facts = sequence.items
+    widened = _output_beside_other_features(facts, dim)
+    if widened is not None:
+        return widened
     if not all(isinstance(fact, TensorFact) for fact in facts):
         return None
     first = facts[0]
@@ -694,6 +698,22 @@ def concatenate(args: Args) -> Any:
     if any(fact.width is None for fact in facts):
         return None
     return first.derive(role="summary", width=sum(fact.width for fact in facts), time_axis=None)
+
+
+def _output_beside_other_features(facts: tuple, dim: int) -> TensorFact | None:
+    """``torch.cat([out, extra], -1)``: one RNN's whole output joined along the feature axis with
+    tensors not from an RNN (metadata, another embedding). Each step still holds both halves of
+    the output where they were, so a read at the last step reads the backward half there."""
+    outputs = [fact for fact in facts if isinstance(fact, TensorFact)]
+    if len(outputs) != 1 or len(facts) < 2:
+        return None
+    output = outputs[0]
+    if output.role != "output" or output.time_axis is None or output.width != 2:
+        return None
+    rank = output.rank or 3
+    if (dim + rank if dim < 0 else dim) != rank - 1:
+        return None
+    return output.derive(width=None, extra_features=True)
 
 
 def unpack_padded(args: Args) -> Any:

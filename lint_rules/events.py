@@ -33,6 +33,7 @@ class RnnCall:
     owner: str | None = None  # the class whose method makes the call
     reversed_loop: bool = False  # the loop around the call runs backwards over the sequence
     carried_by: str = ""  # a loop in another module that carries the state: "decode.py:12"
+    state_given: bool = True  # a state argument (or ``*args``/``**kwargs`` that may hold one)
 
 
 @dataclass(frozen=True, eq=False)

@@ -507,7 +507,11 @@ def index_tensor(fact: TensorFact, items: tuple) -> TensorFact | None:
             return None
         feature_kept = padded[2] in (("full",), ("ellipsis",))
         return fact.derive(
-            role="step", rank=2, time_axis=None, width=fact.width if feature_kept else None
+            role="step",
+            rank=2,
+            time_axis=None,
+            width=fact.width if feature_kept else None,
+            extra_features=fact.extra_features and feature_kept,
         )
     if fact.role == "sequence":
         return _index_sequence(fact, items)

@@ -132,6 +132,8 @@ class TensorFact:
     role: "output" (all steps), "packed" (a PackedSequence output), "state" (h_n or c_n, all rows),
     "row" (one row of a state), "step" (the output at one step) or "summary" (pooled, concatenated).
     width: the last dimension in units of H_out, assuming the RNN is bidirectional.
+    extra_features: the output's features concatenated with others (``torch.cat([out, extra],
+    -1)``): both halves are still there at every step, beside features of unknown width.
     """
 
     site: CallSite
@@ -140,6 +142,7 @@ class TensorFact:
     time_axis: int | None = None
     rank: int | None = None
     part: str = "h"
+    extra_features: bool = False
 
     def derive(self, **changes: Any) -> TensorFact:
         values = {
@@ -149,6 +152,7 @@ class TensorFact:
             "time_axis": self.time_axis,
             "rank": self.rank,
             "part": self.part,
+            "extra_features": self.extra_features,
         }
         values.update(changes)
         return TensorFact(**values)

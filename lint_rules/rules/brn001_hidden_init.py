@@ -98,6 +98,26 @@ class Tagger(nn.Module):
         h0 = x.new_zeros(self.layers, x.size(1), self.hidden)
         return self.rnn(x, h0)[0]
 ''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class PosTagger(nn.Module):
+    def __init__(self, embed_dim, hidden_dim, n_tags):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden_dim, n_tags)
+
+    def init_hidden(self, batch_size):
+        return (torch.zeros(1, batch_size, self.hidden_dim),
+                torch.zeros(1, batch_size, self.hidden_dim))
+
+    def forward(self, embedded, hidden):
+        out, hidden = self.lstm(embedded, hidden)
+        return self.fc(out), hidden
+''',
 )
 
 RIGHT = (
@@ -190,6 +210,30 @@ h0 = torch.zeros(2, 8, 128)
 c0 = torch.zeros(2, 8, 128)
 output, (h_n, c_n) = encoder(torch.randn(50, 8, 40), (h0, c0))
 ''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class PosTagger(nn.Module):
+    """`init_hidden` is left over: no call of the LSTM takes a state, so its state reaches
+    nothing."""
+
+    def __init__(self, embed_dim, hidden_dim, n_tags):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden_dim, n_tags)
+        self.hidden = self.init_hidden(1)
+
+    def init_hidden(self, batch_size):
+        return (torch.zeros(1, batch_size, self.hidden_dim),
+                torch.zeros(1, batch_size, self.hidden_dim))
+
+    def forward(self, embedded):
+        out, _ = self.lstm(embedded)
+        return self.fc(out)
+''',
 )
 
 
@@ -219,6 +263,14 @@ def _finding(builder: Builder, rnn: RnnInfo, context: RuleContext) -> RawFinding
     return RawFinding(node, message, ((node, fixed),), origin=rnn.origin)
 
 
+def never_given_a_state(calls, rnns) -> bool:
+    """Every call of the class's RNNs found in the module (at least one) passes no state
+    (``self.lstm(x)``): an ``init_hidden`` state, stored in ``self.hidden`` as the PyTorch
+    tutorial does or returned to a training loop, can then reach no RNN, whatever its shape."""
+    own = [call for call in calls if any(call.site.rnn is rnn for rnn in rnns)]
+    return bool(own) and not any(call.state_given for call in own)
+
+
 def check(context: RuleContext) -> Iterator[RawFinding]:
     reported: set[int] = set()
     for call in context.events.calls:
@@ -234,6 +286,8 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
     for stray in context.events.stray_init_states:
         if not all(rnn.bidirectional is True for rnn in stray.rnns):
             continue
+        if never_given_a_state(context.events.calls, stray.rnns):
+            continue
         for builder in stray.builders:
             if builder.guard is False or id(builder.call) in reported:
                 continue
@@ -244,4 +298,11 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
                     yield finding
 
 
-RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, True, FIX, WRONG, RIGHT, check)
+NOTES = (
+    "an `init_hidden`-style method's state is checked even where the module never passes it to "
+    "the RNN (a training loop calls `model(x, model.init_hidden(B))`), but not when every call "
+    "of the class's RNNs found takes no state (`self.lstm(x)`): the tutorial's "
+    "`self.hidden = self.init_hidden()` left beside such a call reaches no RNN, whatever its shape"
+)
+
+RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, True, FIX, WRONG, RIGHT, check, notes=NOTES)

@@ -129,6 +129,23 @@ class Forecaster(nn.Module):
         out = self.encoder(x)
         return self.head(out[:, -1, :])
 """,
+    """
+import torch
+import torch.nn as nn
+
+
+class VisitModel(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden + 1, 1)
+
+    def forward(self, x, age):
+        out, _ = self.rnn(x)
+        age = age.unsqueeze(1).expand(-1, out.size(1), 1)
+        out = torch.cat((out, age), dim=2)
+        return self.fc(out[:, -1, :])
+""",
 )
 
 RIGHT = (
@@ -264,6 +281,24 @@ class Forecaster(nn.Module):
         out = self.encoder(x)
         return self.head(out.mean(1))
 """,
+    """
+import torch
+import torch.nn as nn
+
+
+class VisitModel(nn.Module):
+    def __init__(self, n_features, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.rnn = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden + 1, 1)
+
+    def forward(self, x, age):
+        out, _ = self.rnn(x)
+        H = self.hidden
+        summary = torch.cat((out[:, -1, :H], out[:, 0, H:], age.unsqueeze(1)), dim=1)
+        return self.fc(summary)
+""",
 )
 
 
@@ -297,7 +332,7 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             continue
         if fact.role not in _STEPPED_ROLES or fact.time_axis is None:
             continue
-        if not (result is not None and result.width == 2) and not _last_slice_whole(index):
+        if not _whole_step(result) and not _last_slice_whole(index):
             continue
         if len(index.items) <= fact.time_axis or not is_last_step(index.items[fact.time_axis]):
             continue
@@ -358,6 +393,14 @@ def is_last_step(item: tuple) -> bool:
     return (
         item[0] == "slice" and item[1] is not None and item[1].int_value == -1 and item[2] is None
     )
+
+
+def _whole_step(result) -> bool:
+    """One step with all of the output's features: both halves, alone or beside features another
+    tensor added along the feature axis (``extra_features``)."""
+    if result is None:
+        return False
+    return result.width == 2 or (result.width is None and result.extra_features)
 
 
 def _last_slice_whole(index) -> bool:

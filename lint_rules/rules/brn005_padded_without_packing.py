@@ -24,6 +24,7 @@ import libcst as cst
 
 from lint_rules.lineage import Lineage, names_read
 from lint_rules.mask_sources import made_from_output, size_names
+from lint_rules.one_step_inputs import holds_one_step
 from lint_rules.padded_layers import carried_from
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Packed, Padded, TensorFact
@@ -641,13 +642,23 @@ def _first_parameter(function) -> str | None:
 def check(context: RuleContext) -> Iterator[RawFinding]:
     lineages: dict[int, Lineage] = {}
     for call in context.events.calls:
-        if call.site.bidirectional is not True:
+        if call.site.bidirectional is not True or _one_step_per_call(call):
             continue
         evidence = _call_evidence(call, context, lineages, frozenset())
         if evidence is None:
             continue
         message = MESSAGE.format(rnn=call.site.rnn.label, evidence=evidence)
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
+
+
+def _one_step_per_call(call) -> bool:
+    """The call reads one time step of its batch (``one_step_inputs``), as a loop stepping the
+    RNN frame by frame does: no direction reads padding before real steps in it."""
+    batch_first = call.site.rnn.batch_first
+    if batch_first not in (True, False):
+        return False
+    time_axis = 1 if batch_first else 0
+    return holds_one_step(_input_expression(call.site.node), time_axis, call.scope.node)
 
 
 def _call_evidence(call, context: RuleContext, lineages, seen: frozenset) -> str | None:
@@ -708,6 +719,10 @@ def _lineage(function, lineages: dict[int, Lineage]) -> Lineage:
 
 
 NOTES = (
+    "an RNN call whose input is one time step of the batch (`x[:, t:t+1]`, `x[:, :1]`, "
+    "`x[:, t].unsqueeze(1)`, `x[t:t+1]` time-major, or a name bound only to such slices), as in "
+    "a loop that steps the RNN frame by frame, reads no padding before real steps and is not "
+    "reported (stepping a bidirectional RNN is BRN007's pitfall); "
     "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
     "parameter of the same function or is computed from the same data as the RNN's input, such as "
     "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "

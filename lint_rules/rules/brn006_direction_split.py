@@ -32,6 +32,11 @@ _FLATTEN_LAYOUT = (
     "several batch elements in one row"
 )
 
+_JOIN_LAYOUT = (
+    "h_n is (layers * directions, B, H) with each row holding the whole batch, so a view to "
+    "(layers, B, 2H) joins two batch elements' states instead of a layer's two directions"
+)
+
 WRONG = (
     """
 import torch.nn as nn
@@ -79,6 +84,21 @@ class Classifier(nn.Module):
     def forward(self, x):
         _, h_n = self.rnn(x)
         return self.head(h_n.view(x.size(0), -1))
+""",
+    """
+import torch.nn as nn
+
+
+class VisualEncoder(nn.Module):
+    def __init__(self, n_features, hidden, num_layers=1):
+        super().__init__()
+        self.num_layers = num_layers
+        self.gru = nn.GRU(n_features, hidden, num_layers, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, hn = self.gru(x)
+        hn = hn.reshape(self.num_layers, hn.size(1), -1)
+        return out, hn
 """,
 )
 
@@ -132,6 +152,22 @@ class Classifier(nn.Module):
         _, h_n = self.rnn(x)
         return self.head(h_n.transpose(0, 1).reshape(x.size(0), -1))
 ''',
+    """
+import torch.nn as nn
+
+
+class VisualEncoder(nn.Module):
+    def __init__(self, n_features, hidden, num_layers=1):
+        super().__init__()
+        self.num_layers = num_layers
+        self.gru = nn.GRU(n_features, hidden, num_layers, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, hn = self.gru(x)
+        batch = hn.size(1)
+        hn = hn.view(self.num_layers, 2, batch, -1).transpose(1, 2)
+        return out, hn.reshape(self.num_layers, batch, -1)
+""",
 )
 
 
@@ -197,6 +233,33 @@ def _flattens_across_the_batch(sizes: tuple, rnn, node) -> bool:
     return second is not None and _is_both_directions(second, rnn)
 
 
+def _joins_directions_across_the_batch(sizes: tuple, rnn, node) -> bool:
+    """``h_n.reshape(num_layers, B, -1)`` / ``view(num_layers, B, 2 * H)``: meant to put each
+    layer's two directions side by side, but h_n's rows are (layer, direction) pairs each holding
+    the whole batch, so row b of the result joins batch elements 2b and 2b + 1 of one direction."""
+    if len(sizes) != 3 or len(node.args) != 3 or rnn.num_layers is None:
+        return False
+    layers, batch, features = sizes
+    if layers is None or not (
+        keys_match(layers.key, rnn.num_layers.key)
+        or (layers.int_value is not None and layers.int_value == rnn.num_layers.int_value)
+    ):
+        return False
+    if features is None:
+        return False
+    if features.int_value == -1:
+        if batch is None:
+            return _batch_size_of_another_tensor(node.args[1].value, node)
+        return False  # (layers, k, -1): a split of the rows' contents, not a join
+    if not _is_both_directions(features, rnn):
+        return False
+    return (
+        batch is None
+        or batch.int_value == -1
+        or not (is_direction_count(batch) or batch.int_value is not None or batch.key[0] == "bin")
+    )
+
+
 def _is_both_directions(size, rnn) -> bool:
     """``2 * H``, ``H * 2``, ``H * num_directions``; ``10`` when H is the literal 5 (module
     constants fold)."""
@@ -223,6 +286,14 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
             arguments = ", ".join(context.code(arg.value) for arg in reshape.node.args)
             right = f"{state}.transpose(0, 1).reshape({arguments})"
             yield _finding(context, reshape.node, fact, "state", _FLATTEN_LAYOUT, right)
+        elif fact.role == "state" and _joins_directions_across_the_batch(sizes, rnn, reshape.node):
+            state = context.code(reshape.node.func.value)
+            arguments = [context.code(arg.value) for arg in reshape.node.args]
+            right = (
+                f"{state}.view({arguments[0]}, 2, {arguments[1]}, -1).transpose(1, 2)"
+                f".reshape({', '.join(arguments)})"
+            )
+            yield _finding(context, reshape.node, fact, "state", _JOIN_LAYOUT, right)
         elif fact.role == "state" and len(sizes) >= 3 and not rnn.has_single_layer:
             if is_direction_count(sizes[0]) and sizes[1] is not None and rnn.num_layers is not None:
                 if keys_match(sizes[1].key, rnn.num_layers.key):
@@ -289,7 +360,10 @@ NOTES = (
     "also finds h_n flattened batch-major without a transpose first: `h_n.view(B, -1)`, "
     "`hidden.view(batch, H * num_directions)`, `final_state.view(-1, 2 * H, 1)`; its rows are "
     "(layer, direction) pairs holding the whole batch, so such a view puts several batch elements "
-    "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`. A state handed to a method or "
+    "in one row. Write `h_n.transpose(0, 1).reshape(B, -1)`. Also `h_n.reshape(num_layers, "
+    "h_n.size(1), -1)` and `view(num_layers, B, 2 * H)`, meant to join each layer's two "
+    "directions, join two batch elements instead: write `h_n.view(num_layers, 2, B, H)"
+    ".transpose(1, 2).reshape(num_layers, B, 2 * H)`. A state handed to a method or "
     "function of the same module (`self.attention(output, h_n)`) is followed into it"
 )
 
