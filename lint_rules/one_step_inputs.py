@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from lint_rules.statements import statements
+
 _CODE = cst.Module([])
 
 
@@ -75,32 +77,23 @@ def _integer(node: cst.BaseExpression) -> int | None:
 
 def _bindings(function: cst.FunctionDef, name: str) -> list[cst.BaseExpression]:
     """Every value ``name`` is assigned in ``function``; empty when it is bound any other way
-    (a parameter, a loop target, an augmented assignment)."""
+    (a parameter, a loop target, an augmented assignment); a nested function's names are its own."""
     params = function.params
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
     if any(param.name.value == name for param in every):
         return []
     found: list[cst.BaseExpression] = []
-    other = False
-
-    class Finder(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
+    for node in statements(function.body):
+        if isinstance(node, cst.Assign):
             for target in node.targets:
                 if isinstance(target.target, cst.Name) and target.target.value == name:
                     found.append(node.value)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            nonlocal other
+        elif isinstance(node, cst.AugAssign):
             if isinstance(node.target, cst.Name) and node.target.value == name:
-                other = True
-
-        def visit_For(self, node: cst.For) -> None:
-            nonlocal other
-            if name in _names_in(node.target):
-                other = True
-
-    function.body.visit(Finder())
-    return [] if other else found
+                return []
+        elif isinstance(node, cst.For) and name in _names_in(node.target):
+            return []
+    return found
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:

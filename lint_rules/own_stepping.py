@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from lint_rules.statements import statements
+
 
 def stepping_calls(
     methods: dict[str, cst.FunctionDef], backwards: Callable[[cst.BaseExpression], bool]
@@ -38,49 +40,31 @@ def stepping_calls(
 
 
 def _loops(function: cst.FunctionDef) -> list[cst.For | cst.While]:
-    loops: list[cst.For | cst.While] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_For(self, node: cst.For) -> None:
-            loops.append(node)
-
-        def visit_While(self, node: cst.While) -> None:
-            loops.append(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is function  # a nested function is not this method's loop
-
-    function.visit(Finder())
-    return loops
+    return [node for node in statements(function.body) if isinstance(node, (cst.For, cst.While))]
 
 
 def _carrying_self_calls(loop: cst.For | cst.While) -> list[tuple[str, cst.Call]]:
     """``out, h = self.name(x, h)`` in the loop: a name bound from the result after its first
     element is among the names passed after the first argument."""
     found: list[tuple[str, cst.Call]] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            call = node.value
-            if not isinstance(call, cst.Call) or not _is_self_method(call.func):
-                return
-            returned: set[str] = set()
-            for target in node.targets:
-                if isinstance(target.target, (cst.Tuple, cst.List)):
-                    for element in target.target.elements[1:]:
-                        returned |= _names(element.value)
-            passed: set[str] = set()
-            for index, arg in enumerate(call.args):
-                if index > 0 or arg.keyword is not None:
-                    passed |= _names(arg.value)
-            if returned & passed:
-                assert isinstance(call.func, cst.Attribute)
-                found.append((call.func.attr.value, call))
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-    loop.body.visit(Finder())
+    for node in statements(loop.body):
+        if not isinstance(node, cst.Assign):
+            continue
+        call = node.value
+        if not isinstance(call, cst.Call) or not _is_self_method(call.func):
+            continue
+        returned: set[str] = set()
+        for target in node.targets:
+            if isinstance(target.target, (cst.Tuple, cst.List)):
+                for element in target.target.elements[1:]:
+                    returned |= _names(element.value)
+        passed: set[str] = set()
+        for index, arg in enumerate(call.args):
+            if index > 0 or arg.keyword is not None:
+                passed |= _names(arg.value)
+        if returned & passed:
+            assert isinstance(call.func, cst.Attribute)
+            found.append((call.func.attr.value, call))
     return found
 
 

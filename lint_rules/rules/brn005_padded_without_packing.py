@@ -642,10 +642,10 @@ def _first_parameter(function) -> str | None:
 def check(context: RuleContext) -> Iterator[RawFinding]:
     lineages: dict[int, Lineage] = {}
     for call in context.events.calls:
-        if call.site.bidirectional is not True or _one_step_per_call(call):
+        if call.site.bidirectional is not True:
             continue
         evidence = _call_evidence(call, context, lineages, frozenset())
-        if evidence is None:
+        if evidence is None or _one_step_per_call(call):
             continue
         message = MESSAGE.format(rnn=call.site.rnn.label, evidence=evidence)
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
