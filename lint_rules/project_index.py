@@ -19,6 +19,8 @@ from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
+from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
+from lint_rules.keras_padding import keras_padding
 from lint_rules.model_calls import (
     ModelCall,
     binds_a_model,
@@ -407,6 +409,10 @@ class _Reader:
             self.summary.packs = self.summary.packs or not self.in_model
         elif last == "pad_sequence":
             self.summary.padding.append((node.lineno, "`pad_sequence(...)`"))
+        elif last == KERAS_FUNCTION:
+            evidence = keras_padding(node, self.summary.imports)
+            if evidence is not None:
+                self.summary.padding.append((node.lineno, evidence))
         elif last == "BucketIterator" or name.endswith("BucketIterator.splits"):
             self.summary.padding.append((node.lineno, "torchtext's `BucketIterator`"))
         elif last in ("import_module", "__import__"):
