@@ -25,7 +25,7 @@ from lint_rules.last_real_steps import (
     one_sequence,
     sort_result,
 )
-from lint_rules.padding_sides import padded_in_front
+from lint_rules.padding_sides import pad_sequence_evidence, padded_in_front
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
@@ -291,7 +291,7 @@ class CallInterpreter:
         if last in ("sort", "argsort"):
             return sort_result(last)
         if qualified == api.PAD_SEQUENCE:
-            return Padded("`pad_sequence(...)`")
+            return Padded(pad_sequence_evidence(_string_keyword(node, "padding_side")))
         if qualified == api.FUNCTIONAL_PAD and _pads_to_a_length(node):
             evidence = "`F.pad` by a target length minus the current one"
             return Padded(padded_in_front(evidence) if _pads_in_front(node) else evidence)
@@ -735,6 +735,17 @@ def unpack_padded(args: Args) -> Any:
 def _pads_to_a_length(call: cst.Call) -> bool:
     """``F.pad(x, (0, 0, 0, max_len - x.size(1)))``: widths that bring a sequence to a length."""
     return any(pads_to_a_length(width) for width in _pad_widths(call))
+
+
+def _string_keyword(call: cst.Call, name: str) -> str | None:
+    """The string a call's keyword is given as a literal (``padding_side="left"``)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            value = arg.value
+            if isinstance(value, cst.SimpleString):
+                evaluated = value.evaluated_value
+                return evaluated if isinstance(evaluated, str) else None
+    return None
 
 
 def _pads_in_front(call: cst.Call) -> bool:

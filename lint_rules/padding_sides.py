@@ -26,3 +26,11 @@ def in_front(evidence: str) -> bool:
     """Whether the evidence (as the message shows it, with whatever wraps it) is of padding in
     front."""
     return FRONT in evidence
+
+
+def pad_sequence_evidence(padding_side: str | None) -> str:
+    """The evidence for torch's ``pad_sequence``, whose ``padding_side="left"`` (torch 2.6 and
+    later) pads in front; ``padding_side`` is the keyword's string, None when not written."""
+    if padding_side == "left":
+        return padded_in_front("`pad_sequence(..., padding_side='left')`")
+    return "`pad_sequence(...)`"

@@ -29,6 +29,7 @@ from lint_rules.model_calls import (
     returned_single_axes,
 )
 from lint_rules.node_index import NodeIndex, ScopeNodes
+from lint_rules.padding_sides import pad_sequence_evidence
 from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
@@ -408,7 +409,9 @@ class _Reader:
         if last in _PACKERS:
             self.summary.packs = self.summary.packs or not self.in_model
         elif last == "pad_sequence":
-            self.summary.padding.append((node.lineno, "`pad_sequence(...)`"))
+            side = next((k.value for k in node.keywords if k.arg == "padding_side"), None)
+            written = side.value if isinstance(side, ast.Constant) else None
+            self.summary.padding.append((node.lineno, pad_sequence_evidence(written)))
         elif last == KERAS_FUNCTION:
             evidence = keras_padding(node, self.summary.imports)
             if evidence is not None:

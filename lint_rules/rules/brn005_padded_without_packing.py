@@ -832,7 +832,8 @@ NOTES = (
     "model class's `forward` packing its own input does not; the message names the padding "
     "module; the message says what the padding does by the side it is on: behind (or not known "
     f'to be in front), "{PADDED_BEHIND}"; in front (`[PAD] * n + seq`, Keras\'s '
-    "`pad_sequences` by default, `np.pad`/`F.pad` widths or a filler block before the "
+    "`pad_sequences` by default, `pad_sequence(..., padding_side='left')`, `np.pad`/`F.pad` "
+    "widths or a filler block before the "
     f'sequence), "{PADDED_IN_FRONT}"'
 )
 

@@ -58,6 +58,35 @@ def test_the_message_follows_the_side_of_f_pad(widths, consequence):
     assert finding.code == "BRN005" and finding.message.endswith(consequence)
 
 
+PAD_SEQUENCE_ENCODER = """
+import torch.nn as nn
+from torch.nn.utils.rnn import pad_sequence
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_features, hidden_size):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, utterances):
+        out, _ = self.lstm(pad_sequence(utterances, batch_first=True{side}))
+        return out
+"""
+
+
+@pytest.mark.parametrize(
+    "side, consequence",
+    [
+        ("", PADDED_BEHIND),
+        (", padding_side='right'", PADDED_BEHIND),
+        (", padding_side='left'", PADDED_IN_FRONT),
+    ],
+)
+def test_the_message_follows_the_side_of_pad_sequence(side, consequence):
+    [finding] = check_source(PAD_SEQUENCE_ENCODER.format(side=side))
+    assert finding.code == "BRN005" and finding.message.endswith(consequence)
+
+
 def test_the_message_for_padding_in_front_says_what_each_direction_reads():
     assert "forward direction runs over the padding" in PADDED_IN_FRONT
     assert "backward direction ends on it" in PADDED_IN_FRONT
@@ -73,6 +102,10 @@ def test_the_message_for_padding_in_front_says_what_each_direction_reads():
         (
             "from keras.preprocessing.sequence import pad_sequences\n"
             "x = pad_sequences(ids, maxlen=100)\n",
+            PADDED_IN_FRONT,
+        ),
+        (
+            "import torch\nx = torch.nn.utils.rnn.pad_sequence(ids, padding_side='left')\n",
             PADDED_IN_FRONT,
         ),
         (
