@@ -21,6 +21,7 @@ from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
 from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
 from lint_rules.keras_padding import keras_padding
+from lint_rules.merged_padding import MERGED_PADDING_TYPES, merged_padding_lines
 from lint_rules.model_calls import (
     ModelCall,
     binds_a_model,
@@ -271,7 +272,11 @@ class _Reader:
             body, owner, function = pending.pop()
             self.in_model = owner in models
             scope = self.nodes.scope(tree if function is None else function)
-            for nested, nested_owner in self._scope(scope, body, owner, function):
+            padded_before = len(self.summary.padding)
+            nested_scopes = self._scope(scope, body, owner, function)
+            if len(self.summary.padding) > padded_before:
+                self._drop_merged_padding(scope, padded_before)
+            for nested, nested_owner in nested_scopes:
                 if isinstance(nested, ast.ClassDef):
                     if is_model_class(nested):
                         models.add(nested.name)
@@ -280,6 +285,16 @@ class _Reader:
                     pending.append((nested.body, nested_owner, nested))
         padding_lines = [line for line, _ in self.summary.padding]
         self.summary.data_files = self.files.finish(tree.body, padding_lines)
+
+    def _drop_merged_padding(self, scope: ScopeNodes, first: int) -> None:
+        """Forget the padding this scope found (entries from ``first`` on) that it merges away
+        (``merged_padding``): tracks of one item aligned and reduced into one sequence."""
+        merged = merged_padding_lines(scope.of(*MERGED_PADDING_TYPES))
+        if merged:
+            found = self.summary.padding
+            found[first:] = [
+                (line, evidence) for line, evidence in found[first:] if line not in merged
+            ]
 
     def _node(self, node: ast.AST) -> None:
         """Facts any node may hold, wherever it is."""

@@ -815,6 +815,10 @@ NOTES = (
     "one sample copied into a buffer whose first size names a maximum sequence length, up to "
     "its own length, `audio = np.zeros((max_len, n_mels))`, `audio[:n] = mel[:n]` with "
     "`n = min(max_len, mel.shape[0])`, but not a buffer filled whole, by column or as an image; "
+    "but not padding merged away, the members of one item padded to a common length and then "
+    "reduced across them into one sequence and not read again unreduced (the tracks of a MIDI "
+    "file merged by `np.array(tracks).max(axis=0)`, audio stems mixed by "
+    "`np.sum(padded, axis=0)`); "
     "in a module that imports the model's module, is imported by it, or shares "
     "an importer with it (a module loaded by a computed name, "
     '`importlib.import_module("models." + name)`, is imported with its whole package); '

@@ -45,6 +45,7 @@ CASES = {
     "sample_buffer": ("BRN005", "models/audio.py", "in utils/audio_dataset.py:22"),
     "init_state_caller": ("BRN001", "model.py", "bidirectional=True from train.py:5"),
     "keras_padding": ("BRN005", "model.py", "padding in front: Keras `pad_sequences`"),
+    "merged_tracks": ("BRN005", "model.py", "in data.py:10"),
     "time_major_batch": (
         "BRN005",
         "model.py",
