@@ -37,7 +37,8 @@ CODE = "BRN005"
 NAME = "padded-without-packing"
 SUMMARY = (
     "a padded variable-length batch (lengths at hand, `pad_sequence`) fed to a bidirectional RNN "
-    "without `pack_padded_sequence`: the backward direction starts on padding"
+    "without `pack_padded_sequence`: the backward direction starts on padding (padded in front, "
+    "the forward direction reads it first)"
 )
 MESSAGE = (
     "bidirectional `{rnn}` reads a padded batch ({evidence}) without `pack_padded_sequence`, so "
