@@ -164,3 +164,23 @@ def test_keras_pad_sequences_is_padding(code, evidence):
 def test_a_pad_sequences_that_is_not_keras_s_is_not_this_form(code):
     """A project's own function of the name pads (or not) by what its body does."""
     assert summarise("data.py", code + "\n").padding == []
+
+
+def test_the_side_travels_through_a_saved_data_file(tmp_path, capsys, monkeypatch):
+    """Padded by Keras in one program, saved with ``np.save``, loaded by the model's program."""
+    (tmp_path / "prepare.py").write_text(
+        "import numpy as np\n"
+        "from keras.preprocessing.sequence import pad_sequences\n\n"
+        "x_train = pad_sequences(sequences, maxlen=900)\n"
+        'np.save("x_train.npy", x_train)\n'
+    )
+    (tmp_path / "train.py").write_text(
+        'import numpy as np\nimport torch\nfrom model import Classifier\n\nx = np.load("x_train.npy")\n'
+        "Classifier(1000, 32)(torch.tensor(x))\n"
+    )
+    (tmp_path / "model.py").write_text(MODEL)
+    monkeypatch.chdir(tmp_path)
+    main(["--isolated", "--no-cache", "--quiet", "."])
+    [line] = capsys.readouterr().out.splitlines()
+    assert "`x_train.npy`, loaded at train.py:5" in line and "in prepare.py:4" in line
+    assert line.endswith(PADDED_IN_FRONT)
