@@ -14,7 +14,7 @@ import libcst as cst
 
 from lint_rules import torch_api as api
 from lint_rules.events import Chunk, Index, LayerUse, Reshape, RnnCall
-from lint_rules.hand_padding import pads_to_a_length
+from lint_rules.hand_padding import pads_in_front, pads_to_a_length
 from lint_rules.helper_arguments import follow_into_helper
 from lint_rules.imports import canonical, dotted_name
 from lint_rules.instances import Instance, call_instance, crossed_a_class
@@ -25,6 +25,7 @@ from lint_rules.last_real_steps import (
     one_sequence,
     sort_result,
 )
+from lint_rules.padding_sides import pad_sequence_evidence, padded_in_front
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
@@ -290,9 +291,10 @@ class CallInterpreter:
         if last in ("sort", "argsort"):
             return sort_result(last)
         if qualified == api.PAD_SEQUENCE:
-            return Padded("`pad_sequence(...)`")
+            return Padded(pad_sequence_evidence(_string_keyword(node, "padding_side")))
         if qualified == api.FUNCTIONAL_PAD and _pads_to_a_length(node):
-            return Padded("`F.pad` by a target length minus the current one")
+            evidence = "`F.pad` by a target length minus the current one"
+            return Padded(padded_in_front(evidence) if _pads_in_front(node) else evidence)
         if last in api.PACKERS:
             frame.scope.packs = True
             return Packed()
@@ -732,6 +734,26 @@ def unpack_padded(args: Args) -> Any:
 
 def _pads_to_a_length(call: cst.Call) -> bool:
     """``F.pad(x, (0, 0, 0, max_len - x.size(1)))``: widths that bring a sequence to a length."""
+    return any(pads_to_a_length(width) for width in _pad_widths(call))
+
+
+def _string_keyword(call: cst.Call, name: str) -> str | None:
+    """The string a call's keyword is given as a literal (``padding_side="left"``)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            value = arg.value
+            if isinstance(value, cst.SimpleString):
+                evaluated = value.evaluated_value
+                return evaluated if isinstance(evaluated, str) else None
+    return None
+
+
+def _pads_in_front(call: cst.Call) -> bool:
+    """``F.pad(x, (0, 0, max_len - x.size(1), 0))``: such widths, before the sequence."""
+    return any(pads_in_front(width) for width in _pad_widths(call))
+
+
+def _pad_widths(call: cst.Call) -> list[str]:
     widths = [arg.value for arg in call.args if arg.keyword is None][1:2]
     widths += [arg.value for arg in call.args if arg.keyword and arg.keyword.value == "pad"]
-    return any(pads_to_a_length(cst.Module([]).code_for_node(width)) for width in widths)
+    return [cst.Module([]).code_for_node(width) for width in widths]

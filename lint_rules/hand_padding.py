@@ -4,8 +4,10 @@ statements): the forms need the scope's assignments, which one node does not sho
 The forms, each one that only sequence padding takes:
 
 - a batch preallocated to a maximum length (``torch.zeros(len(seqs), max_len)``, ``np.full``,
-  ``torch.LongTensor(B, max_len).fill_(pad)``) and filled one sequence at a time up to that
-  sequence's length: ``padded[i, :len(seq)] = seq``, ``padded[i][:lengths[i]] = ...``;
+  ``torch.ones(max_len, N)``, ``torch.LongTensor(B, max_len).fill_(pad)``) and filled one
+  sequence at a time up to that sequence's length: ``padded[i, :len(seq)] = seq``,
+  ``padded[i][:lengths[i]] = ...``, or time-major, ``inputs[:len(seq), i] = seq`` (the
+  sample's index a name: ``buf[:n, 0]`` fills a column);
 - a pad value written into an element of a 2-D batch: ``batch.data[i][j] = padding_id``;
 - a list padded in front, ``[PAD] * (max_len - len(seq)) + seq``, or behind through a length
   bound to a name (``n = len(seq)``; ``seq + [PAD] * (max_len - n)``);
@@ -30,6 +32,9 @@ it, and a row may be filled up to a measured length (``x.shape[k]``, ``x.size(k)
 ``min(max_len, x.shape[0])``) as well as up to ``len(seq)`` or a ``length`` name, with
 whole-dimension slices (or ``...``) after it.
 
+Forms that put the padding in front (``[PAD] * n + seq``, widths before the sequence, a filler
+block first in a concatenation) say so in their evidence (``padding_sides``).
+
 Not padding: constant pad widths (a convolution's spatial padding, an image border), and a width
 that is one tensor's size minus another's (a U-Net aligning feature maps): the target must be a
 length, not another tensor's measure.
@@ -42,6 +47,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from lint_rules.ast_names import dotted
+from lint_rules.padding_sides import padded_in_front
 
 # A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`,
 # `pad_token_id`; not `padding_value`, which fills missing cells of a table as readily as a
@@ -59,6 +65,8 @@ _ALLOCATORS = frozenset(
 )
 _PADDERS = frozenset(("np.pad", "numpy.pad", "F.pad", "functional.pad", "nn.functional.pad"))
 _PADDERS |= frozenset(("torch.nn.functional.pad",))
+# Joins that put blocks one after another along an axis.
+_JOINS = frozenset(("concatenate", "cat", "concat", "vstack", "hstack", "row_stack"))
 # The node types ``scope_padding`` reads: a caller with nodes filed by type passes only these.
 HAND_PADDING_TYPES = (ast.Assign, ast.AugAssign, ast.BinOp, ast.Call, ast.While)
 
@@ -91,6 +99,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
         for target in node.targets
         if (name := dotted(target))
     }
+    leading = _leading_fillers(nodes)
     for node in nodes:
         evidence = None
         if isinstance(node, ast.Assign):
@@ -102,6 +111,8 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
                     break
         elif isinstance(node, ast.Call):
             evidence = _deficit_call(node, deficits, measures) or _named_extend(node, deficits)
+            if evidence and id(node) in leading:
+                evidence = padded_in_front(evidence)
         elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
             if _pad_run(node.value, set(), deficits, by_name=True):
                 evidence = (
@@ -118,11 +129,21 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
 def pads_to_a_length(widths: str) -> bool:
     """Whether pad widths (an expression's source) are a target length minus the current one,
     written out: ``(0, 0, 0, self.max_len - x.size(1))``."""
+    expression = _expression(widths)
+    return expression is not None and _mentions_deficit(expression, set(), set())
+
+
+def pads_in_front(widths: str) -> bool:
+    """Whether such widths put the padding in front: ``(0, 0, self.max_len - x.size(1), 0)``."""
+    expression = _expression(widths)
+    return expression is not None and _deficit_in_front(expression.body, set(), set())
+
+
+def _expression(source: str) -> ast.Expression | None:
     try:
-        expression = ast.parse(widths.strip(), mode="eval")
+        return ast.parse(source.strip(), mode="eval")
     except SyntaxError:
-        return False
-    return _mentions_deficit(expression, set(), set())
+        return None
 
 
 def _batch_write(
@@ -138,28 +159,50 @@ def _batch_write(
         indices = indices[:-1]
     if len(indices) < 2:
         return None  # `boxes[:len(found), :]` fills a table, not one row of a batch
-    if any(isinstance(index, ast.Slice) and not _whole(index) for index in indices[:-1]):
-        return None  # `canvas[:h, :w] = image` pads an image in two dimensions, not a row
-    last = indices[-1]
-    if (
-        isinstance(last, ast.Slice)
-        and last.lower is None
-        and last.upper is not None
-        and (
-            _is_length(last.upper)
-            or _is_measure(last.upper, measures)
-            or _is_measure(_unclamped_min(last.upper), measures)
-        )
-        and dotted(base) in batches
-    ):
+    if dotted(base) in batches and _fills_one_sequence(indices, measures):
         return (
             f"`{dotted(base)}`, allocated to a maximum length and filled per sequence up to "
             "its length"
         )
+    if any(isinstance(index, ast.Slice) and not _whole(index) for index in indices[:-1]):
+        return None  # `canvas[:h, :w] = image` pads an image in two dimensions, not a row
     pad = _last_name(value) or ""
     if PAD_NAME.match(pad):
         return f"`{pad}` written into the elements of a 2-D batch"
     return None
+
+
+def _fills_one_sequence(indices: list[ast.AST], measures: set[str]) -> bool:
+    """The indices (whole dimensions after them dropped) of one sequence's place in a batch,
+    filled up to its own length: batch-major ``[i, :len(seq)]`` (any row indices, then the
+    length), or time-major ``[:len(seq), i]``, the sample's index a name (a loop's variable:
+    ``buf[:n, 0]`` fills a column of features, not a sequence of a batch). A second partial
+    slice (``canvas[:h, :w]``) pads an image in two dimensions."""
+    partial = [index for index in indices if isinstance(index, ast.Slice) and not _whole(index)]
+    if len(partial) != 1:
+        return False
+    if indices[-1] is partial[0]:
+        return _up_to_a_length(partial[0], measures)
+    return (
+        len(indices) == 2
+        and indices[0] is partial[0]
+        and isinstance(indices[1], ast.Name)
+        and _up_to_a_length(partial[0], measures)
+    )
+
+
+def _up_to_a_length(index: ast.Slice, measures: set[str]) -> bool:
+    """``:len(seq)``, ``:lengths[i]``, ``0:n`` with ``n = len(seq)``, ``:min(max_len, x.size(0))``."""
+    lower, upper = index.lower, index.upper
+    if index.step is not None or upper is None:
+        return False
+    if lower is not None and not (isinstance(lower, ast.Constant) and lower.value == 0):
+        return False
+    return (
+        _is_length(upper)
+        or _is_measure(upper, measures)
+        or _is_measure(_unclamped_min(upper), measures)
+    )
 
 
 def _whole(index: ast.AST) -> bool:
@@ -247,7 +290,7 @@ def _list_padding(node: ast.BinOp, measures: set[str], deficits: set[str]) -> st
     n)`` with the length bound to a name (``n = len(seq)``); the project index reads the plain
     ``seq + [PAD] * (max_len - len(seq))`` itself."""
     if _pad_run(node.left, measures, deficits):
-        return "`[PAD] * (max_len - len(seq)) + seq`"
+        return padded_in_front("`[PAD] * (max_len - len(seq)) + seq`")
     run = node.right
     if _pad_run(run, measures, deficits) and not any(
         _is_measure(part, set()) for part in ast.walk(run)
@@ -354,11 +397,51 @@ def _deficit_call(call: ast.Call, deficits: set[str], measures: set[str]) -> str
     if name in _PADDERS:
         widths = call.args[1:2] + [k.value for k in call.keywords if k.arg in ("pad", "pad_width")]
         if any(_mentions_deficit(width, deficits, measures) for width in widths):
-            return f"`{name}` by a target length minus the current one"
+            evidence = f"`{name}` by a target length minus the current one"
+            if any(_deficit_in_front(width, deficits, measures) for width in widths):
+                return padded_in_front(evidence)
+            return evidence
     elif name.rsplit(".", 1)[-1] in _ALLOCATORS and call.args:
         if _mentions_deficit(call.args[0], deficits, measures):
             return f"a filler `{name}` sized a target length minus the current one"
     return None
+
+
+def _deficit_in_front(widths: ast.AST, deficits: set[str], measures: set[str]) -> bool:
+    """Pad widths whose deficits are all in "before" places: ``(max_len - len(x), 0)``,
+    ``((0, 0), (pad, 0))`` for ``np.pad``, ``(0, 0, max_len - x.size(1), 0)`` for ``F.pad``
+    (pairs of before and after, the last dimension's first): even positions of the innermost
+    tuple. A single width (``np.pad(x, n)``) pads both ends."""
+    places = [
+        position % 2 == 0
+        for position, width in _width_places(widths)
+        if _mentions_deficit(width, deficits, measures)
+    ]
+    return bool(places) and all(places)
+
+
+def _width_places(widths: ast.AST) -> Iterator[tuple[int, ast.AST]]:
+    """(position in its innermost tuple, width) for each width of a nest of tuples."""
+    if isinstance(widths, (ast.Tuple, ast.List)):
+        for position, item in enumerate(widths.elts):
+            if isinstance(item, (ast.Tuple, ast.List)):
+                yield from _width_places(item)
+            else:
+                yield position, item
+
+
+def _leading_fillers(nodes: list[ast.AST]) -> set[int]:
+    """ids of the blocks put before the rest of a concatenation,
+    ``np.concatenate([np.zeros((max_len - len(x), dim)), x])``: a filler there pads in front."""
+    return {
+        id(call.args[0].elts[0])
+        for call in nodes
+        if isinstance(call, ast.Call)
+        and (_last_name(call.func) or "") in _JOINS
+        and call.args
+        and isinstance(call.args[0], (ast.List, ast.Tuple))
+        and len(call.args[0].elts) > 1
+    }
 
 
 def _mentions_deficit(node: ast.AST, deficits: set[str], measures: set[str]) -> bool:

@@ -19,6 +19,9 @@ from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
+from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
+from lint_rules.keras_padding import keras_padding
+from lint_rules.merged_padding import MERGED_PADDING_TYPES, merged_padding_lines
 from lint_rules.model_calls import (
     ModelCall,
     binds_a_model,
@@ -27,6 +30,7 @@ from lint_rules.model_calls import (
     returned_single_axes,
 )
 from lint_rules.node_index import NodeIndex, ScopeNodes
+from lint_rules.padding_sides import pad_sequence_evidence
 from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
@@ -268,7 +272,11 @@ class _Reader:
             body, owner, function = pending.pop()
             self.in_model = owner in models
             scope = self.nodes.scope(tree if function is None else function)
-            for nested, nested_owner in self._scope(scope, body, owner, function):
+            padded_before = len(self.summary.padding)
+            nested_scopes = self._scope(scope, body, owner, function)
+            if len(self.summary.padding) > padded_before:
+                self._drop_merged_padding(scope, padded_before)
+            for nested, nested_owner in nested_scopes:
                 if isinstance(nested, ast.ClassDef):
                     if is_model_class(nested):
                         models.add(nested.name)
@@ -277,6 +285,16 @@ class _Reader:
                     pending.append((nested.body, nested_owner, nested))
         padding_lines = [line for line, _ in self.summary.padding]
         self.summary.data_files = self.files.finish(tree.body, padding_lines)
+
+    def _drop_merged_padding(self, scope: ScopeNodes, first: int) -> None:
+        """Forget the padding this scope found (entries from ``first`` on) that it merges away
+        (``merged_padding``): tracks of one item aligned and reduced into one sequence."""
+        merged = merged_padding_lines(scope.of(*MERGED_PADDING_TYPES))
+        if merged:
+            found = self.summary.padding
+            found[first:] = [
+                (line, evidence) for line, evidence in found[first:] if line not in merged
+            ]
 
     def _node(self, node: ast.AST) -> None:
         """Facts any node may hold, wherever it is."""
@@ -406,7 +424,13 @@ class _Reader:
         if last in _PACKERS:
             self.summary.packs = self.summary.packs or not self.in_model
         elif last == "pad_sequence":
-            self.summary.padding.append((node.lineno, "`pad_sequence(...)`"))
+            side = next((k.value for k in node.keywords if k.arg == "padding_side"), None)
+            written = side.value if isinstance(side, ast.Constant) else None
+            self.summary.padding.append((node.lineno, pad_sequence_evidence(written)))
+        elif last == KERAS_FUNCTION:
+            evidence = keras_padding(node, self.summary.imports)
+            if evidence is not None:
+                self.summary.padding.append((node.lineno, evidence))
         elif last == "BucketIterator" or name.endswith("BucketIterator.splits"):
             self.summary.padding.append((node.lineno, "torchtext's `BucketIterator`"))
         elif last in ("import_module", "__import__"):

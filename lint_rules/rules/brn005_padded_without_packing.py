@@ -3,6 +3,9 @@
 The backward direction reads each sequence from its last position, which for every sequence
 shorter than the batch is padding: its whole backward pass, and so its output and h_n, depend on
 how much padding there is. ``pack_padded_sequence`` makes it start at each sequence's own end.
+Padding in front (``[PAD] * n + seq``, Keras's ``pad_sequences`` by default) turns it round: the
+forward direction reads the padding first and the backward direction ends on it, and packing
+needs the padding moved behind first; the message says which (``padding_sides``).
 
 Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
 embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN through per-step layers and convolutions, which keep
@@ -26,6 +29,7 @@ from lint_rules.lineage import Lineage, names_read
 from lint_rules.mask_sources import made_from_output, size_names
 from lint_rules.one_step_inputs import holds_one_step
 from lint_rules.padded_layers import carried_from
+from lint_rules.padding_sides import in_front
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Packed, Padded, TensorFact
 
@@ -33,12 +37,23 @@ CODE = "BRN005"
 NAME = "padded-without-packing"
 SUMMARY = (
     "a padded variable-length batch (lengths at hand, `pad_sequence`) fed to a bidirectional RNN "
-    "without `pack_padded_sequence`: the backward direction starts on padding"
+    "without `pack_padded_sequence`: the backward direction starts on padding (padded in front, "
+    "the forward direction reads it first)"
 )
 MESSAGE = (
     "bidirectional `{rnn}` reads a padded batch ({evidence}) without `pack_padded_sequence`, so "
-    "its backward direction starts on the padding; pack it first: "
+    "{consequence}"
+)
+_PACK = (
     "`nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=..., enforce_sorted=False)`"
+)
+# What the padding does, by the side it is on (``padding_sides``): behind, or not known to be
+# in front (``pad_sequence``, a tokenizer, an embedding's ``padding_idx`` pad behind as a rule).
+PADDED_BEHIND = f"its backward direction starts on the padding; pack it first: {_PACK}"
+PADDED_IN_FRONT = (
+    "its forward direction runs over the padding before every shorter sequence and its backward "
+    "direction ends on it; pad behind the sequences instead and pack them "
+    f"({_PACK} keeps each sequence's first `length` steps)"
 )
 
 # Per-sequence lengths are plural (`lengths`, `src_lengths`, `x_lens`); `seq_len` is one number.
@@ -214,6 +229,25 @@ class PairEncoder(nn.Module):
         m = F.relu(self.project(torch.cat([a, aligned, a - aligned, a * aligned], dim=-1)))
         v, _ = self.compose(m)
         return v
+''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FrontPaddedEncoder(nn.Module):
+    """Padded in front up to a fixed number of steps: the forward direction reads the padding
+    first, and the backward direction ends on it."""
+
+    def __init__(self, n_features, hidden_size, max_frames=300):
+        super().__init__()
+        self.max_frames = max_frames
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, frames):
+        batch = F.pad(frames, (0, 0, self.max_frames - frames.size(1), 0))
+        out, _ = self.lstm(batch)
+        return out
 ''',
 )
 
@@ -431,6 +465,26 @@ class Separator(nn.Module):
         mask = F.relu(x)
         return mask * frame_mask.unsqueeze(-1)
 ''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class BehindPaddedEncoder(nn.Module):
+    """Padded behind up to a fixed number of steps, then packed with each utterance's length."""
+
+    def __init__(self, n_features, hidden_size, max_frames=300):
+        super().__init__()
+        self.max_frames = max_frames
+        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, bidirectional=True)
+
+    def forward(self, frames, lengths):
+        batch = F.pad(frames, (0, 0, 0, self.max_frames - frames.size(1)))
+        packed = pack_padded_sequence(batch, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        return out
+''',
 )
 
 
@@ -647,7 +701,10 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         evidence = _call_evidence(call, context, lineages, frozenset())
         if evidence is None or _one_step_per_call(call):
             continue
-        message = MESSAGE.format(rnn=call.site.rnn.label, evidence=evidence)
+        consequence = PADDED_IN_FRONT if in_front(evidence) else PADDED_BEHIND
+        message = MESSAGE.format(
+            rnn=call.site.rnn.label, evidence=evidence, consequence=consequence
+        )
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
 
 
@@ -741,8 +798,12 @@ NOTES = (
     "torchtext's "
     "`Field(fix_length=...)`, `Field(include_lengths=True)`, `BucketIterator` or "
     "`BucketIterator.splits`, `seq + [PAD] * (max_len - len(seq))`, `seq += ...` or "
-    "`seq.extend(...)`; a batch allocated to a maximum length and filled per sequence up to its "
-    "length, `padded[i, :len(seq)] = seq`; a pad id written into a 2-D batch, "
+    "`seq.extend(...)`; Keras's `pad_sequences` imported from `keras` or `tensorflow` (a "
+    "project's own function of that name is not), which pads in front unless called with "
+    "`padding='post'`; a batch allocated to a maximum length (`torch.zeros`, `torch.ones`, "
+    "`torch.full`, `np.full`...) and filled per sequence up to its length, "
+    "`padded[i, :len(seq)] = seq`, or time-major, `padded[:len(seq), i] = seq` with the "
+    "sample's index a name (not `buf[:n, 0]`, a column); a pad id written into a 2-D batch, "
     "`batch[i][j] = pad_id`; a list padded in front, `[PAD] * (max_len - len(seq)) + seq`, or "
     "behind through a length bound to a name; `np.pad`/`F.pad`, or a filler `np.zeros`, sized a target length "
     "minus the current one, `(0, max_frames - x.shape[1])`, directly or through a name, but not "
@@ -755,6 +816,10 @@ NOTES = (
     "one sample copied into a buffer whose first size names a maximum sequence length, up to "
     "its own length, `audio = np.zeros((max_len, n_mels))`, `audio[:n] = mel[:n]` with "
     "`n = min(max_len, mel.shape[0])`, but not a buffer filled whole, by column or as an image; "
+    "but not padding merged away, the members of one item padded to a common length and then "
+    "reduced across them into one sequence and not read again unreduced (the tracks of a MIDI "
+    "file merged by `np.array(tracks).max(axis=0)`, audio stems mixed by "
+    "`np.sum(padded, axis=0)`); "
     "in a module that imports the model's module, is imported by it, or shares "
     "an importer with it (a module loaded by a computed name, "
     '`importlib.import_module("models." + name)`, is imported with its whole package); '
@@ -770,7 +835,11 @@ NOTES = (
     "has one; where no packing can reach that RNN: packing in data "
     "or training code (outside model classes) or in the calling class silences it, another "
     "model class's `forward` packing its own input does not; the message names the padding "
-    "module"
+    "module; the message says what the padding does by the side it is on: behind (or not known "
+    f'to be in front), "{PADDED_BEHIND}"; in front (`[PAD] * n + seq`, Keras\'s '
+    "`pad_sequences` by default, `pad_sequence(..., padding_side='left')`, `np.pad`/`F.pad` "
+    "widths or a filler block before the "
+    f'sequence), "{PADDED_IN_FRONT}"'
 )
 
 # The model-level clause that confirms a finding at runtime (docs/SPECIFICATION.md).

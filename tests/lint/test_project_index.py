@@ -44,6 +44,13 @@ CASES = {
     "plugin_models": ("BRN005", "models/bilstm.py", "in data.py:8"),
     "sample_buffer": ("BRN005", "models/audio.py", "in utils/audio_dataset.py:22"),
     "init_state_caller": ("BRN001", "model.py", "bidirectional=True from train.py:5"),
+    "keras_padding": ("BRN005", "model.py", "padding in front: Keras `pad_sequences`"),
+    "merged_tracks": ("BRN005", "model.py", "in data.py:10"),
+    "time_major_batch": (
+        "BRN005",
+        "model.py",
+        "filled per sequence up to its length in data.py:12",
+    ),
 }
 
 
@@ -379,6 +386,23 @@ def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_s
             "`video`, a buffer `max_frames` steps long filled per sample",
         ),
         (
+            "def collate(batch):\n"
+            "    in_max_len = max(len(x) for x in batch)\n"
+            "    inputs = torch.ones(in_max_len, len(batch)).long()\n"
+            "    for ind, x in enumerate(batch):\n"
+            "        li = len(x)\n"
+            "        inputs[:li, ind] = torch.tensor(x)",
+            "`inputs`, allocated to a maximum length and filled per sequence",
+        ),
+        (
+            "def collate(seqs, pad_id):\n"
+            "    max_len = max(len(s) for s in seqs)\n"
+            "    batch = np.full((max_len, len(seqs), 3), pad_id)\n"
+            "    for i, s in enumerate(seqs):\n"
+            "        batch[0:len(s), i, :] = s",
+            "`batch`, allocated to a maximum length and filled per sequence",
+        ),
+        (
             "def collate(seqs, maxlen):\n"
             "    out = torch.zeros((len(seqs), maxlen, 8))\n"
             "    for i, t in enumerate(seqs):\n"
@@ -419,6 +443,9 @@ def test_padding_in_data_code(code, evidence):
         "canvas = np.zeros((max_len, max_len))\ncanvas[:img.shape[0], :img.shape[1]] = img",
         "canvas = np.zeros((max_h, max_w))\ncanvas[:img.shape[0], :img.shape[1]] = img",
         "out = np.zeros((self.max_len, 3))\nout[:take] = x[:take]",
+        "out = torch.ones(max_len, n)\nout[:len(x), 1] = x",
+        "out = torch.ones(max_len, n)\nout[:len(x), i:] = x",
+        "out = torch.ones(max_len, n)\nout[1:len(x), i] = x[1:]",
     ],
 )
 def test_hand_written_forms_that_are_not_sequence_padding(code):
