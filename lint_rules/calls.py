@@ -193,7 +193,10 @@ class CallInterpreter:
         if isinstance(callee, FunctionRef):
             returned = self.interpret_function(callee.node, callee.owner, None).returned
             followed = follow_into_helper(self, callee, args, frame)
-            return returned if returned is not None else followed
+            value = returned if returned is not None else followed
+            if isinstance(value, TensorFact) and value.role == "output":
+                self.events.helper_outputs.append((node, frame.scope.node, value.site))
+            return value
         if isinstance(callee, ClassRef):
             readout = readout_named(self.facts.readouts, callee.node.name.value)
             if readout is None and id(callee.node) in self.classes:

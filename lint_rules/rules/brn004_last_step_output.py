@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from lint_rules.entry_points import ENTRY_POINTS
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Sym, keys_match, tri_and
 
@@ -617,7 +618,7 @@ def fed_one_step_at_a_time(events, fact) -> bool:
     if call is None or call.owner is None:
         return False
     function = call.scope.node
-    if not isinstance(function, cst.FunctionDef) or function.name.value not in _ENTRY_POINTS:
+    if not isinstance(function, cst.FunctionDef) or function.name.value not in ENTRY_POINTS:
         return False
     parameters = [param.name.value for param in function.params.params]
     reads_the_input = (
@@ -631,8 +632,6 @@ def fed_one_step_at_a_time(events, fact) -> bool:
         return False
     return any(owner == call.owner and time_axis in axes for owner, axes, _ in events.single_step)
 
-
-_ENTRY_POINTS = ("forward", "__call__")
 
 NOTES = (
     "stays quiet when every call of the model class found in the project (at least one) feeds "

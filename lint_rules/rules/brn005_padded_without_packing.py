@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from lint_rules.entry_points import entry_name
 from lint_rules.lineage import Lineage, names_read
 from lint_rules.mask_sources import made_from_output, size_names
 from lint_rules.one_step_inputs import holds_one_step
@@ -499,8 +500,8 @@ def _input_expression(node) -> cst.BaseExpression | None:
 
 
 def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | None:
-    """Padding done in the data code of another module, for an RNN the model's ``forward`` runs
-    on its input (or another method of the model runs on the same input, named as forward names
+    """Padding done in the data code of another module, for an RNN the model's ``forward`` (or
+    the ``__call__`` it defines in its place, ``entry_points``) runs on its input (or another method of the model runs on the same input, named as forward names
     it: a CRF's loss method ``log_likelihood(self, x, tags)`` beside ``forward(self, x)``; not
     ``translate(self, sentence)``, which runs one sentence): counted only where no module of the
     project packs where it can reach this RNN (then the packing may well happen before the
@@ -513,11 +514,12 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
     if call.owner is None:
         return None
     name, first = _name(call.scope.node), _first_parameter(call.scope.node)
-    if name != "forward" and (
+    entry = entry_name(_methods_beside(module, call.scope.node))
+    if name != entry and (
         _is_helper(module, call.scope.node)
         or not any(
             other.site.rnn is call.site.rnn
-            and _name(other.scope.node) == "forward"
+            and _name(other.scope.node) == entry
             and first is not None
             and _first_parameter(other.scope.node) == first
             for other in events.calls
@@ -535,15 +537,15 @@ def _reached_with_the_batch(module: cst.Module, function) -> bool:
     (``get_logits(self, x)`` called by ``forward``). ``translate(self, sentence)``, which no such
     method calls, runs on one sentence."""
     methods = _methods_beside(module, function)
-    forward = methods.get("forward")
-    if forward is None or _name(function) not in methods:
+    entry = entry_name(methods)
+    if entry is None or _name(function) not in methods:
         return False
-    batch = _first_parameter(forward)
+    batch = _first_parameter(methods[entry])
     helpers = _helpers(methods)
     pending = [
         method
         for name, method in methods.items()
-        if name == "forward"
+        if name == entry
         or (batch is not None and _first_parameter(method) == batch and name not in helpers)
     ]
     seen = {id(method) for method in pending}
@@ -695,12 +697,18 @@ def _carried_evidence(call, context: RuleContext, lineages, seen: frozenset) -> 
         if rnn_input is None or not isinstance(function, cst.FunctionDef):
             return None
         lineage = _lineage(function, lineages)
+        returned = _helper_output_names(context.events, function, lineage)
         firsts = [
             other
             for other in context.events.calls
-            if other.scope.node is function
-            and id(other) not in seen
-            and carried_from(lineage, rnn_input, lineage.first_bound_from(other.site.node))
+            if id(other) not in seen
+            and (
+                (
+                    other.scope.node is function
+                    and carried_from(lineage, rnn_input, lineage.first_bound_from(other.site.node))
+                )
+                or carried_from(lineage, rnn_input, returned.get(id(other.site), set()))
+            )
         ]
     for other in firsts:
         if id(other) in seen:
@@ -709,6 +717,17 @@ def _carried_evidence(call, context: RuleContext, lineages, seen: frozenset) -> 
         if evidence is not None:
             return f"the output of `{other.site.rnn.label}`, which reads padding too: {evidence}"
     return None
+
+
+def _helper_output_names(events, function, lineage: Lineage) -> dict[int, set[str]]:
+    """id(call site) -> the names ``function`` binds to what a helper returns, when that is the
+    RNN's output (``x = self.embedding(words)`` with ``embedding`` returning
+    ``self.lstm(...)[0]``): the first RNN of a chain may run in a method of its own."""
+    found: dict[int, set[str]] = {}
+    for node, scope, site in events.helper_outputs:
+        if scope is function:
+            found.setdefault(id(site), set()).update(lineage.bound_to(node))
+    return found
 
 
 def _lineage(function, lineages: dict[int, Lineage]) -> Lineage:
@@ -761,7 +780,7 @@ NOTES = (
     "a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
-    "`forward` runs, or another of its methods that takes forward's input (such as a CRF loss) "
+    "`forward` (or the `__call__` a module defines in its place) runs, or another of its methods that takes forward's input (such as a CRF loss) "
     "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
     "`translate(self, sentence)` reaches, nor one that only other methods call with something "
     "else, whatever its parameters are named (`predict(self, wav)` calling `self.step(chunk, h)` "

@@ -44,6 +44,7 @@ CASES = {
     "plugin_models": ("BRN005", "models/bilstm.py", "in data.py:8"),
     "sample_buffer": ("BRN005", "models/audio.py", "in utils/audio_dataset.py:22"),
     "init_state_caller": ("BRN001", "model.py", "bidirectional=True from train.py:5"),
+    "call_in_place_of_forward": ("BRN005", "model.py", "in data.py:7"),
 }
 
 
