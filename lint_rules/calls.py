@@ -24,6 +24,8 @@ from lint_rules.last_real_steps import (
     index_method,
     one_sequence,
     sort_result,
+    squeezed_batch,
+    viewed_as_one_sequence,
 )
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
@@ -498,7 +500,7 @@ class CallInterpreter:
         if (
             isinstance(value, TensorFact)
             and layer.kind in _FEATURE_MIXING_LAYERS
-            and value.role in ("output", "per_step")
+            and value.role in ("output", "per_step", "sequence")
             and value.time_axis is not None
         ):
             return value.derive(role="per_step", width=None)
@@ -584,7 +586,7 @@ class CallInterpreter:
             sizes = tuple(size if isinstance(size, Sym) else None for size in sizes)
             if not crossed_a_class(self, base, frame):
                 self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
-            return None
+            return viewed_as_one_sequence(base, node)
         if method == "transpose":
             return transpose(base, _int_of(args.get(0, "dim0")), _int_of(args.get(1, "dim1")))
         if method == "permute":
@@ -597,6 +599,9 @@ class CallInterpreter:
         if method in ("squeeze", "unsqueeze"):
             if base.role == "state":
                 return base if method == "squeeze" else None
+            squeezed = squeezed_batch(base, _int_of(args.get(0, "dim")))
+            if method == "squeeze" and squeezed is not None:
+                return squeezed
             if base.role in ("output", "step", "row", "summary"):
                 return base.derive(role="summary", time_axis=None, rank=None)
             return None

@@ -752,7 +752,9 @@ NOTES = (
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
     "convolutions, per-step layers and an `if` that embeds on one path only; and for an RNN that "
     "reads another RNN's output, directly or through position-wise layers such as an attention "
-    "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads, unless "
+    "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads (also "
+    "when that RNN runs in a helper method whose returned output the function binds, `c = "
+    "self.encode(context)`), unless "
     "a step on the way reshapes, reduces, pools or indexes the time axis), padding done in the "
     "data code of the same program counts "
     '(`pad_sequence`, a tokenizer called with `padding="max_length"`, unless its batch only '
