@@ -689,6 +689,9 @@ def concatenate(args: Args) -> Any:
     dim = _int_of(args.get(1, "dim"))
     if dim is None:
         dim = 0 if args.get(1, "dim") is None else None
+    beside = _padded_beside_other_features(sequence, dim)
+    if beside is not None:
+        return beside
     if not isinstance(sequence, TupleValue) or dim is None or not sequence.items:
         return None
     facts = sequence.items
@@ -706,6 +709,15 @@ def concatenate(args: Args) -> Any:
     if any(fact.width is None for fact in facts):
         return None
     return first.derive(role="summary", width=sum(fact.width for fact in facts), time_axis=None)
+
+
+def _padded_beside_other_features(sequence: Any, dim: int | None) -> Padded | None:
+    """``torch.cat((self.word_embed(words), char_features), -1)``: a padded batch joined along
+    the feature axis with other per-step features (character CNN, POS tags): every step is still
+    there, the padded ones too."""
+    if not isinstance(sequence, TupleValue) or dim not in (-1, 2):
+        return None
+    return next((item for item in sequence.items if isinstance(item, Padded)), None)
 
 
 def _output_beside_other_features(facts: tuple, dim: int) -> TensorFact | None:

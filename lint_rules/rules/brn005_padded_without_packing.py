@@ -5,8 +5,9 @@ shorter than the batch is padding: its whole backward pass, and so its output an
 how much padding there is. ``pack_padded_sequence`` makes it start at each sequence's own end.
 
 Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
-embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN through per-step layers and convolutions, which keep
-every step and so the padding's too, and through an ``if`` that pads on one path only. An RNN
+embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN
+through per-step layers and convolutions, which keep every step and so the padding's too, a
+``cat`` with other features along the feature axis, and an ``if`` that pads on one path only. An RNN
 that reads another RNN's output, directly or through position-wise layers (an attention block,
 a ``Linear``; ``padded_layers``), reads padding where that RNN does, and is reported too. Lengths in
 scope count as they are. A padding mask counts only when it goes with what the RNN reads: a
@@ -215,6 +216,25 @@ class PairEncoder(nn.Module):
         m = F.relu(self.project(torch.cat([a, aligned, a - aligned, a * aligned], dim=-1)))
         v, _ = self.compose(m)
         return v
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class WordCharTagger(nn.Module):
+    """Word embeddings (padded) joined with per-word character features along the feature axis:
+    every step is still there, the padded ones too."""
+
+    def __init__(self, vocab_size, dim, char_dim, pad_id):
+        super().__init__()
+        self.word_embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.lstm = nn.LSTM(dim + char_dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, char_features):
+        x = torch.cat((self.word_embed(words), char_features), dim=-1)
+        out, _ = self.lstm(x)
+        return out
 ''',
 )
 
@@ -431,6 +451,26 @@ class Separator(nn.Module):
         x = self.fc(x.reshape(-1, x.shape[-1])).reshape(n_frames, n_samples, n_bins)
         mask = F.relu(x)
         return mask * frame_mask.unsqueeze(-1)
+''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class WordCharTagger(nn.Module):
+    """The joined word and character features are packed before the LSTM."""
+
+    def __init__(self, vocab_size, dim, char_dim, pad_id):
+        super().__init__()
+        self.word_embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.lstm = nn.LSTM(dim + char_dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, char_features, lengths):
+        x = torch.cat((self.word_embed(words), char_features), dim=-1)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, (h_n, _) = self.lstm(packed)
+        return torch.cat((h_n[-2], h_n[-1]), dim=-1)
 ''',
 )
 
@@ -750,7 +790,9 @@ NOTES = (
     "the batch's size or device (`torch.ones(x.shape[:2])`); "
     "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
-    "convolutions, per-step layers and an `if` that embeds on one path only; and for an RNN that "
+    "convolutions, per-step layers, a `torch.cat` with other features along the feature axis "
+    "(`torch.cat((self.word_embed(words), char_features), -1)`) and an `if` that embeds on one "
+    "path only; and for an RNN that "
     "reads another RNN's output, directly or through position-wise layers such as an attention "
     "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads (also "
     "when that RNN runs in a helper method whose returned output the function binds, `c = "
