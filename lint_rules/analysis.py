@@ -646,6 +646,8 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
             merged[name] = merge_rnns(value, other)
         elif _alike_results(value, other) or _alike_layers(value, other):
             merged[name] = value
+        elif _layer_on_one_path(value, other):
+            merged[name] = value if value.role == "per_step" else other
         elif _padded_on_one_path(value, other):
             merged[name] = value if isinstance(value, Padded) else other
         elif isinstance(value, RnnClassRef) and isinstance(other, RnnClassRef):
@@ -670,6 +672,22 @@ def _alike_results(first: Any, second: Any) -> bool:
         and first.site.bidirectional == second.site.bidirectional
         and (first.role, first.width, first.time_axis, first.rank, first.part)
         == (second.role, second.width, second.time_axis, second.rank, second.part)
+    )
+
+
+def _layer_on_one_path(first: Any, second: Any) -> bool:
+    """One RNN's output on one branch and a layer computed at every step of it on the other
+    (``if self.use_attention: out = self.combine(torch.cat((out, context), 2))``): after the
+    join, each step holds what both halves of that step gave, as the layer's result does, and
+    nothing is known of its width."""
+    if not (isinstance(first, TensorFact) and isinstance(second, TensorFact)):
+        return False
+    return (
+        first.site is second.site
+        and {first.role, second.role} == {"output", "per_step"}
+        and first.time_axis is not None
+        and first.time_axis == second.time_axis
+        and first.rank == second.rank
     )
 
 

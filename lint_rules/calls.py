@@ -24,6 +24,8 @@ from lint_rules.last_real_steps import (
     index_method,
     one_sequence,
     sort_result,
+    squeezed_batch,
+    viewed_as_one_sequence,
 )
 from lint_rules.padding_sides import pad_sequence_evidence, padded_in_front
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
@@ -194,7 +196,10 @@ class CallInterpreter:
         if isinstance(callee, FunctionRef):
             returned = self.interpret_function(callee.node, callee.owner, None).returned
             followed = follow_into_helper(self, callee, args, frame)
-            return returned if returned is not None else followed
+            value = returned if returned is not None else followed
+            if isinstance(value, TensorFact) and value.role == "output":
+                self.events.helper_outputs.append((node, frame.scope.node, value.site))
+            return value
         if isinstance(callee, ClassRef):
             readout = readout_named(self.facts.readouts, callee.node.name.value)
             if readout is None and id(callee.node) in self.classes:
@@ -497,7 +502,7 @@ class CallInterpreter:
         if (
             isinstance(value, TensorFact)
             and layer.kind in _FEATURE_MIXING_LAYERS
-            and value.role in ("output", "per_step")
+            and value.role in ("output", "per_step", "sequence")
             and value.time_axis is not None
         ):
             return value.derive(role="per_step", width=None)
@@ -583,7 +588,7 @@ class CallInterpreter:
             sizes = tuple(size if isinstance(size, Sym) else None for size in sizes)
             if not crossed_a_class(self, base, frame):
                 self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
-            return None
+            return viewed_as_one_sequence(base, node)
         if method == "transpose":
             return transpose(base, _int_of(args.get(0, "dim0")), _int_of(args.get(1, "dim1")))
         if method == "permute":
@@ -596,6 +601,9 @@ class CallInterpreter:
         if method in ("squeeze", "unsqueeze"):
             if base.role == "state":
                 return base if method == "squeeze" else None
+            squeezed = squeezed_batch(base, _int_of(args.get(0, "dim")))
+            if method == "squeeze" and squeezed is not None:
+                return squeezed
             if base.role in ("output", "step", "row", "summary"):
                 return base.derive(role="summary", time_axis=None, rank=None)
             return None
@@ -683,6 +691,9 @@ def concatenate(args: Args) -> Any:
     dim = _int_of(args.get(1, "dim"))
     if dim is None:
         dim = 0 if args.get(1, "dim") is None else None
+    beside = _padded_beside_other_features(sequence, dim)
+    if beside is not None:
+        return beside
     if not isinstance(sequence, TupleValue) or dim is None or not sequence.items:
         return None
     facts = sequence.items
@@ -700,6 +711,15 @@ def concatenate(args: Args) -> Any:
     if any(fact.width is None for fact in facts):
         return None
     return first.derive(role="summary", width=sum(fact.width for fact in facts), time_axis=None)
+
+
+def _padded_beside_other_features(sequence: Any, dim: int | None) -> Padded | None:
+    """``torch.cat((self.word_embed(words), char_features), -1)``: a padded batch joined along
+    the feature axis with other per-step features (character CNN, POS tags): every step is still
+    there, the padded ones too."""
+    if not isinstance(sequence, TupleValue) or dim not in (-1, 2):
+        return None
+    return next((item for item in sequence.items if isinstance(item, Padded)), None)
 
 
 def _output_beside_other_features(facts: tuple, dim: int) -> TensorFact | None:

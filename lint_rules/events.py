@@ -105,3 +105,5 @@ class Events:
     readouts: list = field(default_factory=list)  # outputs handed to a last-step readout class
     # id(call site) -> the class whose forward returned that RNN's output to another class
     instance_classes: dict = field(default_factory=dict)
+    # (call of a helper, the scope it is in, CallSite): the helper returns that RNN's output
+    helper_outputs: list = field(default_factory=list)

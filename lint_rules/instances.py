@@ -1,7 +1,8 @@
 """Models of the same module used inside another: ``self.encoder = Encoder(...)`` and then
 ``out = self.encoder(x)``; ``out[:, -1]``.
 
-Calling such an instance runs (once) the ``forward`` of its class and hands back the sequence
+Calling such an instance runs (once) the ``forward`` of its class (or the ``__call__`` it defines
+in its place) and hands back the sequence
 outputs it returns (``return output`` or ``return output, hidden``), so that what the outer
 model does with them is seen (BRN004). Only outputs come back: the layer-size and layout checks
 compare names, and a size named ``hidden`` in the outer class need not be the inner class's
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lint_rules.entry_points import ENTRY_POINTS
 from lint_rules.values import TensorFact, TupleValue
 
 _RETURNED_ROLES = ("output", "per_step")
@@ -58,13 +60,16 @@ def crossed_a_class(analysis: Any, value: Any, frame: Any) -> bool:
 
 
 def _forward_of(context: Any) -> Any:
-    pending = [context]
-    while pending:
-        current = pending.pop(0)
-        forward = current.methods.get("forward")
-        if forward is not None:
-            return forward
-        pending.extend(current.bases)
+    """The ``forward`` of the class or its nearest base that has one; else the ``__call__``
+    one defines in its place (``entry_points``)."""
+    for name in ENTRY_POINTS:
+        pending = [context]
+        while pending:
+            current = pending.pop(0)
+            method = current.methods.get(name)
+            if method is not None:
+                return method
+            pending.extend(current.bases)
     return None
 
 

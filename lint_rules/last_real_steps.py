@@ -7,7 +7,8 @@ index when ``X`` names a length (an identifier with the word ``len``, ``length``
 it, ``len(...)``, or a mask's ``.sum(...)``): a name is the only evidence a linter has, and
 code that counts a sequence's real steps says so. Sorting a batch by length and undoing the sort
 (``out[torch.sort(order)[1]]``) reorders whole sequences: ``Permutation`` keeps the output's
-meaning through it.
+meaning through it. One sequence of a batch read on its own is a sequence too, time first: an
+element of a batch-first output, and a batch of one with its batch axis squeezed or viewed away.
 """
 
 from __future__ import annotations
@@ -170,6 +171,58 @@ def one_sequence(fact: Any) -> TensorFact | None:
     if isinstance(fact, TensorFact) and fact.role == "output" and fact.time_axis == 1:
         return fact.derive(role="sequence", time_axis=0, rank=2)
     return None
+
+
+def squeezed_batch(fact: TensorFact, dim: int | None) -> TensorFact | None:
+    """``out.squeeze(1)`` of a time-major output (``squeeze(0)`` batch-first): a batch of one
+    sequence with its batch axis dropped, one sequence's steps, time first. Whoever squeezes the
+    batch axis knows it holds one sequence (the tutorials' one-sentence taggers). A layer
+    computed at every step of the output (``per_step``) keeps its meaning."""
+    if fact.role not in ("output", "per_step") or fact.time_axis is None or fact.rank != 3:
+        return None
+    if dim is None or dim != 1 - fact.time_axis:
+        return None
+    if fact.role == "per_step":
+        return fact.derive(time_axis=0, rank=2)
+    return fact.derive(role="sequence", time_axis=0, rank=2)
+
+
+def viewed_as_one_sequence(fact: TensorFact, call: cst.Call) -> TensorFact | None:
+    """``out.view(len(sentence), -1)`` of a time-major output (the BiLSTM-CRF tutorial's
+    ``lstm_out.view(len(sentence), self.hidden_dim)``): one row per time step, so the steps of a
+    batch of one, time first. The first size must name the time length (``len(...)``, a name
+    ending in ``len``/``length``, ``x.size(0)``); only ``-1`` after it keeps the width known."""
+    if fact.role not in ("output", "per_step") or fact.time_axis != 0 or fact.rank != 3:
+        return None
+    if not isinstance(call.func, cst.Attribute) or len(call.args) != 2:
+        return None
+    if any(arg.keyword is not None or arg.star for arg in call.args):
+        return None
+    steps, features = call.args[0].value, call.args[1].value
+    if not (names_a_length(steps) or _first_axis_size(steps)):
+        return None
+    role = "sequence" if fact.role == "output" else "per_step"
+    width = fact.width if _is_minus_one(features) and role == "sequence" else None
+    return fact.derive(role=role, time_axis=0, rank=2, width=width)
+
+
+def _first_axis_size(node: cst.CSTNode) -> bool:
+    """``x.size(0)`` or ``x.shape[0]``."""
+    if not _axis_size(node):
+        return False
+    if isinstance(node, cst.Call):
+        position = node.args[0].value
+    else:
+        position = node.slice[0].slice.value
+    return isinstance(position, cst.Integer) and position.value == "0"
+
+
+def _is_minus_one(node: cst.CSTNode) -> bool:
+    return (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and _is_one(node.expression)
+    )
 
 
 def gathered_items(fact: TensorFact, dim: Any, index: Any) -> tuple | None:

@@ -86,6 +86,15 @@ class Lineage:
             for name in names
         }
 
+    def bound_to(self, node: cst.CSTNode) -> set[str]:
+        """The names an assignment binds to ``node``'s whole result (``x = self.encode(w)``)."""
+        return {
+            name
+            for target, value in self._targets
+            if value is node and isinstance(target, cst.Name)
+            for name in _target_names(target)
+        }
+
     def values_of(self, name: str) -> list[cst.CSTNode]:
         """Every value the scope binds ``name`` to."""
         return [value for names, value in self._values if name in names]

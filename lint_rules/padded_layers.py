@@ -6,7 +6,8 @@ it. What is computed from that output position by position keeps those steps whe
 weights, ``cat`` of aligned features, elementwise products), a helper the model calls on the
 whole output. A second RNN over the result reads padding as the first did, so when it is
 bidirectional and unpacked its backward direction starts on it too (ESIM's composition layer,
-BiDAF's modeling layer, stacked GRUs).
+BiDAF's modeling layer, stacked GRUs). The first RNN may run in a helper method of the model whose
+returned output the function binds (``c = self.encode(context)``): that name is its output here.
 
 Precision first, a path from the first RNN's output to the second RNN's input counts only when
 no step on it can change the time axis: no reshaping (``view``, ``reshape``, ``flatten``,

@@ -18,6 +18,7 @@ from typing import Any
 from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.dynamic_imports import dynamic_import
+from lint_rules.entry_points import entry_name
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
 from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
 from lint_rules.keras_padding import keras_padding
@@ -371,8 +372,9 @@ class _Reader:
         attribute_classes: list[tuple[str, str]] = []
         forward = None
         forward_node: ast.FunctionDef | None = None
+        entry = entry_name(item.name for item in node.body if isinstance(item, ast.FunctionDef))
         for statement in node.body:
-            if isinstance(statement, ast.FunctionDef) and statement.name == "forward":
+            if isinstance(statement, ast.FunctionDef) and statement.name == entry:
                 positional = statement.args.posonlyargs + statement.args.args
                 forward = (len(positional) - 1, len(statement.args.defaults))
                 forward_node = statement

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from lint_rules.entry_points import entry_name
 from lint_rules.node_index import NodeIndex, ScopeNodes
 from lint_rules.project_index import Value, config_key_of, dotted
 
@@ -206,7 +207,7 @@ def _class(node: ast.ClassDef, summary: StateSummary, nodes: NodeIndex) -> None:
             node.name,
             name == "__init__",
         )
-    forward = methods.get("forward")
+    forward = methods.get(entry_name(methods) or "forward")
     if forward is not None and rnns:
         summary.returns.extend(_state_returns(node.name, nodes.scope(forward), rnns))
 

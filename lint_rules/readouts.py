@@ -14,7 +14,8 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-_ENTRY_POINTS = ("forward", "__call__")
+from lint_rules.entry_points import entry_name
+
 _READ_TYPES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Subscript)  # what it looks at
 
 
@@ -44,14 +45,9 @@ def last_step_read(node: ast.ClassDef, nodes: Any = None) -> tuple[int, int, str
     or ``x[-1]`` (axis 0) of its first input ``x``, never reassigns ``x`` and never reads its
     step 0 too (which would be the two halves taken where they belong). ``nodes``: pass 1's
     ``node_index.NodeIndex`` of the module, when there is one."""
-    forward = next(
-        (
-            item
-            for item in node.body
-            if isinstance(item, ast.FunctionDef) and item.name in _ENTRY_POINTS
-        ),
-        None,
-    )
+    methods = [item for item in node.body if isinstance(item, ast.FunctionDef)]
+    entry = entry_name(item.name for item in methods)
+    forward = next((item for item in methods if item.name == entry), None)
     if forward is None or len(forward.args.args) < 2:
         return None
     name = forward.args.args[1].arg

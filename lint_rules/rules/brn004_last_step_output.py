@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from lint_rules.entry_points import ENTRY_POINTS
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
 from lint_rules.values import Sym, keys_match, tri_and
 
@@ -146,6 +147,27 @@ class VisitModel(nn.Module):
         out = torch.cat((out, age), dim=2)
         return self.fc(out[:, -1, :])
 """,
+    '''
+import torch.nn as nn
+
+
+class SentenceClassifier(nn.Module):
+    """One sentence at a time, time-major; the helper returns its steps with the batch of one
+    squeezed away, and the caller reads the last of them."""
+
+    def __init__(self, embed_dim, hidden_dim):
+        super().__init__()
+        self.lstm = nn.LSTM(embed_dim, hidden_dim // 2, bidirectional=True)
+        self.hidden2tag = nn.Linear(hidden_dim, 1)
+
+    def _get_lstm_features(self, embeds):
+        lstm_out, _ = self.lstm(embeds.unsqueeze(1))
+        return lstm_out.squeeze(1)
+
+    def forward(self, embeds):
+        lstm_feats = self._get_lstm_features(embeds)
+        return self.hidden2tag(lstm_feats[-1])
+''',
 )
 
 RIGHT = (
@@ -299,6 +321,28 @@ class VisitModel(nn.Module):
         summary = torch.cat((out[:, -1, :H], out[:, 0, H:], age.unsqueeze(1)), dim=1)
         return self.fc(summary)
 """,
+    '''
+import torch
+import torch.nn as nn
+
+
+class SentenceClassifier(nn.Module):
+    """One sentence at a time: the forward half at the last step, the backward half at 0."""
+
+    def __init__(self, embed_dim, hidden_dim):
+        super().__init__()
+        self.half = hidden_dim // 2
+        self.lstm = nn.LSTM(embed_dim, self.half, bidirectional=True)
+        self.hidden2tag = nn.Linear(hidden_dim, 1)
+
+    def _get_lstm_features(self, sentence):
+        lstm_out, _ = self.lstm(sentence.unsqueeze(1))
+        return lstm_out.view(len(sentence), -1)
+
+    def forward(self, sentence):
+        feats = self._get_lstm_features(sentence)
+        return self.hidden2tag(torch.cat((feats[-1, : self.half], feats[0, self.half :])))
+''',
 )
 
 
@@ -424,9 +468,9 @@ def reads_last_step_after_a_layer(index, steps_read: dict) -> bool:
         return False
     if not is_last_step(index.items[fact.time_axis]):
         return False
-    batch = 1 - fact.time_axis
+    batch = 1 - fact.time_axis  # the features, for one sequence's steps (rank 2)
     if len(index.items) > batch and index.items[batch] not in (("full",), ("ellipsis",)):
-        return False  # one sequence of the batch, or a selection of them
+        return False  # one sequence of the batch, a selection of them, or some features
     if tri_and(fact.site.bidirectional, index.guard) is not True:
         return False
     return ("int", 0) not in steps_read.get((id(index.scope), id(fact.site)), ())
@@ -617,7 +661,7 @@ def fed_one_step_at_a_time(events, fact) -> bool:
     if call is None or call.owner is None:
         return False
     function = call.scope.node
-    if not isinstance(function, cst.FunctionDef) or function.name.value not in _ENTRY_POINTS:
+    if not isinstance(function, cst.FunctionDef) or function.name.value not in ENTRY_POINTS:
         return False
     parameters = [param.name.value for param in function.params.params]
     reads_the_input = (
@@ -631,8 +675,6 @@ def fed_one_step_at_a_time(events, fact) -> bool:
         return False
     return any(owner == call.owner and time_axis in axes for owner, axes, _ in events.single_step)
 
-
-_ENTRY_POINTS = ("forward", "__call__")
 
 NOTES = (
     "stays quiet when every call of the model class found in the project (at least one) feeds "
@@ -661,7 +703,15 @@ NOTES = (
     "there, so the summary must be taken before the layer. An output another class of the "
     "module returns from its `forward` (`self.encoder = Encoder(...)`; `out = "
     "self.encoder(x)`) is followed into the class that reads it, and so is the output of a "
-    "loop over a `ModuleList` of RNNs"
+    "loop over a `ModuleList` of RNNs, and so is the output a helper method of the model returns "
+    "to its caller (`lstm_feats = self._get_lstm_features(x)`; `self.hidden2tag(lstm_feats[-1])`), "
+    "also the helper of a module that defines `__call__` in place of `forward`. A batch of one "
+    "whose batch axis is squeezed away (`out.squeeze(1)` time-major, `out.squeeze(0)` batch-first) "
+    "or viewed away (`out.view(len(sentence), -1)` time-major, the first size naming the time "
+    "length: `len(...)`, a name ending in `len` or `length`, `out.size(0)`) is one sentence's "
+    "steps, so its `[-1]` is the last step; and where one branch applies a layer at every step "
+    "and the other does not (`if attention: out = self.combine(torch.cat((out, context), 2))`), "
+    "the last step after the join is reported as the layer's"
 )
 
 

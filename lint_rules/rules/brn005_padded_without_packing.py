@@ -8,8 +8,9 @@ forward direction reads the padding first and the backward direction ends on it,
 needs the padding moved behind first; the message says which (``padding_sides``).
 
 Evidence that the batch is padded: the analysis follows a padded value (``pad_sequence``, an
-embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN through per-step layers and convolutions, which keep
-every step and so the padding's too, and through an ``if`` that pads on one path only. An RNN
+embedding with ``padding_idx``, ``F.pad`` by a target length minus the current one) to the RNN
+through per-step layers and convolutions, which keep every step and so the padding's too, a
+``cat`` with other features along the feature axis, and an ``if`` that pads on one path only. An RNN
 that reads another RNN's output, directly or through position-wise layers (an attention block,
 a ``Linear``; ``padded_layers``), reads padding where that RNN does, and is reported too. Lengths in
 scope count as they are. A padding mask counts only when it goes with what the RNN reads: a
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from lint_rules.entry_points import entry_name
 from lint_rules.lineage import Lineage, names_read
 from lint_rules.mask_sources import made_from_output, size_names
 from lint_rules.one_step_inputs import holds_one_step
@@ -247,6 +249,25 @@ class FrontPaddedEncoder(nn.Module):
     def forward(self, frames):
         batch = F.pad(frames, (0, 0, self.max_frames - frames.size(1), 0))
         out, _ = self.lstm(batch)
+        return out
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class WordCharTagger(nn.Module):
+    """Word embeddings (padded) joined with per-word character features along the feature axis:
+    every step is still there, the padded ones too."""
+
+    def __init__(self, vocab_size, dim, char_dim, pad_id):
+        super().__init__()
+        self.word_embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.lstm = nn.LSTM(dim + char_dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, char_features):
+        x = torch.cat((self.word_embed(words), char_features), dim=-1)
+        out, _ = self.lstm(x)
         return out
 ''',
 )
@@ -485,6 +506,26 @@ class BehindPaddedEncoder(nn.Module):
         out, _ = self.lstm(packed)
         return out
 ''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class WordCharTagger(nn.Module):
+    """The joined word and character features are packed before the LSTM."""
+
+    def __init__(self, vocab_size, dim, char_dim, pad_id):
+        super().__init__()
+        self.word_embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.lstm = nn.LSTM(dim + char_dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, char_features, lengths):
+        x = torch.cat((self.word_embed(words), char_features), dim=-1)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, (h_n, _) = self.lstm(packed)
+        return torch.cat((h_n[-2], h_n[-1]), dim=-1)
+''',
 )
 
 
@@ -553,8 +594,8 @@ def _input_expression(node) -> cst.BaseExpression | None:
 
 
 def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | None:
-    """Padding done in the data code of another module, for an RNN the model's ``forward`` runs
-    on its input (or another method of the model runs on the same input, named as forward names
+    """Padding done in the data code of another module, for an RNN the model's ``forward`` (or
+    the ``__call__`` it defines in its place, ``entry_points``) runs on its input (or another method of the model runs on the same input, named as forward names
     it: a CRF's loss method ``log_likelihood(self, x, tags)`` beside ``forward(self, x)``; not
     ``translate(self, sentence)``, which runs one sentence): counted only where no module of the
     project packs where it can reach this RNN (then the packing may well happen before the
@@ -567,11 +608,12 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
     if call.owner is None:
         return None
     name, first = _name(call.scope.node), _first_parameter(call.scope.node)
-    if name != "forward" and (
+    entry = entry_name(_methods_beside(module, call.scope.node))
+    if name != entry and (
         _is_helper(module, call.scope.node)
         or not any(
             other.site.rnn is call.site.rnn
-            and _name(other.scope.node) == "forward"
+            and _name(other.scope.node) == entry
             and first is not None
             and _first_parameter(other.scope.node) == first
             for other in events.calls
@@ -589,15 +631,15 @@ def _reached_with_the_batch(module: cst.Module, function) -> bool:
     (``get_logits(self, x)`` called by ``forward``). ``translate(self, sentence)``, which no such
     method calls, runs on one sentence."""
     methods = _methods_beside(module, function)
-    forward = methods.get("forward")
-    if forward is None or _name(function) not in methods:
+    entry = entry_name(methods)
+    if entry is None or _name(function) not in methods:
         return False
-    batch = _first_parameter(forward)
+    batch = _first_parameter(methods[entry])
     helpers = _helpers(methods)
     pending = [
         method
         for name, method in methods.items()
-        if name == "forward"
+        if name == entry
         or (batch is not None and _first_parameter(method) == batch and name not in helpers)
     ]
     seen = {id(method) for method in pending}
@@ -752,12 +794,18 @@ def _carried_evidence(call, context: RuleContext, lineages, seen: frozenset) -> 
         if rnn_input is None or not isinstance(function, cst.FunctionDef):
             return None
         lineage = _lineage(function, lineages)
+        returned = _helper_output_names(context.events, function, lineage)
         firsts = [
             other
             for other in context.events.calls
-            if other.scope.node is function
-            and id(other) not in seen
-            and carried_from(lineage, rnn_input, lineage.first_bound_from(other.site.node))
+            if id(other) not in seen
+            and (
+                (
+                    other.scope.node is function
+                    and carried_from(lineage, rnn_input, lineage.first_bound_from(other.site.node))
+                )
+                or carried_from(lineage, rnn_input, returned.get(id(other.site), set()))
+            )
         ]
     for other in firsts:
         if id(other) in seen:
@@ -766,6 +814,17 @@ def _carried_evidence(call, context: RuleContext, lineages, seen: frozenset) -> 
         if evidence is not None:
             return f"the output of `{other.site.rnn.label}`, which reads padding too: {evidence}"
     return None
+
+
+def _helper_output_names(events, function, lineage: Lineage) -> dict[int, set[str]]:
+    """id(call site) -> the names ``function`` binds to what a helper returns, when that is the
+    RNN's output (``x = self.embedding(words)`` with ``embedding`` returning
+    ``self.lstm(...)[0]``): the first RNN of a chain may run in a method of its own."""
+    found: dict[int, set[str]] = {}
+    for node, scope, site in events.helper_outputs:
+        if scope is function:
+            found.setdefault(id(site), set()).update(lineage.bound_to(node))
+    return found
 
 
 def _lineage(function, lineages: dict[int, Lineage]) -> Lineage:
@@ -788,9 +847,13 @@ NOTES = (
     "the batch's size or device (`torch.ones(x.shape[:2])`); "
     "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
-    "convolutions, per-step layers and an `if` that embeds on one path only; and for an RNN that "
+    "convolutions, per-step layers, a `torch.cat` with other features along the feature axis "
+    "(`torch.cat((self.word_embed(words), char_features), -1)`) and an `if` that embeds on one "
+    "path only; and for an RNN that "
     "reads another RNN's output, directly or through position-wise layers such as an attention "
-    "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads, unless "
+    "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads (also "
+    "when that RNN runs in a helper method whose returned output the function binds, `c = "
+    "self.encode(context)`), unless "
     "a step on the way reshapes, reduces, pools or indexes the time axis), padding done in the "
     "data code of the same program counts "
     '(`pad_sequence`, a tokenizer called with `padding="max_length"`, unless its batch only '
@@ -826,7 +889,7 @@ NOTES = (
     "a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
-    "`forward` runs, or another of its methods that takes forward's input (such as a CRF loss) "
+    "`forward` (or the `__call__` a module defines in its place) runs, or another of its methods that takes forward's input (such as a CRF loss) "
     "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
     "`translate(self, sentence)` reaches, nor one that only other methods call with something "
     "else, whatever its parameters are named (`predict(self, wav)` calling `self.step(chunk, h)` "

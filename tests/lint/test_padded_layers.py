@@ -67,3 +67,44 @@ def test_the_first_rnn_need_not_be_bidirectional_to_carry_padding():
 )
 def test_a_step_that_changes_the_time_axis_breaks_the_chain(body):
     assert second_rnn_findings(body) == []
+
+
+HELPER = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Reader(nn.Module):
+    def __init__(self, vocab_size, dim, pad_id):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim{padding})
+        self.first = nn.GRU(dim, dim, batch_first=True, bidirectional=True)
+        self.second = nn.GRU(6 * dim, dim, batch_first=True, bidirectional=True)
+
+    def encode(self, words):
+        return self.first(self.embed(words))[0]
+
+    def {entry}(self, context, query):
+        c = self.encode(context)
+        q = self.encode(query)
+        aligned = torch.bmm(F.softmax(torch.bmm(c, q.transpose(1, 2)), dim=-1), q)
+        return self.second(torch.cat([c, aligned, c * aligned], dim=-1))[0]
+"""
+
+
+@pytest.mark.parametrize("entry", ["forward", "__call__"])
+def test_the_first_rnn_may_run_in_a_helper_whose_output_the_function_binds(entry):
+    source = HELPER.format(padding=", padding_idx=pad_id", entry=entry)
+    messages = [
+        finding.message
+        for finding in check_source(source)
+        if finding.code == "BRN005" and "`self.second`" in finding.message
+    ]
+    assert len(messages) == 1
+    assert "the output of `self.first`, which reads padding too: an embedding" in messages[0]
+
+
+def test_a_helper_output_over_unpadded_input_carries_nothing():
+    source = HELPER.format(padding="", entry="forward")
+    assert [finding for finding in check_source(source) if finding.code == "BRN005"] == []

@@ -51,6 +51,7 @@ CASES = {
         "model.py",
         "filled per sequence up to its length in data.py:12",
     ),
+    "call_in_place_of_forward": ("BRN005", "model.py", "in data.py:7"),
 }
 
 
