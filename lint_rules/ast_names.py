@@ -1,5 +1,6 @@
-"""Names in Python's own ``ast``: the project index's modules read call and attribute chains
-with this one helper (the libcst twin is ``imports.dotted_name``)."""
+"""Names and integer literals in Python's own ``ast``: the project index's modules read call and
+attribute chains and sizes with these helpers (the libcst twin of ``dotted`` is
+``imports.dotted_name``)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,13 @@ def dotted(node: ast.AST) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def literal_int(node: ast.AST) -> int | None:
+    """The value of an integer literal, ``-1`` included; None for anything else (a bool too)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = literal_int(node.operand)
+        return -inner if inner is not None else None
+    return None

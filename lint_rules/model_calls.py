@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from lint_rules.ast_names import dotted
+from lint_rules.ast_names import dotted, literal_int
 
 _LOADERS = frozenset(("pickle.load", "torch.load", "joblib.load", "dill.load"))
 # Callees that take a model without calling it.
@@ -230,7 +230,7 @@ def _single_axes(node: ast.AST, values: dict[str, ast.AST], depth: int = 0) -> t
             node = base
             continue
         if method == "unsqueeze" and len(node.args) == 1:
-            dim = _int(node.args[0])
+            dim = literal_int(node.args[0])
             rank = len(positions)
             if dim is None or rank == 0:
                 break
@@ -247,19 +247,6 @@ def _single_axes(node: ast.AST, values: dict[str, ast.AST], depth: int = 0) -> t
                 else node.args
             )
             if len(sizes) == len(positions):
-                ones.update(positions[i] for i, size in enumerate(sizes) if _int(size) == 1)
+                ones.update(positions[i] for i, size in enumerate(sizes) if literal_int(size) == 1)
         break
     return tuple(sorted(ones))
-
-
-def _int(node: ast.AST) -> int | None:
-    if (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, int)
-        and not isinstance(node.value, bool)
-    ):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _int(node.operand)
-        return -inner if inner is not None else None
-    return None

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from lint_rules.imports import dotted_name
 from lint_rules.statements import statements
 
 
@@ -82,7 +83,7 @@ def _names(node: cst.CSTNode) -> set[str]:
 
     class Collector(cst.CSTVisitor):
         def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            dotted = _dotted(attribute)
+            dotted = dotted_name(attribute)
             if dotted is None:
                 return True
             names.add(dotted)
@@ -94,12 +95,3 @@ def _names(node: cst.CSTNode) -> set[str]:
 
     node.visit(Collector())
     return names
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-    return None

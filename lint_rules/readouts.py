@@ -14,6 +14,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+from lint_rules.ast_names import literal_int
 from lint_rules.entry_points import entry_name
 
 _READ_TYPES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Subscript)  # what it looks at
@@ -82,7 +83,7 @@ def _step_read(index: ast.AST) -> tuple[int, int] | None:
     items = index.elts if isinstance(index, ast.Tuple) else [index]
     if not 1 <= len(items) <= 3:
         return None
-    steps = [(position, _int(item)) for position, item in enumerate(items)]
+    steps = [(position, literal_int(item)) for position, item in enumerate(items)]
     chosen = [(position, step) for position, step in steps if step is not None]
     if len(chosen) != 1 or chosen[0][0] > 1:
         return None
@@ -96,15 +97,6 @@ def _full_slice(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Slice) and node.lower is None and node.upper is None and not node.step
     )
-
-
-def _int(node: ast.AST) -> int | None:
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _int(node.operand)
-        return -inner if inner is not None else None
-    return None
 
 
 def readouts_for(index: Any, path: str) -> tuple[tuple[str, int, str, str], ...]:
