@@ -76,6 +76,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.calls_by_site: dict[int, Any] = {}
         self.module_frame = Frame(env={}, scope=Scope(module))
         self.module_function_ids: set[int] = set()  # module-level functions (their calls bind)
+        self.closure_ids: set[int] = set()  # defs inside a function body: no self parameter
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -302,7 +303,8 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                          owner: ClassContext | None) -> None:
         params = function.params
         ordered = list(params.posonly_params) + list(params.params)
-        is_method = owner is not None and not any(
+        closure = id(function) in self.closure_ids
+        is_method = owner is not None and not closure and not any(
             isinstance(decorator.decorator, cst.Name)
             and decorator.decorator.value == "staticmethod"
             for decorator in function.decorators
@@ -329,6 +331,9 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             if isinstance(star, cst.Param):
                 frame.env[star.name.value] = None
                 frame.scope.names.add(star.name.value)
+        enclosing_self = frame.parent.self_name if frame.parent is not None else None
+        if closure and enclosing_self not in frame.scope.names:
+            frame.self_name = enclosing_self  # `self.lstm` in a def nested in forward
 
     # -- statements ------------------------------------------------------------------------
 
@@ -377,7 +382,8 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
     def _function(self, statement: cst.FunctionDef, frame: Frame) -> None:
         if frame is self.module_frame:
             return  # module-level functions run after the module body
-        frame.env[statement.name.value] = FunctionRef(statement, frame.owner)
+        self.closure_ids.add(id(statement))
+        frame.env[statement.name.value] = FunctionRef(statement, frame.owner, frame)
         self.interpret_function(statement, frame.owner, frame)
 
     def _class(self, statement: cst.ClassDef, frame: Frame) -> None:

@@ -39,7 +39,8 @@ def follow_into_helper(analysis: Any, callee: FunctionRef, args: Any, caller: Fr
     if runs.get(id(function), 0) >= _MAX_RUNS:
         return None  # generated code calling one helper hundreds of times: the first runs say it
     runs[id(function)] = runs.get(id(function), 0) + 1
-    frame = Frame(env={}, scope=Scope(function), parent=analysis.module_frame, owner=callee.owner)
+    parent = callee.enclosing or analysis.module_frame  # a closure reads its defining frame
+    frame = Frame(env={}, scope=Scope(function), parent=parent, owner=callee.owner)
     frame.guard = caller.guard
     analysis._bind_parameters(function, frame, callee.owner)
     if not _bind_arguments(function, frame, args):
@@ -59,6 +60,11 @@ def follow_into_helper(analysis: Any, callee: FunctionRef, args: Any, caller: Fr
     for name in ("reshapes", "indexes", "chunks", "layer_uses"):
         kept = [event for event in getattr(seen, name) if id(event.value.site) in sites]
         getattr(outer_events, name).extend(kept)
+    outer_events.calls.extend(
+        call
+        for call in seen.calls
+        if isinstance(call.input, TensorFact) and id(call.input.site) in sites
+    )  # an RNN of the helper reading the passed output (BRN005 follows padding through it)
     returned = [value for value in frame.returns if value is not None]
     return returned[0] if len(returned) == 1 and len(frame.returns) == 1 else None
 

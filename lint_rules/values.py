@@ -235,6 +235,7 @@ class FunctionRef:
 
     node: Any
     owner: Any = None  # the class context for methods
+    enclosing: Any = None  # a closure's (a def inside a function) defining frame, else None
 
 
 @dataclass(frozen=True, eq=False)

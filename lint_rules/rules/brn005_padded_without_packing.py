@@ -270,6 +270,29 @@ class WordCharTagger(nn.Module):
         out, _ = self.lstm(x)
         return out
 ''',
+    '''
+import torch.nn as nn
+
+
+class SpanReader(nn.Module):
+    """The output layer is a function nested in forward, handed the modelling RNN's output:
+    the padded steps are still in it, and the closure's bidirectional LSTM reads them."""
+
+    def __init__(self, vocab_size, dim, pad_id):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.model_lstm = nn.LSTM(dim, dim, batch_first=True)
+        self.output_lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+        self.end = nn.Linear(2 * dim, 1)
+
+    def forward(self, words):
+        def output_layer(m):
+            m2, _ = self.output_lstm(m)
+            return self.end(m2).squeeze(-1)
+
+        m, _ = self.model_lstm(self.embed(words))
+        return output_layer(m)
+''',
 )
 
 RIGHT = (
@@ -525,6 +548,30 @@ class WordCharTagger(nn.Module):
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         _, (h_n, _) = self.lstm(packed)
         return torch.cat((h_n[-2], h_n[-1]), dim=-1)
+''',
+    '''
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class SpanReader(nn.Module):
+    """The nested output layer packs what it is handed with the lengths before its LSTM."""
+
+    def __init__(self, vocab_size, dim, pad_id):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.model_lstm = nn.LSTM(dim, dim, batch_first=True)
+        self.output_lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+        self.end = nn.Linear(2 * dim, 1)
+
+    def forward(self, words, lengths):
+        def output_layer(m):
+            packed = pack_padded_sequence(m, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            m2, _ = pad_packed_sequence(self.output_lstm(packed)[0], batch_first=True)
+            return self.end(m2).squeeze(-1)
+
+        m, _ = self.model_lstm(self.embed(words))
+        return output_layer(m)
 ''',
 )
 
@@ -853,7 +900,8 @@ NOTES = (
     "reads another RNN's output, directly or through position-wise layers such as an attention "
     "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads (also "
     "when that RNN runs in a helper method whose returned output the function binds, `c = "
-    "self.encode(context)`), unless "
+    "self.encode(context)`, and when the second RNN runs in a function nested in `forward` or in "
+    "a helper method that is handed the first one's output, `output_layer(m)`), unless "
     "a step on the way reshapes, reduces, pools or indexes the time axis), padding done in the "
     "data code of the same program counts "
     '(`pad_sequence`, a tokenizer called with `padding="max_length"`, unless its batch only '
