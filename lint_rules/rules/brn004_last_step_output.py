@@ -186,6 +186,26 @@ class SummedEncoder(nn.Module):
         outputs, _ = self.gru(embedded)
         outputs = outputs[:, :, : self.hidden_size] + outputs[:, :, self.hidden_size :]
         return self.fc(outputs[-1])
+''',    '''
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    """The LSTM is built by a factory function and handed to the constructor."""
+
+    def __init__(self, lstm, hidden, n_classes):
+        super().__init__()
+        self.lstm = lstm
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
+def build_classifier(n_features, hidden, n_classes):
+    lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+    return Classifier(lstm, hidden, n_classes)
 ''',
 )
 
@@ -380,6 +400,29 @@ class SummedEncoder(nn.Module):
         outputs, _ = self.gru(embedded)
         H = self.hidden_size
         return self.fc(outputs[-1, :, :H] + outputs[0, :, H:])
+''',    '''
+import torch
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    """The injected LSTM's halves are each taken where they have read the whole sequence."""
+
+    def __init__(self, lstm, hidden, n_classes):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = lstm
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        H = self.hidden
+        return self.fc(torch.cat((out[:, -1, :H], out[:, 0, H:]), dim=1))
+
+
+def build_classifier(n_features, hidden, n_classes):
+    lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+    return Classifier(lstm, hidden, n_classes)
 ''',
 )
 
@@ -770,7 +813,10 @@ NOTES = (
     "`(o[:, :, 0] + o[:, :, 1]) / 2` or `o.sum(2)` (H the RNN's hidden size), are read like such "
     "a layer's result: their last step, or each sequence's last real step, is reported; the "
     "lengths `pad_packed_sequence` returns beside the output are lengths whatever their name "
-    "(`out, bz = pad_packed_sequence(packed)`; `out[rows, bz - 1]`)"
+    "(`out, bz = pad_packed_sequence(packed)`; `out[rows, bz - 1]`). An RNN built outside the "
+    "model class and handed to its constructor (`lstm = nn.LSTM(...)` in a factory function, then "
+    "`Classifier(lstm, ...)` storing `self.lstm = lstm`, also handed on to another class of the "
+    "module) is the class's RNN, unless the module hands that parameter two different RNNs"
 )
 
 
