@@ -80,6 +80,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.closure_ids: set[int] = set()  # defs inside a function body: no self parameter
         self.injected: dict[tuple[str, str], cst.Call] = {}  # injected_rnns
         self.injected_values: dict[int, Any] = {}
+        self.enclosing_functions: dict[int, Any] = {}  # closure id -> the function around it
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -109,6 +110,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.events.bidirectional_states = self.facts.bidirectional_states
         self.events.single_step = self.facts.single_step
         self._mark_calls_stepped_elsewhere()
+        self.events.enclosing_functions = self.enclosing_functions
         return self.events
 
     def _mark_calls_stepped_elsewhere(self) -> None:
@@ -400,6 +402,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         if frame is self.module_frame:
             return  # module-level functions run after the module body
         self.closure_ids.add(id(statement))
+        self.enclosing_functions[id(statement)] = frame.scope.node
         frame.env[statement.name.value] = FunctionRef(statement, frame.owner, frame)
         self.interpret_function(statement, frame.owner, frame)
 

@@ -654,10 +654,13 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
         return None
     if call.owner is None:
         return None
-    name, first = _name(call.scope.node), _first_parameter(call.scope.node)
-    entry = entry_name(_methods_beside(module, call.scope.node))
+    function = call.scope.node
+    while id(function) in events.enclosing_functions:
+        function = events.enclosing_functions[id(function)]  # a closure runs where it is defined
+    name, first = _name(function), _first_parameter(function)
+    entry = entry_name(_methods_beside(module, function))
     if name != entry and (
-        _is_helper(module, call.scope.node)
+        _is_helper(module, function)
         or not any(
             other.site.rnn is call.site.rnn
             and _name(other.scope.node) == entry
@@ -666,7 +669,7 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
             for other in events.calls
         )
     ):
-        if not _reached_with_the_batch(module, call.scope.node):
+        if not _reached_with_the_batch(module, function):
             return None
     return events.project_padding
 
@@ -937,7 +940,7 @@ NOTES = (
     "a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
-    "`forward` (or the `__call__` a module defines in its place) runs, or another of its methods that takes forward's input (such as a CRF loss) "
+    "`forward` (or the `__call__` a module defines in its place) runs, also in a function nested in it, or another of its methods that takes forward's input (such as a CRF loss) "
     "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
     "`translate(self, sentence)` reaches, nor one that only other methods call with something "
     "else, whatever its parameters are named (`predict(self, wav)` calling `self.step(chunk, h)` "
