@@ -99,3 +99,38 @@ def test_a_closures_first_parameter_is_not_self():
     )
     source = source.format(summary="out[:, -1, :]")
     assert [f.code for f in check_source(source)] == ["BRN004"]
+
+
+PADDED_HANDED_OVER = """
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self, vocab_size, dim, hidden):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim{padding})
+        self.lstm = nn.LSTM(dim, hidden, batch_first=True, bidirectional=True)
+
+    def encode(self, embedded):
+        outputs, _ = self.lstm(embedded)
+        return outputs
+
+    def forward(self, words):
+        def encode(embedded):
+            return self.lstm(embedded)[0]
+
+        return {call}(self.embedding(words))
+"""
+
+
+@pytest.mark.parametrize("call", ["self.encode", "encode"], ids=["helper-method", "closure"])
+def test_a_padded_batch_handed_to_a_helper_reaches_its_rnn(call):
+    source = PADDED_HANDED_OVER.format(padding=", padding_idx=0", call=call)
+    messages = _brn005(source)
+    assert len(messages) == 1
+    assert "an embedding with `padding_idx`" in messages[0]
+
+
+@pytest.mark.parametrize("call", ["self.encode", "encode"], ids=["helper-method", "closure"])
+def test_an_unpadded_batch_handed_to_a_helper_is_quiet(call):
+    assert _brn005(PADDED_HANDED_OVER.format(padding="", call=call)) == []
