@@ -186,7 +186,8 @@ class SummedEncoder(nn.Module):
         outputs, _ = self.gru(embedded)
         outputs = outputs[:, :, : self.hidden_size] + outputs[:, :, self.hidden_size :]
         return self.fc(outputs[-1])
-''',    '''
+''',
+    '''
 import torch.nn as nn
 
 
@@ -400,7 +401,8 @@ class SummedEncoder(nn.Module):
         outputs, _ = self.gru(embedded)
         H = self.hidden_size
         return self.fc(outputs[-1, :, :H] + outputs[0, :, H:])
-''',    '''
+''',
+    '''
 import torch
 import torch.nn as nn
 
