@@ -22,6 +22,7 @@ from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
 from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
+from lint_rules.injected_rnns import injected_rnn_calls
 from lint_rules.last_real_steps import one_sequence
 from lint_rules.own_stepping import stepping_calls
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
@@ -76,6 +77,10 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.calls_by_site: dict[int, Any] = {}
         self.module_frame = Frame(env={}, scope=Scope(module))
         self.module_function_ids: set[int] = set()  # module-level functions (their calls bind)
+        self.closure_ids: set[int] = set()  # defs inside a function body: no self parameter
+        self.injected: dict[tuple[str, str], cst.Call] = {}  # injected_rnns
+        self.injected_values: dict[int, Any] = {}
+        self.enclosing_functions: dict[int, Any] = {}  # closure id -> the function around it
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -94,6 +99,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 self.module_frame.env[statement.name.value] = self._function_value(statement)
             elif isinstance(statement, cst.ClassDef):
                 self._register_class(statement)
+        self.injected = injected_rnn_calls(self.module)
         self.run_block(body, self.module_frame)
         for context in list(self.classes.values()):
             self.process_class(context)
@@ -104,6 +110,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.events.bidirectional_states = self.facts.bidirectional_states
         self.events.single_step = self.facts.single_step
         self._mark_calls_stepped_elsewhere()
+        self.events.enclosing_functions = self.enclosing_functions
         return self.events
 
     def _mark_calls_stepped_elsewhere(self) -> None:
@@ -302,7 +309,8 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                          owner: ClassContext | None) -> None:
         params = function.params
         ordered = list(params.posonly_params) + list(params.params)
-        is_method = owner is not None and not any(
+        closure = id(function) in self.closure_ids
+        is_method = owner is not None and not closure and not any(
             isinstance(decorator.decorator, cst.Name)
             and decorator.decorator.value == "staticmethod"
             for decorator in function.decorators
@@ -321,6 +329,11 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             # a constructor's or a module-level function's parameter, bound by the project's calls
             binds = frame.is_init and owner is not None
             factory = owner is None and id(function) in self.module_function_ids
+            if binds and (owner.name, name) in self.injected:
+                injected = self._injected_rnn(self.injected[(owner.name, name)])
+                if injected is not None:
+                    frame.env[name] = injected
+                    continue
             if (binds or factory) and truth is not True:
                 bound = self.facts.parameter(owner.name if owner else function.name.value, name)
                 if bound is not None and bound[0] is True:
@@ -329,6 +342,17 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             if isinstance(star, cst.Param):
                 frame.env[star.name.value] = None
                 frame.scope.names.add(star.name.value)
+        enclosing_self = frame.parent.self_name if frame.parent is not None else None
+        if closure and enclosing_self not in frame.scope.names:
+            frame.self_name = enclosing_self  # `self.lstm` in a def nested in forward
+
+    def _injected_rnn(self, call: cst.Call) -> RnnModule | None:
+        """The RNN module a constructor call of the module passes (``injected_rnns``), built
+        once per call so that every class it is handed to shares it."""
+        if id(call) not in self.injected_values:
+            value = self.evaluate(call, self.module_frame)
+            self.injected_values[id(call)] = value if isinstance(value, RnnModule) else None
+        return self.injected_values[id(call)]
 
     # -- statements ------------------------------------------------------------------------
 
@@ -377,7 +401,9 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
     def _function(self, statement: cst.FunctionDef, frame: Frame) -> None:
         if frame is self.module_frame:
             return  # module-level functions run after the module body
-        frame.env[statement.name.value] = FunctionRef(statement, frame.owner)
+        self.closure_ids.add(id(statement))
+        self.enclosing_functions[id(statement)] = frame.scope.node
+        frame.env[statement.name.value] = FunctionRef(statement, frame.owner, frame)
         self.interpret_function(statement, frame.owner, frame)
 
     def _class(self, statement: cst.ClassDef, frame: Frame) -> None:

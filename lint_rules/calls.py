@@ -13,6 +13,7 @@ from typing import Any
 import libcst as cst
 
 from lint_rules import torch_api as api
+from lint_rules.direction_halves import directions_reduced, directions_view
 from lint_rules.events import Chunk, Index, LayerUse, Reshape, RnnCall
 from lint_rules.hand_padding import pads_in_front, pads_to_a_length
 from lint_rules.helper_arguments import follow_into_helper
@@ -20,8 +21,10 @@ from lint_rules.imports import canonical, dotted_name
 from lint_rules.instances import Instance, call_instance, crossed_a_class
 from lint_rules.last_real_steps import (
     LastRealSteps,
+    SequenceLengths,
     gathered_items,
     index_method,
+    lengths_method,
     one_sequence,
     sort_result,
     squeezed_batch,
@@ -31,6 +34,7 @@ from lint_rules.padding_sides import pad_sequence_evidence, padded_in_front
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
 from lint_rules.values import (
+    OPAQUE,
     Builder,
     CallSite,
     ClassRef,
@@ -566,6 +570,8 @@ class CallInterpreter:
             return base  # `self.rnn = self.rnn.cuda()` keeps the module
         if isinstance(base, LastRealSteps):
             return index_method(base, method, args.positional)
+        if isinstance(base, SequenceLengths):
+            return lengths_method(base, method)
         if method in ("sort", "argsort"):
             return sort_result(method)
         if not isinstance(base, TensorFact):
@@ -588,7 +594,7 @@ class CallInterpreter:
             sizes = tuple(size if isinstance(size, Sym) else None for size in sizes)
             if not crossed_a_class(self, base, frame):
                 self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
-            return viewed_as_one_sequence(base, node)
+            return directions_view(base, sizes) or viewed_as_one_sequence(base, node)
         if method == "transpose":
             return transpose(base, _int_of(args.get(0, "dim0")), _int_of(args.get(1, "dim1")))
         if method == "permute":
@@ -596,6 +602,8 @@ class CallInterpreter:
             if len(dims) == 1 and isinstance(dims[0], TupleValue):
                 dims = list(dims[0].items)
             return permute(base, [_int_of(dim) for dim in dims])
+        if base.role == "directions":
+            return directions_reduced(base, method, args.get(0, "dim"))
         if method in api.REDUCTIONS:
             return reduce(base, method, args)
         if method in ("squeeze", "unsqueeze"):
@@ -749,7 +757,8 @@ def unpack_padded(args: Args) -> Any:
         else (batch_first.truth if isinstance(batch_first, Sym) else None)
     )
     time_axis = 1 if truth is True else 0 if truth is False else None
-    return TupleValue((packed.derive(role="output", time_axis=time_axis), None))
+    lengths = SequenceLengths(OPAQUE, None, None)
+    return TupleValue((packed.derive(role="output", time_axis=time_axis), lengths))
 
 
 def _pads_to_a_length(call: cst.Call) -> bool:

@@ -107,3 +107,5 @@ class Events:
     instance_classes: dict = field(default_factory=dict)
     # (call of a helper, the scope it is in, CallSite): the helper returns that RNN's output
     helper_outputs: list = field(default_factory=list)
+    # id of a function nested in another function -> that function (its closures' reach)
+    enclosing_functions: dict = field(default_factory=dict)

@@ -13,6 +13,7 @@ from typing import Any
 import libcst as cst
 
 from lint_rules import guards
+from lint_rules.direction_halves import combined_halves, half_of_output
 from lint_rules.events import Index
 from lint_rules.last_real_steps import (
     LastRealSteps,
@@ -309,9 +310,10 @@ class ExpressionEvaluator:
             chain.append(chain[-1].left)
         value = self.evaluate(chain[-1].left, frame)
         for link in reversed(chain):
-            value = self._combine(link, value, self.evaluate(link.right, frame))
+            left = value
+            value = self._combine(link, left, self.evaluate(link.right, frame))
             if isinstance(link.operator, cst.Subtract):
-                value = last_real_steps(link, value)
+                value = last_real_steps(link, value, left)
         return value
 
     @staticmethod
@@ -322,6 +324,10 @@ class ExpressionEvaluator:
                 return Sym(OPAQUE, None, node)
             folded = fold(operator, left, right)
             return Sym(folded.key, folded.truth, node)
+        if operator == "+":
+            combined = combined_halves(left, right)
+            if combined is not None:
+                return combined
         if operator in ("*", "+", "-", "/"):
             # Broadcasting with a weight or mask keeps the tensor's meaning.
             for side, other in ((left, right), (right, left)):
@@ -492,6 +498,9 @@ def index_tensor(fact: TensorFact, items: tuple) -> TensorFact | None:
     """The fact for ``fact[items]``: a row of a state, a step of an output, or nothing known."""
     first = items[0] if items else ("other",)
     rest = items[1:]
+    half = half_of_output(fact, items)
+    if half is not None:
+        return half
     if fact.role == "state":
         if first[0] == "int" and all(item in (("full",), ("ellipsis",)) for item in rest):
             return fact.derive(role="row", width=1, rank=2, time_axis=None)

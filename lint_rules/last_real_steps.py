@@ -58,6 +58,12 @@ class LastRealSteps(Sym):
 
 
 @dataclass(frozen=True)
+class SequenceLengths(Sym):
+    """The lengths ``pad_packed_sequence`` returns beside the padded output: each sequence's real
+    length by construction, whatever the code names it (``out, bz = pad_packed_sequence(o)``)."""
+
+
+@dataclass(frozen=True)
 class LastStep(Sym):
     """``x.size(1) - 1``, ``x.shape[1] - 1``: the last index of an axis, which at a time axis is
     ``-1`` written out."""
@@ -68,14 +74,15 @@ class Permutation:
     """``torch.sort(x)[1]``, ``x.argsort()``: indices that reorder a batch's sequences."""
 
 
-def last_real_steps(node: cst.BinaryOperation, value: Any) -> Any:
-    """``value`` (what ``X - 1`` evaluated to) as a ``LastRealSteps`` when X names a length."""
+def last_real_steps(node: cst.BinaryOperation, value: Any, left: Any = None) -> Any:
+    """``value`` (what ``X - 1`` evaluated to) as a ``LastRealSteps`` when X names a length or
+    is (``left``, X's value) the lengths ``pad_packed_sequence`` returned."""
     if not isinstance(node.operator, cst.Subtract) or not _is_one(node.right):
         return value
     if _axis_size(node.left):
         key = value.key if isinstance(value, Sym) else OPAQUE
         return LastStep(key, None, node)
-    if not names_a_length(node.left):
+    if not (names_a_length(node.left) or isinstance(left, SequenceLengths)):
         return value
     if isinstance(value, Sym):
         return LastRealSteps(value.key, value.truth, value.node, value.origin)
@@ -146,6 +153,11 @@ def _identifiers(node: cst.CSTNode) -> list[str]:
 
 def _is_one(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Integer) and node.value == "1"
+
+
+def lengths_method(lengths: SequenceLengths, method: str) -> SequenceLengths | None:
+    """``bz.to(device)``, ``bz.long()``: still the lengths."""
+    return lengths if method in _KEEPING else None
 
 
 def index_method(index: LastRealSteps, method: str, sizes: list) -> LastRealSteps | None:

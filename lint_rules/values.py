@@ -143,6 +143,7 @@ class TensorFact:
     rank: int | None = None
     part: str = "h"
     extra_features: bool = False
+    halves_mixed: bool = False  # per_step: the two direction halves combined (direction_halves)
 
     def derive(self, **changes: Any) -> TensorFact:
         values = {
@@ -153,6 +154,7 @@ class TensorFact:
             "rank": self.rank,
             "part": self.part,
             "extra_features": self.extra_features,
+            "halves_mixed": self.halves_mixed,
         }
         values.update(changes)
         return TensorFact(**values)
@@ -235,6 +237,7 @@ class FunctionRef:
 
     node: Any
     owner: Any = None  # the class context for methods
+    enclosing: Any = None  # a closure's (a def inside a function) defining frame, else None
 
 
 @dataclass(frozen=True, eq=False)

@@ -168,6 +168,46 @@ class SentenceClassifier(nn.Module):
         lstm_feats = self._get_lstm_features(embeds)
         return self.hidden2tag(lstm_feats[-1])
 ''',
+    '''
+import torch.nn as nn
+
+
+class SummedEncoder(nn.Module):
+    """The two directions summed at every step (as PyTorch's chatbot tutorial does), then the
+    last step taken as the summary: the backward half in it has seen one step."""
+
+    def __init__(self, embed_dim, hidden_size, n_classes):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.gru = nn.GRU(embed_dim, hidden_size, bidirectional=True)
+        self.fc = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, embedded):
+        outputs, _ = self.gru(embedded)
+        outputs = outputs[:, :, : self.hidden_size] + outputs[:, :, self.hidden_size :]
+        return self.fc(outputs[-1])
+''',
+    '''
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    """The LSTM is built by a factory function and handed to the constructor."""
+
+    def __init__(self, lstm, hidden, n_classes):
+        super().__init__()
+        self.lstm = lstm
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
+def build_classifier(n_features, hidden, n_classes):
+    lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+    return Classifier(lstm, hidden, n_classes)
+''',
 )
 
 RIGHT = (
@@ -343,6 +383,49 @@ class SentenceClassifier(nn.Module):
         feats = self._get_lstm_features(sentence)
         return self.hidden2tag(torch.cat((feats[-1, : self.half], feats[0, self.half :])))
 ''',
+    '''
+import torch.nn as nn
+
+
+class SummedEncoder(nn.Module):
+    """The directions summed where each has read the whole sequence: forward at the last step,
+    backward at step 0."""
+
+    def __init__(self, embed_dim, hidden_size, n_classes):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.gru = nn.GRU(embed_dim, hidden_size, bidirectional=True)
+        self.fc = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, embedded):
+        outputs, _ = self.gru(embedded)
+        H = self.hidden_size
+        return self.fc(outputs[-1, :, :H] + outputs[0, :, H:])
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    """The injected LSTM's halves are each taken where they have read the whole sequence."""
+
+    def __init__(self, lstm, hidden, n_classes):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = lstm
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        H = self.hidden
+        return self.fc(torch.cat((out[:, -1, :H], out[:, 0, H:]), dim=1))
+
+
+def build_classifier(n_features, hidden, n_classes):
+    lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+    return Classifier(lstm, hidden, n_classes)
+''',
 )
 
 
@@ -478,17 +561,26 @@ def reads_last_step_after_a_layer(index, steps_read: dict) -> bool:
 
 def _after_a_layer_finding(context: RuleContext, index) -> RawFinding:
     fact = index.value
-    message = AFTER_A_LAYER_MESSAGE.format(
-        expression=context.code(index.node), rnn=rnn_name(context.events, index)
+    template = HALVES_MIXED_MESSAGE if fact.halves_mixed else AFTER_A_LAYER_MESSAGE
+    message = template.format(
+        expression=context.code(index.node),
+        rnn=rnn_name(context.events, index),
+        step="the last step",
     )
     return RawFinding(index.node, message, origin=fact.site.rnn.origin)
 
 
 AFTER_A_LAYER_MESSAGE = (
-    "`{expression}` is the last step of what a layer computed at every step of bidirectional "
+    "`{expression}` is {step} of what a layer computed at every step of bidirectional "
     "`{rnn}`'s output; the backward half that went into it there has seen only that step: "
     "summarise the output before the layer (its forward half at the last step and backward half "
     "at step 0, or h_n of packed input) and apply the layer to that"
+)
+HALVES_MIXED_MESSAGE = (
+    "`{expression}` reads at {step} bidirectional `{rnn}`'s output with its two direction "
+    "halves combined at every step (summed or averaged); the backward half in it there has seen "
+    "only that step: combine the forward half at {step} with the backward half at step 0, or "
+    "use h_n of packed input"
 )
 
 
@@ -502,7 +594,7 @@ def reads_last_real_step(index, steps_read: dict) -> bool:
     items = index.items
     if len(items) <= fact.time_axis or items[fact.time_axis] != ("last_real",):
         return False
-    feature_axis = 2 if fact.role == "output" else 1
+    feature_axis = 1 if fact.role == "sequence" else 2
     if len(items) > feature_axis and items[feature_axis] not in (("full",), ("ellipsis",)):
         return False  # `[..., :H]`: the forward half, a summary there
     if tri_and(fact.site.bidirectional, index.guard) is not True:
@@ -513,6 +605,13 @@ def reads_last_real_step(index, steps_read: dict) -> bool:
 def _last_real_finding(context: RuleContext, index) -> RawFinding:
     fact = index.value
     node = index.node
+    if fact.role == "per_step":
+        template = HALVES_MIXED_MESSAGE if fact.halves_mixed else AFTER_A_LAYER_MESSAGE
+        step = "each sequence's last real step (lengths - 1)"
+        message = template.format(
+            expression=context.code(node), rnn=rnn_name(context.events, index), step=step
+        )
+        return RawFinding(node, message, origin=fact.site.rnn.origin)
     hidden = fact.site.rnn.output_size
     size = context.code(hidden.node) if hidden is not None and hidden.node is not None else "H"
     message = LAST_REAL_MESSAGE.format(
@@ -711,7 +810,15 @@ NOTES = (
     "length: `len(...)`, a name ending in `len` or `length`, `out.size(0)`) is one sentence's "
     "steps, so its `[-1]` is the last step; and where one branch applies a layer at every step "
     "and the other does not (`if attention: out = self.combine(torch.cat((out, context), 2))`), "
-    "the last step after the join is reported as the layer's"
+    "the last step after the join is reported as the layer's. The two direction halves combined "
+    "at every step, `out[:, :, :H] + out[:, :, H:]` or `o = out.view(B, T, 2, H)` then "
+    "`(o[:, :, 0] + o[:, :, 1]) / 2` or `o.sum(2)` (H the RNN's hidden size), are read like such "
+    "a layer's result: their last step, or each sequence's last real step, is reported; the "
+    "lengths `pad_packed_sequence` returns beside the output are lengths whatever their name "
+    "(`out, bz = pad_packed_sequence(packed)`; `out[rows, bz - 1]`). An RNN built outside the "
+    "model class and handed to its constructor (`lstm = nn.LSTM(...)` in a factory function, then "
+    "`Classifier(lstm, ...)` storing `self.lstm = lstm`, also handed on to another class of the "
+    "module) is the class's RNN, unless the module hands that parameter two different RNNs"
 )
 
 

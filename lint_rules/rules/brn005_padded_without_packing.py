@@ -270,6 +270,29 @@ class WordCharTagger(nn.Module):
         out, _ = self.lstm(x)
         return out
 ''',
+    '''
+import torch.nn as nn
+
+
+class SpanReader(nn.Module):
+    """The output layer is a function nested in forward, handed the modelling RNN's output:
+    the padded steps are still in it, and the closure's bidirectional LSTM reads them."""
+
+    def __init__(self, vocab_size, dim, pad_id):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.model_lstm = nn.LSTM(dim, dim, batch_first=True)
+        self.output_lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+        self.end = nn.Linear(2 * dim, 1)
+
+    def forward(self, words):
+        def output_layer(m):
+            m2, _ = self.output_lstm(m)
+            return self.end(m2).squeeze(-1)
+
+        m, _ = self.model_lstm(self.embed(words))
+        return output_layer(m)
+''',
 )
 
 RIGHT = (
@@ -526,6 +549,30 @@ class WordCharTagger(nn.Module):
         _, (h_n, _) = self.lstm(packed)
         return torch.cat((h_n[-2], h_n[-1]), dim=-1)
 ''',
+    '''
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class SpanReader(nn.Module):
+    """The nested output layer packs what it is handed with the lengths before its LSTM."""
+
+    def __init__(self, vocab_size, dim, pad_id):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim, padding_idx=pad_id)
+        self.model_lstm = nn.LSTM(dim, dim, batch_first=True)
+        self.output_lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+        self.end = nn.Linear(2 * dim, 1)
+
+    def forward(self, words, lengths):
+        def output_layer(m):
+            packed = pack_padded_sequence(m, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            m2, _ = pad_packed_sequence(self.output_lstm(packed)[0], batch_first=True)
+            return self.end(m2).squeeze(-1)
+
+        m, _ = self.model_lstm(self.embed(words))
+        return output_layer(m)
+''',
 )
 
 
@@ -607,10 +654,13 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
         return None
     if call.owner is None:
         return None
-    name, first = _name(call.scope.node), _first_parameter(call.scope.node)
-    entry = entry_name(_methods_beside(module, call.scope.node))
+    function = call.scope.node
+    while id(function) in events.enclosing_functions:
+        function = events.enclosing_functions[id(function)]  # a closure runs where it is defined
+    name, first = _name(function), _first_parameter(function)
+    entry = entry_name(_methods_beside(module, function))
     if name != entry and (
-        _is_helper(module, call.scope.node)
+        _is_helper(module, function)
         or not any(
             other.site.rnn is call.site.rnn
             and _name(other.scope.node) == entry
@@ -619,7 +669,7 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
             for other in events.calls
         )
     ):
-        if not _reached_with_the_batch(module, call.scope.node):
+        if not _reached_with_the_batch(module, function):
             return None
     return events.project_padding
 
@@ -848,12 +898,14 @@ NOTES = (
     "`pad_sequence`; an embedding with `padding_idx`; `F.pad` whose widths are a target length "
     "minus the current one, such as `(0, 0, 0, max_len - x.size(1))`, followed through "
     "convolutions, per-step layers, a `torch.cat` with other features along the feature axis "
-    "(`torch.cat((self.word_embed(words), char_features), -1)`) and an `if` that embeds on one "
-    "path only; and for an RNN that "
+    "(`torch.cat((self.word_embed(words), char_features), -1)`), an `if` that embeds on one "
+    "path only, and into a helper method or a function nested in `forward` that is handed the "
+    "padded batch and runs the RNN on it (`self.encode(self.embed(words))`); and for an RNN that "
     "reads another RNN's output, directly or through position-wise layers such as an attention "
     "block's `bmm`/`softmax`/`cat`, a `Linear` or `masked_fill`, the padding that RNN reads (also "
     "when that RNN runs in a helper method whose returned output the function binds, `c = "
-    "self.encode(context)`), unless "
+    "self.encode(context)`, and when the second RNN runs in a function nested in `forward` or in "
+    "a helper method that is handed the first one's output, `output_layer(m)`), unless "
     "a step on the way reshapes, reduces, pools or indexes the time axis), padding done in the "
     "data code of the same program counts "
     '(`pad_sequence`, a tokenizer called with `padding="max_length"`, unless its batch only '
@@ -889,7 +941,7 @@ NOTES = (
     "a notebook's own data cells; a model package imported by the program "
     "offers its models of the same `forward` shape too), and so does a data file (`.pkl`, `.npy`, "
     "`.npz`) that a padding function saves and the model's program loads; for an RNN a model's "
-    "`forward` (or the `__call__` a module defines in its place) runs, or another of its methods that takes forward's input (such as a CRF loss) "
+    "`forward` (or the `__call__` a module defines in its place) runs, also in a function nested in it, or another of its methods that takes forward's input (such as a CRF loss) "
     "or that `forward` or such a method calls (`self.get_logits(x)`), not one only "
     "`translate(self, sentence)` reaches, nor one that only other methods call with something "
     "else, whatever its parameters are named (`predict(self, wav)` calling `self.step(chunk, h)` "

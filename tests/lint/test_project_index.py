@@ -52,6 +52,7 @@ CASES = {
         "filled per sequence up to its length in data.py:12",
     ),
     "call_in_place_of_forward": ("BRN005", "model.py", "in data.py:7"),
+    "nested_function": ("BRN005", "model.py", "in data.py:8"),
 }
 
 
