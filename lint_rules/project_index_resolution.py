@@ -238,8 +238,9 @@ class ProjectIndex:
             agreed = {value for value, _ in values}
             self._config[key] = values[0] if len(agreed) == 1 else None
         # A direction flag is bidirectional where the program can run so (as `_choose` says of
-        # call sites): in the program of a hyper-parameter grid that lists True, or of a script
-        # that a shell script of the project runs with the flag; there it beats the default.
+        # call sites): in the program of a hyper-parameter grid that lists True, of a script
+        # that a shell script of the project runs with the flag, or of a module declaring an
+        # option that turns it on; there it beats the default.
         self._scoped: dict[str, list[tuple[Resolved, str | frozenset[str]]]] = {}
         for path, summary in self.summaries.items():
             for key, line in summary.grid_true:
@@ -252,6 +253,13 @@ class ProjectIndex:
                 if program:
                     found = (True, f"{flag.path}:{flag.line}")
                     self._scoped.setdefault(flag.key, []).append((found, frozenset(program)))
+        # last, an option the program declares that a command line can turn on (`--bidir`,
+        # `store_true`): a way the project offers to run bidirectional (`direction_options`)
+        for path, summary in self.summaries.items():
+            for key, line, how in summary.switches:
+                if _is_direction_key(key):
+                    found = (True, f"{path}:{line}, when run with `{how}`")
+                    self._scoped.setdefault(key, []).append((found, path))
 
     def _program_declaring(self, flag: RunFlag) -> set[str]:
         """The modules of the program ``flag``'s line runs (the script and what it imports),
