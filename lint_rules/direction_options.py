@@ -18,6 +18,23 @@ _TRUE_TEXTS = frozenset(("true", "yes", "1", "y", "t"))
 _SWITCHES = frozenset(("store_true", "BooleanOptionalAction"))
 
 
+def is_direction_key(key: str) -> bool:
+    """A setting whose name says it is the RNN's direction (``bidir``, ``bidirectional``)."""
+    return "bidir" in key
+
+
+def int_switch_default(keywords: dict[str, ast.expr]) -> bool | None:
+    """``type=int, default=1`` (or ``choices=[0, 1]``): a switch spelled 0/1, on by default
+    when 1; any other default or type, None."""
+    default = keywords.get("default")
+    if not isinstance(default, ast.Constant) or type(default.value) is not int:
+        return None
+    kind = keywords.get("type")
+    if kind is not None and (dotted(kind) or "") != "int":
+        return None
+    return {0: False, 1: True}.get(default.value)
+
+
 def switched_on(option: str, keywords: dict[str, ast.expr]) -> str | None:
     """How ``option`` (``--bidir``) is given on a command line to store a true value."""
     action = keywords.get("action")

@@ -17,7 +17,7 @@ from typing import Any
 
 from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
-from lint_rules.direction_options import switched_on
+from lint_rules.direction_options import int_switch_default, is_direction_key, switched_on
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.entry_points import entry_name
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
@@ -487,6 +487,8 @@ class _Reader:
         action_name = action.value if isinstance(action, ast.Constant) else None
         if "default" in keywords:
             value = _bool_of(keywords["default"])
+            if value is None and is_direction_key(key) and not key.startswith("no_"):
+                value = int_switch_default(keywords)  # `--bidirectional`, type=int, default=1
         elif action_name == "store_true":
             value = False
         elif action_name == "store_false":

@@ -139,3 +139,19 @@ def test_a_switch_counts_only_in_the_program_that_declares_it():
         True,
         "tool.py:3, when run with `--bidir`",
     )
+
+
+@pytest.mark.parametrize(
+    "declaration, expected",
+    [
+        ("p.add_argument('--bidirectional', type=int, default=1)", (True, "train.py:4")),
+        ("p.add_argument('--bidir', type=int, choices=[0, 1], default=1)", (True, "train.py:4")),
+        ("p.add_argument('--layers', type=int, default=1)", None),  # not a direction flag
+        ("p.add_argument('--no-bidir', type=int, default=1)", None),  # on means unidirectional
+        ("p.add_argument('--bidir', type=float, default=1)", None),
+    ],
+)
+def test_a_direction_switch_spelled_0_or_1_is_on_by_default_when_1(declaration, expected):
+    key = declaration.split("'--", 1)[1].split("'", 1)[0].replace("-", "_")
+    train = f"{PARSER}{declaration}\nargs = p.parse_args()\nModel(8, bidir=args.{key})\n"
+    assert parameter(train) == expected

@@ -74,6 +74,20 @@ def test_comments_continuations_and_other_programs():
     assert all(line != 6 for line, *_ in found)  # a value that is no boolean proves nothing
 
 
+def test_a_variable_the_script_sets_once_is_expanded():
+    text = (
+        "bidir=1\nexport LAYERS=2\nfor lr in 0.1 0.01; do\n"
+        "python train.py --bidir ${bidir} --layers $LAYERS --lr $lr\ndone\n"
+        "python train.py --bidir ${unset}\n"
+    )
+    assert flags(text) == [(4, "train.py", "bidir", True)]
+
+
+def test_a_variable_set_to_several_values_or_from_a_command_is_not_expanded():
+    for setting in ("bidir=1\nbidir=0\n", "bidir=$(cat flag)\n", "for bidir in 0 1; do :; done\n"):
+        assert flags(setting + "python train.py --bidir ${bidir}\n") == []
+
+
 def test_a_module_run_with_dash_m():
     found = run_flags("scripts/run.sh", "python -m pkg.train --bidirectional\n")
     assert [(f.script, f.is_module, f.value) for f in found] == [("pkg.train", True, True)]
