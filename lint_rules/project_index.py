@@ -17,6 +17,7 @@ from typing import Any
 
 from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
+from lint_rules.direction_options import int_switch_default, is_direction_key, switched_on
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.entry_points import entry_name
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
@@ -142,6 +143,8 @@ class ModuleSummary:
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
     grid_true: list[tuple[str, int]] = field(default_factory=list)  # {"key": [True, ...]}
+    # argparse options left off by default that a command line can turn on: (key, line, how)
+    switches: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -256,6 +259,7 @@ class _Reader:
         self.nodes = nodes
         self.in_model = False  # the scope being read is a model class's or one of its methods
         self.summarised: set[int] = set()  # tokenizer calls of the scope no RNN can read
+        self.module_values: dict[str, Value] = {}  # module-level names set to a flag's value
 
     def read(self, tree: ast.Module) -> None:
         self.files = FileCollector()
@@ -483,12 +487,18 @@ class _Reader:
         action_name = action.value if isinstance(action, ast.Constant) else None
         if "default" in keywords:
             value = _bool_of(keywords["default"])
+            if value is None and is_direction_key(key) and not key.startswith("no_"):
+                value = int_switch_default(keywords)  # `--bidirectional`, type=int, default=1
         elif action_name == "store_true":
             value = False
         elif action_name == "store_false":
             value = True
         else:
             value = None
+        if value is not True and not key.startswith("no_"):
+            how = switched_on(long_flags[0], keywords)
+            if how is not None:
+                self.summary.switches.append((key, node.lineno, how))
         if value is None:
             return
         if key.startswith("no_") and dest is None:
@@ -574,11 +584,20 @@ class _Reader:
                 loops.append(node)
         if any(binds_a_model(node, called) for node in assignments):
             self.summary.model_calls.extend(model_calls(body))
-        local_flags = _local_flags(assignments)
+        local_values = _local_values(assignments)
+        if function is None:
+            self.module_values = local_values
+        else:  # a module-level name the function neither binds nor takes keeps its value
+            bound_here = parameters | _stored_names(assignments, loops)
+            inherited = self.module_values.items()
+            local_values = {
+                **{name: value for name, value in inherited if name not in bound_here},
+                **local_values,
+            }
         for callee, node in calls:
-            positional = tuple(_value(arg, known, local_flags) for arg in node.args)
+            positional = tuple(_value(arg, known, local_values) for arg in node.args)
             keywords = tuple(
-                (keyword.arg, _value(keyword.value, known, local_flags))
+                (keyword.arg, _value(keyword.value, known, local_values))
                 for keyword in node.keywords
                 if keyword.arg
             )
@@ -618,27 +637,78 @@ def _walk_scope(body: list[ast.stmt], nested: list | None = None):
         pending.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def _local_flags(assignments: list[ast.Assign]) -> dict[str, bool]:
-    """Names a scope sets to a bool literal, and to nothing else (``bidirectional = True``)."""
+def _local_values(assignments: list[ast.Assign]) -> dict[str, Value]:
+    """Names a scope sets to one bool literal or to one config key, and to nothing else
+    (``bidirectional = True``, ``bidir = args.bidir``, ``BIDIR = True if args.bidir else
+    False``): a call that passes the name passes that value."""
     values: dict[str, set] = {}
     for node in assignments:
         value = node.value.value if isinstance(node.value, ast.Constant) else None
+        found: Value | None = ("bool", value) if isinstance(value, bool) else None
+        if found is None:
+            key = _flag_key(node.value)
+            found = ("config", key) if key is not None else None
         for target in node.targets:
             if isinstance(target, ast.Name):
-                values.setdefault(target.id, set()).add(value if isinstance(value, bool) else None)
-    return {name: next(iter(found)) for name, found in values.items() if found in ({True}, {False})}
+                values.setdefault(target.id, set()).add(found)
+    return {
+        name: next(iter(found))
+        for name, found in values.items()
+        if len(found) == 1 and None not in found
+    }
+
+
+def _stored_names(assignments: list[ast.Assign], loops: list[ast.AST]) -> set[str]:
+    """Names a scope assigns or loops over: there a module-level value of the name is not
+    the one a call passes."""
+    targets: list[ast.AST] = [target for node in assignments for target in node.targets]
+    targets += [loop.target for loop in loops if isinstance(loop, ast.For)]
+    return {
+        node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)
+    }
+
+
+def _flag_key(node: ast.AST) -> str | None:
+    """The config key a flag's value comes from: ``args.bidir``, ``bool(args.bidir)``,
+    ``True if args.bidir else False``, ``True if args.bi_rnn == 1 else False`` (a comparison
+    with a true value: 1, True, "true"); anything else, None."""
+    key = config_key_of(node)
+    if key is not None:
+        return key
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:
+        return _flag_key(node.args[0]) if node.func.id in ("bool", "int") else None
+    if not isinstance(node, ast.IfExp):
+        return None
+    body, orelse = node.body, node.orelse
+    if not isinstance(body, ast.Constant) or not isinstance(orelse, ast.Constant):
+        return None
+    if body.value is not True or orelse.value is not False:
+        return None
+    test = node.test
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        compared = test.comparators[0]
+        if isinstance(compared, ast.Constant) and _is_true_constant(compared.value):
+            return config_key_of(test.left)
+        return None
+    return config_key_of(test)
+
+
+def _is_true_constant(value: object) -> bool:
+    if value is True or (type(value) is int and value != 0):
+        return True
+    return isinstance(value, str) and bool_of_text(value) is True
 
 
 def _value(
-    node: ast.AST, parameters: set[str], local_flags: dict[str, bool] | None = None
+    node: ast.AST, parameters: set[str], local_values: dict[str, Value] | None = None
 ) -> Value | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
         return ("bool", node.value)
-    if isinstance(node, ast.Name) and local_flags and node.id in local_flags:
-        return ("bool", local_flags[node.id])
+    if isinstance(node, ast.Name) and local_values and node.id in local_values:
+        return local_values[node.id]
     if isinstance(node, ast.Name) and node.id in parameters:
         return ("param", node.id)
-    key = config_key_of(node)
+    key = _flag_key(node)
     if key is not None:
         return ("config", key)
     return None

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lint_rules.data_pipeline import saved_padding
+from lint_rules.direction_options import is_direction_key
 from lint_rules.project_index import ClassSummary, FunctionSummary, ModuleSummary, Value
 from lint_rules.project_index_states_resolution import bidirectional_states
 from lint_rules.readouts import readouts_for
@@ -238,20 +239,28 @@ class ProjectIndex:
             agreed = {value for value, _ in values}
             self._config[key] = values[0] if len(agreed) == 1 else None
         # A direction flag is bidirectional where the program can run so (as `_choose` says of
-        # call sites): in the program of a hyper-parameter grid that lists True, or of a script
-        # that a shell script of the project runs with the flag; there it beats the default.
+        # call sites): in the program of a hyper-parameter grid that lists True, of a script
+        # that a shell script of the project runs with the flag, or of a module declaring an
+        # option that turns it on; there it beats the default.
         self._scoped: dict[str, list[tuple[Resolved, str | frozenset[str]]]] = {}
         for path, summary in self.summaries.items():
             for key, line in summary.grid_true:
-                if _is_direction_key(key):
+                if is_direction_key(key):
                     found = (True, f"{path}:{line} (one of a grid's values)")
                     self._scoped.setdefault(key, []).append((found, path))
         for flag in self.run_flags:
-            if flag.value and _is_direction_key(flag.key):
+            if flag.value and is_direction_key(flag.key):
                 program = self._program_declaring(flag)
                 if program:
                     found = (True, f"{flag.path}:{flag.line}")
                     self._scoped.setdefault(flag.key, []).append((found, frozenset(program)))
+        # last, an option the program declares that a command line can turn on (`--bidir`,
+        # `store_true`): a way the project offers to run bidirectional (`direction_options`)
+        for path, summary in self.summaries.items():
+            for key, line, how in summary.switches:
+                if is_direction_key(key):
+                    found = (True, f"{path}:{line}, when run with `{how}`")
+                    self._scoped.setdefault(key, []).append((found, path))
 
     def _program_declaring(self, flag: RunFlag) -> set[str]:
         """The modules of the program ``flag``'s line runs (the script and what it imports),
@@ -532,10 +541,6 @@ def _import_root(path: str, module: str) -> str | None:
             return None
         stem = os.path.dirname(stem)
     return stem
-
-
-def _is_direction_key(key: str) -> bool:
-    return "bidir" in key
 
 
 def _reads_config_key(key: str, lowered_text: str, imported: set[str]) -> bool:

@@ -2,10 +2,11 @@
 
 ``python train.py --bidirectional`` in ``run.sh`` says the program runs bidirectional even
 though ``train.py``'s argparse default is False. Pass 1 reads ``*.sh`` / ``*.bash`` files under
-the linted roots (one command per line, continuations joined, comments dropped) into
-``RunFlag`` facts; pass 2 binds each to the option of the script the line runs, and only when
-that program defines the option (a flag passed to a script that is not in the project, or
-that never declares it, proves nothing).
+the linted roots (one command per line, continuations joined, comments dropped, a variable the
+script sets to one value expanded: ``bidir=1`` ... ``--bidir ${bidir}``) into ``RunFlag``
+facts; pass 2 binds each to the option of the script the line runs, and only when that program
+defines the option (a flag passed to a script that is not in the project, or that never
+declares it, proves nothing).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from lint_rules.project_index import bool_of_text
 RUN_SCRIPT_SUFFIXES = (".sh", ".bash")
 _PYTHON = re.compile(r"^(?:.*/)?python(?:3(?:\.\d+)?)?$")
 _SEPARATORS = frozenset((";", "&&", "||", "|", "&"))
+_SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REFERENCE = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 
 
 @dataclass(frozen=True)
@@ -46,20 +49,56 @@ def find_run_scripts(directory: Path, matcher: ExcludeMatcher) -> Iterator[Path]
 def run_flags(path: str, text: str) -> list[RunFlag]:
     """Every boolean flag that a line of ``text`` passes to a Python script."""
     found: list[RunFlag] = []
-    for line, command in _commands(text):
-        try:
-            lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
-            lexer.whitespace_split = True
-            lexer.commenters = "#"
-            tokens = list(lexer)
-        except ValueError:
+    commands = [(line, _tokens(command)) for line, command in _commands(text)]
+    values = _shell_values(tokens for _, tokens in commands if tokens is not None)
+    for line, tokens in commands:
+        if tokens is None:
             continue
+        tokens = [_expanded(token, values) for token in tokens]
         start = 0
         for index, token in enumerate(tokens + [";"]):
             if token in _SEPARATORS or index == len(tokens):
                 found.extend(_invocation(path, line, tokens[start:index]))
                 start = index + 1
     return found
+
+
+def _tokens(command: str) -> list[str] | None:
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        return list(lexer)
+    except ValueError:
+        return None
+
+
+def _shell_values(commands: Iterable[list[str]]) -> dict[str, str]:
+    """Variables the script sets to one literal value and to nothing else (``bi_rnn=1``,
+    ``export BIDIR=True``): ``--bi_rnn ${bi_rnn}`` passes that value. A variable set twice to
+    different values, from another variable or a command, or looped over, is left alone."""
+    seen: dict[str, set[str | None]] = {}
+    for tokens in commands:
+        for index, token in enumerate(tokens):
+            if token == "for" and index + 1 < len(tokens):
+                seen.setdefault(tokens[index + 1], set()).add(None)
+            name, equals, value = token.partition("=")
+            if equals and _SHELL_NAME.match(name) and (index == 0 or tokens[0] == "export"):
+                literal = value if not any(mark in value for mark in "$`()") else None
+                seen.setdefault(name, set()).add(literal)
+    return {
+        name: next(iter(found))
+        for name, found in seen.items()
+        if len(found) == 1 and None not in found
+    }
+
+
+def _expanded(token: str, values: dict[str, str]) -> str:
+    """``$NAME`` or ``${NAME}`` alone in a token, replaced by the variable's one value."""
+    match = _REFERENCE.match(token)
+    if match is None:
+        return token
+    return values.get(match.group(1) or match.group(2), token)
 
 
 def _commands(text: str) -> Iterator[tuple[int, str]]:

@@ -35,6 +35,11 @@ CASES = {
     "last_step_readout": ("BRN004", "model.py", "`h[:, -1, :]` at layers.py:12"),
     "run_script_flag": ("BRN004", "model.py", "bidirectional=True from run.sh:3"),
     "grid_value": ("BRN003", "models.py", "bidir=True from main.py:14 (one of a grid's values)"),
+    "direction_switch": (
+        "BRN003",
+        "models.py",
+        "bidir=True from train.py:7, when run with `--bidir`",
+    ),
     "unpacked_dict": ("BRN004", "model.py", "bidirectional=True from train.py:5"),
     "packed_by_another_model": ("BRN005", "model.py", "in data.py:8"),
     "helper_method": ("BRN005", "model.py", "in data.py:8"),

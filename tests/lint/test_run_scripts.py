@@ -12,12 +12,17 @@ from lint_rules.project_index import summarise
 from lint_rules.project_index_resolution import build_index
 from lint_rules.run_scripts import find_run_scripts, run_flags
 
+# an option no declaration alone turns on (its type is the project's own): only a run script
+# that passes it says the program runs bidirectional
 TRAIN = """
 import argparse
 from model import Tagger
 
+def parse_switch(text):
+    return text in ("1", "on")
+
 parser = argparse.ArgumentParser()
-parser.add_argument("--bidirectional", action="store_true")
+parser.add_argument("--bidirectional", type=parse_switch, default=False)
 args = parser.parse_args()
 model = Tagger(bidirectional=args.bidirectional)
 """
@@ -69,6 +74,20 @@ def test_comments_continuations_and_other_programs():
     assert all(line != 6 for line, *_ in found)  # a value that is no boolean proves nothing
 
 
+def test_a_variable_the_script_sets_once_is_expanded():
+    text = (
+        "bidir=1\nexport LAYERS=2\nfor lr in 0.1 0.01; do\n"
+        "python train.py --bidir ${bidir} --layers $LAYERS --lr $lr\ndone\n"
+        "python train.py --bidir ${unset}\n"
+    )
+    assert flags(text) == [(4, "train.py", "bidir", True)]
+
+
+def test_a_variable_set_to_several_values_or_from_a_command_is_not_expanded():
+    for setting in ("bidir=1\nbidir=0\n", "bidir=$(cat flag)\n", "for bidir in 0 1; do :; done\n"):
+        assert flags(setting + "python train.py --bidir ${bidir}\n") == []
+
+
 def test_a_module_run_with_dash_m():
     found = run_flags("scripts/run.sh", "python -m pkg.train --bidirectional\n")
     assert [(f.script, f.is_module, f.value) for f in found] == [("pkg.train", True, True)]
@@ -83,7 +102,7 @@ def index(modules: dict[str, str], scripts: dict[str, str]):
 def test_a_run_script_binds_the_option_of_the_script_it_runs():
     project = index(
         {"train.py": TRAIN, "model.py": MODEL},
-        {"scripts/run.sh": "cd ..\npython train.py --bidirectional\n"},
+        {"scripts/run.sh": "cd ..\npython train.py --bidirectional 1\n"},
     )
     assert project.facts_for("model.py", MODEL).parameter("Tagger", "bidirectional") == (
         True,
@@ -95,11 +114,11 @@ def test_a_flag_for_a_script_that_is_missing_or_does_not_declare_it_proves_nothi
     other = "import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument('--lr')\n"
     project = index(
         {"train.py": TRAIN, "model.py": MODEL, "evaluate.py": other},
-        {"run.sh": "python evaluate.py --bidirectional\npython trainer.py --bidirectional\n"},
+        {"run.sh": "python evaluate.py --bidirectional 1\npython trainer.py --bidirectional 1\n"},
     )
     assert project.facts_for("model.py", MODEL).parameter("Tagger", "bidirectional") == (
         False,
-        "train.py:6",
+        "train.py:9",
     )
 
 
@@ -108,10 +127,24 @@ def test_a_run_script_holds_only_in_the_program_it_runs():
     other += "print(args.bidirectional)\n"
     project = index(
         {"train.py": TRAIN, "model.py": MODEL, "other.py": other},
-        {"run.sh": "python train.py --bidirectional\n"},
+        {"run.sh": "python train.py --bidirectional 1\n"},
     )
     assert project.config_value("bidirectional", "train.py") == (True, "run.sh:1")
     assert project.config_value("bidirectional", "other.py")[0] is False
+
+
+def test_a_run_script_is_named_before_a_switch_the_program_declares():
+    """The script's line says the program runs so; the declaration only that it can."""
+    switch = TRAIN.replace("type=parse_switch, default=False", 'action="store_true"')
+    project = index({"train.py": switch, "model.py": MODEL}, {"run.sh": "python train.py"})
+    assert project.config_value("bidirectional", "train.py") == (
+        True,
+        "train.py:9, when run with `--bidirectional`",
+    )
+    project = index(
+        {"train.py": switch, "model.py": MODEL}, {"run.sh": "python train.py --bidirectional"}
+    )
+    assert project.config_value("bidirectional", "train.py") == (True, "run.sh:1")
 
 
 GRID_MAIN = """
@@ -171,7 +204,7 @@ def test_a_changed_run_script_reanalyses_the_model(capsys, tmp_path: Path):
     (tmp_path / "run.sh").write_text("python train.py\n")
     cache = str(tmp_path / "cache")
     assert lint(capsys, tmp_path, "--cache-dir", cache) == []
-    (tmp_path / "run.sh").write_text("python train.py --bidirectional\n")
+    (tmp_path / "run.sh").write_text("python train.py --bidirectional 1\n")
     lines = lint(capsys, tmp_path, "--cache-dir", cache)
     assert len(lines) == 1 and "BRN004" in lines[0] and "from run.sh:1" in lines[0]
 
