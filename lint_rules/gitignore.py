@@ -7,9 +7,9 @@ own name. pathspec's ``check_file`` also weighs lines that match a parent folder
 own that differ from git's (after ``b`` and ``!b/a.py``, git still ignores ``b/a.py``; pathspec
 does not); a walk has already decided every folder on the way down, so it needs only the path.
 Across files, git's precedence: the deepest ``.gitignore`` with a matching line decides, then the
-shallower ones, then ``.git/info/exclude``. The walk never enters an ignored folder, so a negation
-cannot bring back a file under it, as in git. The global excludes file (``core.excludesFile``) is
-not read.
+shallower ones, then ``.git/info/exclude``. A negation cannot bring back a file under an ignored
+folder, as in git: the walk enters such a folder only for the files git tracks in it, which git
+never ignores (``tracked_files``). The global excludes file (``core.excludesFile``) is not read.
 """
 
 from __future__ import annotations
