@@ -75,24 +75,39 @@ def git(git_dir: Path, *arguments: str, **kwargs) -> subprocess.CompletedProcess
 
 
 def materialise(repo: str, commit: str, destination: Path) -> str | None:
-    """Write the tree of ``commit`` to ``destination``; blobs absent from the mirror are skipped.
+    """Write the tree of ``commit`` to ``destination``, as a clone holds it; blobs absent from the
+    mirror are skipped.
 
     Returns why it could not, or None. Mirrors may lack their largest files (data, weights);
     ``git archive`` stops at the first absent blob, so the tree is written blob by blob, and a
-    ``git init`` makes it a repository root like a clone.
+    ``git init`` makes it a repository root like a clone. A tree written before its index was
+    kept is indexed in place: nothing in it is written again or deleted.
     """
-    if destination.is_dir():
+    if destination.is_dir() and index_is_kept(destination):
         return None
     git_dir = mirror_git_dir(repo)
     if git_dir is None:
+        if destination.is_dir():
+            return None  # linted as it is, without its index
         return f"no mirror under {MIRRORS} (bring it in with fetch github:{repo})"
-    listing = git(git_dir, "ls-tree", "-r", "-z", commit).stdout.decode("utf-8", "replace")
+    listing = git(git_dir, "ls-tree", "-r", "-z", commit).stdout
     entries = []
-    for record in filter(None, listing.split("\0")):
-        meta, path = record.split("\t", 1)
+    for record in filter(None, listing.split(b"\0")):
+        meta, path = record.split(b"\t", 1)
         _mode, kind, sha = meta.split()
-        if kind == "blob":
-            entries.append((sha, path))
+        if kind == b"blob":
+            entries.append((sha.decode(), os.fsdecode(path)))
+    if not destination.is_dir():
+        write_blobs(git_dir, entries, destination)
+    # A user lints a clone: its own repository root, so the ignore files of the checkout that
+    # holds bench/_work/ (which ignores that folder) do not apply.
+    subprocess.run(["git", "init", "-q", str(destination)], check=True)
+    keep_index(destination, [path for _sha, path in entries])
+    return None
+
+
+def write_blobs(git_dir: Path, entries: list[tuple[str, str]], destination: Path) -> None:
+    """Each (sha, path) blob the mirror holds, written under ``destination``."""
     batch = subprocess.run(
         ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
         input="".join(f"{sha}\n" for sha, _ in entries).encode(),
@@ -111,10 +126,32 @@ def materialise(repo: str, commit: str, destination: Path) -> str | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(batch[position : position + size])
         position += size + 1
-    # A user lints a clone: its own repository root, so the ignore files of the checkout that
-    # holds bench/_work/ (which ignores that folder) do not apply.
-    subprocess.run(["git", "init", "-q", str(destination)], check=True)
-    return None
+
+
+def index_is_kept(root: Path) -> bool:
+    """Whether ``root``'s index lists files: a clone's does, a bare ``git init``'s does not."""
+    listed = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=False
+    )
+    return listed.returncode == 0 and bool(listed.stdout)
+
+
+def keep_index(root: Path, paths: list[str]) -> None:
+    """Add to the index the files of the pinned commit written under ``root`` (``-f``: git adds
+    what a ``.gitignore`` matches, as the upstream commit holds it), so the index lists what a
+    clone's does, and the linter sees which files are committed."""
+    written = [path for path in paths if (root / path).is_file() and not (root / path).is_symlink()]
+    if not written:
+        return
+    added = subprocess.run(
+        ["git", "-C", str(root), "--literal-pathspecs", "add", "-f"]
+        + ["--pathspec-from-file=-", "--pathspec-file-nul"],
+        input=b"\0".join(os.fsencode(path) for path in written),
+        capture_output=True,
+        check=False,
+    )
+    if added.returncode != 0:  # linted without its index: say so, the figures may differ
+        print(f"  {root.name}: git add failed: {added.stderr.decode(errors='replace')[-300:]}")
 
 
 def linter_command(linter_path: Path | None) -> tuple[list[str], dict[str, str]]:

@@ -38,6 +38,7 @@ from lint_rules.selection import (
     UnknownCodeError,
     normalise_codes,
 )
+from lint_rules.tracked_files import TrackedFiles
 from lint_rules.urls import PROJECT_URLS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -261,6 +262,7 @@ def lint_paths(
     run_flags: list[RunFlag] = []  # flags the project's shell scripts pass: facts only
     order = 0
     stdin_echo: tuple[int, str] | None = None  # (order, text) that --fix prints back unchanged
+    tracked = TrackedFiles()  # what git tracks, asked once per work tree in the run
     for argument in paths:
         if argument == "-":
             display = arguments.stdin_filename or "-"
@@ -287,6 +289,7 @@ def lint_paths(
                         matcher,
                         force_exclude=arguments.force_exclude,
                         suffixes=LINTED_SUFFIXES + (RUN_SCRIPT_SUFFIXES if walked else ()),
+                        tracked=tracked,
                     )
                 )
                 scripts = {path for path in found if walked and is_run_script(path)}

@@ -4,17 +4,26 @@ A file named on the command line is always linted (unless ``force_exclude``, whi
 needs because it names every staged file); a directory is walked for ``.py`` and ``.ipynb`` files,
 skipping version-control folders, virtual environments, build outputs, caches and what git
 ignores (``.gitignore`` files and ``.git/info/exclude``, with git's semantics: see ``gitignore``).
+As in git, ``.gitignore`` applies to untracked files only: a file the work tree's index holds is
+linted even where an ignore file matches it (``tracked_files``); the excludes above still win.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from lint_rules.gitignore import IgnoreFile, ignore_files_above, is_ignored, read_ignore_file
+from lint_rules.gitignore import (
+    IgnoreFile,
+    ignore_files_above,
+    is_ignored,
+    read_ignore_file,
+    work_tree_root,
+)
+from lint_rules.tracked_files import TrackedFiles
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git",
@@ -83,18 +92,50 @@ def _default_excluded(name: str) -> bool:
 
 
 def walk(
-    directory: Path, matcher: ExcludeMatcher, suffixes: tuple[str, ...] = LINTED_SUFFIXES
+    directory: Path,
+    matcher: ExcludeMatcher,
+    suffixes: tuple[str, ...] = LINTED_SUFFIXES,
+    tracked: TrackedFiles | None = None,
 ) -> Iterator[Path]:
     """Every lintable file (or file with one of ``suffixes``) under ``directory``, in a
-    stable (sorted) order."""
-    yield from _walk(directory, matcher, ignore_files_above(_absolute(directory)), suffixes)
+    stable (sorted) order. ``tracked`` holds the run's answers about what git tracks."""
+    absolute = _absolute(directory)
+    root = work_tree_root(absolute)
+    place = _Place(tracked or TrackedFiles(), root, "", False)
+    if root is not None and root != absolute:
+        place = replace(place, prefix=absolute.relative_to(root).as_posix() + "/")
+    yield from _walk(directory, matcher, ignore_files_above(absolute), suffixes, place)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a walk stands in a git work tree: enough to ask its index whether a path is
+    committed, which git says wins over ``.gitignore``."""
+
+    tracked: TrackedFiles
+    root: Path | None  # the work tree's root; None outside one
+    prefix: str  # the folder walked, relative to ``root``: "" or "a/b/"
+    ignored: bool  # the folder is ignored: only tracked paths under it count
+
+    def holds(self, name: str, is_directory: bool) -> bool:
+        """Whether the index holds the file ``name`` of this folder (a folder: any file under
+        it). Unknown (no git, not a repository) counts as no."""
+        index = self.tracked.index(self.root) if self.root is not None else None
+        if index is None:
+            return False
+        relative = self.prefix + name
+        return relative in (index.folders if is_directory else index.files)
+
+    def below(self, name: str, ignored: bool) -> _Place:
+        return replace(self, prefix=f"{self.prefix}{name}/", ignored=ignored)
 
 
 def _walk(
     directory: Path,
     matcher: ExcludeMatcher,
     ignores: list[IgnoreFile],
-    suffixes: tuple[str, ...] = LINTED_SUFFIXES,
+    suffixes: tuple[str, ...],
+    place: _Place,
 ) -> Iterator[Path]:
     own = read_ignore_file(_absolute(directory), directory / ".gitignore")
     ignores = [*ignores, own] if own is not None else ignores
@@ -103,20 +144,26 @@ def _walk(
     except OSError:
         yield directory  # reading it gives its error line: a folder skipped in silence hides code
         return
+    if place.prefix and any(entry.name == ".git" for entry in entries):
+        # a nested repository: git answers for its files from its own index
+        place = _Place(place.tracked, _absolute(directory), "", place.ignored)
     for entry in entries:
         path = directory / entry.name
         absolute = _absolute(path) if ignores else path
         if entry.is_dir(follow_symlinks=False):
-            if (
-                _default_excluded(entry.name)
-                or _is_virtualenv(path)
-                or matcher.excludes(path)
-                or is_ignored(ignores, absolute, True)
-            ):
+            if _default_excluded(entry.name) or _is_virtualenv(path) or matcher.excludes(path):
                 continue
-            yield from _walk(path, matcher, ignores, suffixes)
+            ignored = place.ignored or is_ignored(ignores, absolute, True)
+            # an ignored folder is entered only to reach the files git tracks in it
+            if ignored and not place.holds(entry.name, True):
+                continue
+            yield from _walk(path, matcher, ignores, suffixes, place.below(entry.name, ignored))
         elif entry.name.endswith(suffixes) and _is_file_or_unreadable(entry):
-            if matcher.excludes(path) or is_ignored(ignores, absolute, False):
+            if matcher.excludes(path):
+                continue
+            if (place.ignored or is_ignored(ignores, absolute, False)) and not place.holds(
+                entry.name, False
+            ):
                 continue
             yield path
 
@@ -136,13 +183,16 @@ def discover(
     *,
     force_exclude: bool = False,
     suffixes: tuple[str, ...] = LINTED_SUFFIXES,
+    tracked: TrackedFiles | None = None,
 ) -> Iterator[Path]:
-    """Expand command-line paths into files; explicit files are linted whatever their name."""
+    """Expand command-line paths into files; explicit files are linted whatever their name.
+    ``tracked`` is the run's cache of what git tracks, shared by the calls of one run."""
+    tracked = tracked or TrackedFiles()
     seen: set[Path] = set()
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            candidates: Iterable[Path] = walk(path, matcher, suffixes)
+            candidates: Iterable[Path] = walk(path, matcher, suffixes, tracked)
         else:
             if force_exclude and is_force_excluded(path, matcher):
                 continue

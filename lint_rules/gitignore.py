@@ -7,9 +7,9 @@ own name. pathspec's ``check_file`` also weighs lines that match a parent folder
 own that differ from git's (after ``b`` and ``!b/a.py``, git still ignores ``b/a.py``; pathspec
 does not); a walk has already decided every folder on the way down, so it needs only the path.
 Across files, git's precedence: the deepest ``.gitignore`` with a matching line decides, then the
-shallower ones, then ``.git/info/exclude``. The walk never enters an ignored folder, so a negation
-cannot bring back a file under it, as in git. The global excludes file (``core.excludesFile``) is
-not read.
+shallower ones, then ``.git/info/exclude``. A negation cannot bring back a file under an ignored
+folder, as in git: the walk enters such a folder only for the files git tracks in it, which git
+never ignores (``tracked_files``). The global excludes file (``core.excludesFile``) is not read.
 """
 
 from __future__ import annotations
@@ -110,17 +110,22 @@ def ignore_files_above(directory: Path) -> list[IgnoreFile]:
     first: the repository's ``.git/info/exclude``, then each ``.gitignore`` from the repository
     root down to ``directory``'s parent (the walk reads ``directory``'s own). Outside a
     repository, none."""
-    chain = []
-    for folder in (directory, *directory.parents):
-        chain.append(folder)
-        if (folder / ".git").exists():
-            break
-    else:
+    root = work_tree_root(directory)
+    if root is None:
         return []
-    root = chain[-1]
+    chain = [directory, *directory.parents]
+    chain = chain[: chain.index(root) + 1]
     files = [read_ignore_file(root, root / ".git" / "info" / "exclude")]
     files.extend(read_ignore_file(folder, folder / ".gitignore") for folder in reversed(chain[1:]))
     return [file for file in files if file is not None]
+
+
+def work_tree_root(directory: Path) -> Path | None:
+    """The repository root at or above ``directory`` (the nearest folder holding ``.git``)."""
+    for folder in (directory, *directory.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def is_ignored(ignore_files: Sequence[IgnoreFile], path: Path, is_directory: bool) -> bool:
