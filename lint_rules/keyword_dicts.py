@@ -1,7 +1,8 @@
 """Pass 1: dicts of keyword arguments that reach a constructor through ``**``.
 
 ``model = Model(**params)`` binds the keys of ``params`` as keywords. Here the dict is read where
-the analysis can name it: a dict literal (``Model(**{"bidirectional": True})``), a call to a
+the analysis can name it: a dict literal (``Model(**{"bidirectional": True})``, or a name bound
+once to one: ``params = {...}``; ``Model(**params)``), a call to a
 project function whose ``return`` statements give dict literals (``params =
 model_parameter(...)``; ``Model(**params)``), or a parameter of the enclosing function that a
 caller fills with such a dict (``def build(param): return Model(**param)``). A function that
@@ -43,21 +44,32 @@ def returned_keys(
     return tuple(found)
 
 
-def local_sources(assignments: Iterable[ast.Assign]) -> dict[str, Source]:
+def local_sources(
+    assignments: Iterable[ast.Assign], parameters: set[str], value_of: ValueOf
+) -> dict[str, Source]:
     """Names a scope binds only to what one project-style function call returns
-    (``params = model_parameter(flag, hidden)``, on any number of branches)."""
-    callees: dict[str, set[str | None]] = {}
+    (``params = model_parameter(flag, hidden)``, on any number of branches), or only once, to a
+    dict literal (``params = {"hidden": 128, "bidirectional": True}``)."""
+    found: dict[str, list[Source | None]] = {}
     for node in assignments:
-        value = node.value
-        callee = _function_called(value)
+        callee = _function_called(node.value)
+        items = _literal_items(node.value)
+        source: Source | None = None
+        if callee is not None:
+            source = ("returned", callee)
+        elif items is not None:
+            source = ("dict", tuple((key, value_of(value, parameters)) for key, value in items))
         for target in node.targets:
             if isinstance(target, ast.Name):
-                callees.setdefault(target.id, set()).add(callee)
-    return {
-        name: ("returned", next(iter(found)))
-        for name, found in callees.items()
-        if len(found) == 1 and None not in found
-    }
+                found.setdefault(target.id, []).append(source)
+    sources = {}
+    for name, candidates in found.items():
+        first = candidates[0]
+        if first is None or any(candidate != first for candidate in candidates):
+            continue
+        if first[0] == "returned" or len(candidates) == 1:
+            sources[name] = first
+    return sources
 
 
 def source_of(

@@ -585,7 +585,7 @@ class _Reader:
         if any(binds_a_model(node, called) for node in assignments):
             self.summary.model_calls.extend(model_calls(body))
         local_flags = _local_flags(assignments)
-        local_dicts = keyword_dicts.local_sources(assignments)
+        local_dicts = keyword_dicts.local_sources(assignments, known, _value)
         for callee, node in calls:
             positional = tuple(_value(arg, known, local_flags) for arg in node.args)
             keywords = tuple(
