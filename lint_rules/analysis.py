@@ -20,6 +20,7 @@ from lint_rules import torch_api as api
 from lint_rules.calls import CallInterpreter
 from lint_rules.events import Events, Scope, StrayInitState
 from lint_rules.expressions import ExpressionEvaluator, install_handlers
+from lint_rules.flag_branches import keep_taken_rnns
 from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
 from lint_rules.injected_rnns import injected_rnn_calls
@@ -413,7 +414,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             self.process_class(context, frame)
 
     def _if(self, statement: cst.If, frame: Frame) -> None:
-        self.evaluate(statement.test, frame)
+        test = self.evaluate(statement.test, frame)
         when_true, when_false = guards.polarity(statement.test)
         saved_env, saved_guard = frame.env, frame.guard
         reads = correlated_branches.test_reads(frame, statement.test)
@@ -444,6 +445,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             if when_true is not None:
                 frame.guard = when_true
         else:
+            keep_taken_rnns(test, body_env, else_env)  # flag_branches
             frame.env = _merge(body_env, else_env)
             correlated_branches.remember(frame, statement, reads, body_env, else_env, frame.env)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import libcst as cst
 
+from lint_rules import class_selection, flattened_steps
 from lint_rules import torch_api as api
 from lint_rules.direction_halves import directions_reduced, directions_view
 from lint_rules.events import Chunk, Index, LayerUse, Reshape, RnnCall
@@ -510,6 +511,8 @@ class CallInterpreter:
             and value.time_axis is not None
         ):
             return value.derive(role="per_step", width=None)
+        if isinstance(value, TensorFact) and layer.kind in _FEATURE_MIXING_LAYERS:
+            return flattened_steps.after_a_layer(value)
         return None
 
     def apply_sequential(self, container: Container, args: Args, frame: Frame) -> Any:
@@ -547,6 +550,8 @@ class CallInterpreter:
         return None
 
     def call_method(self, base: Any, method: str, node: cst.Call, args: Args, frame: Frame) -> Any:
+        if method == "get" and isinstance(base, KeywordsValue):
+            return class_selection.entry_chosen(base, args.get(0, "key"))
         if method in api.BUILDER_METHODS:
             return self.make_builder(node, args, frame)
         if isinstance(base, Builder):
@@ -594,7 +599,12 @@ class CallInterpreter:
             sizes = tuple(size if isinstance(size, Sym) else None for size in sizes)
             if not crossed_a_class(self, base, frame):
                 self.events.reshapes.append(Reshape(base, node, sizes, frame.guard))
-            return directions_view(base, sizes) or viewed_as_one_sequence(base, node)
+            return (
+                directions_view(base, sizes)
+                or viewed_as_one_sequence(base, node)
+                or flattened_steps.flattened(base, sizes)
+                or flattened_steps.restored(base, sizes)
+            )
         if method == "transpose":
             return transpose(base, _int_of(args.get(0, "dim0")), _int_of(args.get(1, "dim1")))
         if method == "permute":

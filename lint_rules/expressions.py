@@ -12,7 +12,7 @@ from typing import Any
 
 import libcst as cst
 
-from lint_rules import guards
+from lint_rules import class_selection, guards
 from lint_rules.direction_halves import combined_halves, half_of_output
 from lint_rules.events import Index
 from lint_rules.last_real_steps import (
@@ -30,6 +30,7 @@ from lint_rules.values import (
     FunctionRef,
     KeywordsValue,
     Padded,
+    RnnClassRef,
     RnnModule,
     RnnResult,
     SelfRef,
@@ -272,14 +273,15 @@ class ExpressionEvaluator:
 
     def _dict(self, node: cst.Dict, frame: Frame) -> Any:
         """A dict literal with string keys: the keywords it gives a call it is unpacked into
-        (``nn.GRU(**self.cell_dict)``)."""
+        (``nn.GRU(**self.cell_dict)``), or the entries a subscript chooses among
+        (``{"lstm": nn.LSTM, "gru": nn.GRU}[cell]``, ``class_selection``)."""
         items = []
         known = True
         for element in node.elements:
             if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
                 key = element.key.evaluated_value
                 value = self.evaluate(element.value, frame)
-                if isinstance(key, str) and key.isidentifier():
+                if isinstance(key, str):
                     items.append((key, value))
                     continue
             known = False
@@ -385,6 +387,8 @@ class ExpressionEvaluator:
             return orelse
         if isinstance(body, Sym) and isinstance(orelse, Sym) and body.key == orelse.key:
             return body
+        if isinstance(body, RnnClassRef):
+            return class_selection.one_of((body, orelse))
         if (
             isinstance(body, Sym)
             and isinstance(orelse, Sym)
@@ -409,11 +413,13 @@ class ExpressionEvaluator:
     def _subscript(self, node: cst.Subscript, frame: Frame) -> Any:
         base = self.evaluate(node.value, frame)
         items = []
+        keys = []
         for element in node.slice:
             index = element.slice
             value = None
             if isinstance(index, cst.Index):
                 value = self.evaluate(index.value, frame)
+                keys.append(value)
             else:
                 bounds = tuple(
                     self.evaluate(part, frame) if part is not None else None
@@ -436,7 +442,9 @@ class ExpressionEvaluator:
                 return base.items[first[1]]
             if len(base.items) == 1:
                 return base.items[0]
-            return None
+            return class_selection.entry_chosen(base, None)
+        if isinstance(base, KeywordsValue) and len(keys) == 1:
+            return class_selection.entry_chosen(base, keys[0])
         if isinstance(base, Container):
             if first[0] == "int" and -len(base.items) <= first[1] < len(base.items):
                 return base.items[first[1]]

@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from lint_rules import keyword_dicts
 from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.direction_options import int_switch_default, is_direction_key, switched_on
@@ -36,6 +37,7 @@ from lint_rules.padding_sides import pad_sequence_evidence
 from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
+from lint_rules.truncated_bptt import detaches_state
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
@@ -90,6 +92,7 @@ class FunctionSummary:
     parameters: tuple[str, ...]  # every named parameter, in order
     positional: int  # how many of them a positional argument can fill
     defaults: tuple[tuple[str, bool], ...] = ()  # parameters whose default is a bool
+    returned_keys: tuple = ()  # (key, value, line) of the dict literals it returns (keyword_dicts)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,10 @@ class Instantiation:
     keywords: tuple[tuple[str, Value | None], ...]
     enclosing_class: str | None  # set when the call sits in that class's __init__
     enclosing_function: str | None = None  # set when it sits in that module-level function
+    # dicts of keywords (keyword_dicts sources): passed as an argument (name or position), and
+    # unpacked into the call with `**`
+    dict_arguments: tuple[tuple[str | int, tuple], ...] = ()
+    unpacked: tuple[tuple, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -360,13 +367,16 @@ class _Reader:
         self.module_functions.add(id(node))
         arguments = node.args
         positional = [arg.arg for arg in arguments.posonlyargs + arguments.args]
+        named = tuple(positional + [arg.arg for arg in arguments.kwonlyargs])
+        returns = self.nodes.scope(node).of(ast.Return)
         self.summary.functions.append(
             FunctionSummary(
                 node.name,
                 node.lineno,
-                tuple(positional + [arg.arg for arg in arguments.kwonlyargs]),
+                named,
                 len(positional),
                 _bool_defaults(arguments),
+                keyword_dicts.returned_keys(returns, set(named), _value) if returns else (),
             )
         )
 
@@ -594,6 +604,9 @@ class _Reader:
                 **{name: value for name, value in inherited if name not in bound_here},
                 **local_values,
             }
+        local_dicts = keyword_dicts.local_sources(
+            assignments, known, lambda node, names: _value(node, names, local_values)
+        )
         for callee, node in calls:
             positional = tuple(_value(arg, known, local_values) for arg in node.args)
             keywords = tuple(
@@ -601,8 +614,11 @@ class _Reader:
                 for keyword in node.keywords
                 if keyword.arg
             )
-            if not callee.rsplit(".", 1)[-1][:1].isupper() and not any(
-                value is not None for value in (*positional, *(v for _, v in keywords))
+            dict_arguments, unpacked = _keyword_dicts(node, known, local_dicts)
+            if (
+                not callee.rsplit(".", 1)[-1][:1].isupper()
+                and not any(value is not None for value in (*positional, *(v for _, v in keywords)))
+                and not (dict_arguments or unpacked)
             ):
                 continue  # a function call that passes nothing traceable binds nothing
             self.summary.instantiations.append(
@@ -613,6 +629,8 @@ class _Reader:
                     keywords,
                     owner if in_init else None,
                     factory,
+                    dict_arguments,
+                    unpacked,
                 )
             )
         for loop in loops:
@@ -714,6 +732,31 @@ def _value(
     return None
 
 
+def _keyword_dicts(
+    call: ast.Call, parameters: set[str], local_dicts: dict[str, tuple]
+) -> tuple[tuple, tuple]:
+    """The dicts of keywords ``call`` passes on by keyword (``build(param=params)``) or a
+    literal by position, and those it unpacks with ``**`` (``keyword_dicts``)."""
+    passed: list[tuple[str | int, tuple]] = []
+    unpacked: list[tuple] = []
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, (ast.Dict, ast.Call)):
+            source = keyword_dicts.source_of(arg, parameters, {}, _value)
+            if source is not None and source[0] == "dict":
+                passed.append((position, source))
+    for keyword in call.keywords:
+        source = keyword_dicts.source_of(keyword.value, parameters, local_dicts, _value)
+        if source is None:
+            continue
+        if keyword.arg is None:
+            unpacked.append(source)
+        elif source[0] == "returned" or (
+            source[0] == "dict" and any(value is not None for _, value in source[1])
+        ):
+            passed.append((keyword.arg, source))  # a parameter passed on is in `keywords`
+    return tuple(passed), tuple(unpacked)
+
+
 def _bool_defaults(arguments: ast.arguments) -> tuple[tuple[str, bool], ...]:
     positional = arguments.posonlyargs + arguments.args
     pairs = list(zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults))
@@ -759,6 +802,7 @@ def _stepping_calls(loop: ast.For | ast.While) -> list[tuple[str, int]]:
             passed |= _names(arg)
         for keyword in call.keywords:
             passed |= _names(keyword.value)
-        if targets & passed:
+        carried = targets & passed
+        if carried and not detaches_state(loop.body, carried):
             found.append((callee, call.lineno))
     return found

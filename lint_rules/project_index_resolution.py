@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from lint_rules.data_pipeline import saved_padding
 from lint_rules.direction_options import is_direction_key
+from lint_rules.keyword_dicts_resolution import unpacked_bindings
 from lint_rules.project_index import ClassSummary, FunctionSummary, ModuleSummary, Value
 from lint_rules.project_index_states_resolution import bidirectional_states
 from lint_rules.readouts import readouts_for
@@ -323,7 +324,8 @@ class ProjectIndex:
             return self._bindings[key]
         self._bindings[key] = []  # cycles resolve to nothing
         found: list[Resolved] = []
-        for value, origin, enclosing in self._raw_bindings.get(key, ()):
+        unpacked = unpacked_bindings(self, path, cls, parameter)  # `**params` (keyword_dicts)
+        for value, origin, enclosing in [*self._raw_bindings.get(key, ()), *unpacked]:
             if value[0] == "bool":
                 found.append((value[1], origin))
             elif value[0] == "config":

@@ -208,6 +208,27 @@ def build_classifier(n_features, hidden, n_classes):
     lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
     return Classifier(lstm, hidden, n_classes)
 ''',
+    '''
+import torch.nn as nn
+
+
+class TweetClassifier(nn.Module):
+    """The sentiment-RNN tutorial's head: every step's output stacked as rows, a linear layer on
+    each row, the rows put back per tweet, and the last step's value kept."""
+
+    def __init__(self, embed_dim, hidden_dim):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.rnn = nn.GRU(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim * 2, 1)
+
+    def forward(self, embedded):
+        batch_size = embedded.size(0)
+        out, _ = self.rnn(embedded)
+        rows = out.contiguous().view(-1, self.hidden_dim * 2)
+        scores = self.fc(rows).view(batch_size, -1)
+        return scores[:, -1]
+''',
 )
 
 RIGHT = (
@@ -425,6 +446,26 @@ class Classifier(nn.Module):
 def build_classifier(n_features, hidden, n_classes):
     lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
     return Classifier(lstm, hidden, n_classes)
+''',
+    '''
+import torch.nn as nn
+
+
+class TweetTagger(nn.Module):
+    """The same per-row head put back per tweet, kept at every step (a score per token): no
+    step is taken as the tweet's summary."""
+
+    def __init__(self, embed_dim, hidden_dim):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.rnn = nn.GRU(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden_dim * 2, 1)
+
+    def forward(self, embedded):
+        batch_size = embedded.size(0)
+        out, _ = self.rnn(embedded)
+        rows = out.contiguous().view(-1, self.hidden_dim * 2)
+        return self.fc(rows).view(batch_size, -1)
 ''',
 )
 
@@ -799,7 +840,11 @@ NOTES = (
     "last step kept as a sequence (`out[:, -1:]`) is the last step too, and so is the last step "
     "of what a `Linear` or `LayerNorm` computed at every step of the output (`self.fc(out)[:, "
     "-1]`, through dropout, activations and `softmax`/`log_softmax`): both halves went into it "
-    "there, so the summary must be taken before the layer. An output another class of the "
+    "there, so the summary must be taken before the layer; also when the layer runs on the "
+    "output's steps stacked as rows and the rows are put back per sequence (`rows = "
+    "out.contiguous().view(-1, 2 * H)`, `self.fc(rows).view(batch_size, -1)[:, -1]`, the "
+    "sentiment-RNN tutorial's head; the rows must hold the whole width, 2 x H or H times a "
+    "direction count). An output another class of the "
     "module returns from its `forward` (`self.encoder = Encoder(...)`; `out = "
     "self.encoder(x)`) is followed into the class that reads it, and so is the output of a "
     "loop over a `ModuleList` of RNNs, and so is the output a helper method of the model returns "

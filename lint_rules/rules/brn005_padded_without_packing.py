@@ -33,6 +33,7 @@ from lint_rules.one_step_inputs import holds_one_step
 from lint_rules.padded_layers import carried_from
 from lint_rules.padding_sides import in_front
 from lint_rules.rules.base import RawFinding, Rule, RuleContext
+from lint_rules.single_sequence_inputs import is_batch_of_one
 from lint_rules.values import Packed, Padded, TensorFact
 
 CODE = "BRN005"
@@ -654,6 +655,8 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
         return None
     if call.owner is None:
         return None
+    if is_batch_of_one(_input_expression(call.site.node), call.site.rnn.batch_first):
+        return None  # one sequence per call: no batch-mates to be padded to
     function = call.scope.node
     while id(function) in events.enclosing_functions:
         function = events.enclosing_functions[id(function)]  # a closure runs where it is defined
@@ -889,6 +892,9 @@ NOTES = (
     "`x[:, t].unsqueeze(1)`, `x[t:t+1]` time-major, or a name bound only to such slices), as in "
     "a loop that steps the RNN frame by frame, reads no padding before real steps and is not "
     "reported (stepping a bidirectional RNN is BRN007's pitfall); "
+    "padding in the project's data code says nothing of an RNN whose input is one sequence "
+    "made a batch of one (`embeds.unsqueeze(1)` time-major, `x.unsqueeze(0)` batch-first, "
+    "`embeds.view(len(sentence), 1, -1)`): it has no batch-mates to be padded to; "
     "besides padding seen in the module itself (lengths in scope; a padding mask that is a "
     "parameter of the same function or is computed from the same data as the RNN's input, such as "
     "`mask1 = sent1.abs().sum(-1) != 0`, but not a mask that merely exists elsewhere, such as "

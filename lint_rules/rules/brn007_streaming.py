@@ -3,6 +3,11 @@
 Online or streaming use feeds an RNN one step (or chunk) at a time and passes its state on. A
 bidirectional RNN's backward direction then only ever sees the current step: the future it is
 meant to read does not exist yet. Streaming needs a unidirectional RNN.
+
+A training loop that detaches the state it carries (``h = h.detach()``, ``h.data``,
+``repackage_hidden(h)``: truncated back-propagation through time) stays quiet: each call reads a
+batch of whole sequences at once, and carrying the state from one batch to the next is a training
+choice, not stepping one sequence through time (``truncated_bptt``).
 """
 
 from __future__ import annotations
@@ -197,7 +202,10 @@ NOTES = (
     "through `out, h = self.step(chunk, h)`), named with that method. Chunked two-pass "
     "inference (a forward pass over the "
     "chunks carrying the state, then a reversed pass that rewrites the backward half) is right "
-    "and stays quiet, in a loop of its own or through the class's own step method"
+    "and stays quiet, in a loop of its own or through the class's own step method. A loop in "
+    "another module (or at a notebook's top level) that detaches the state it carries before "
+    "each call (`h = h.detach()`, `tuple(e.data for e in h)`, `repackage_hidden(h)`) trains "
+    "over batches of whole sequences (truncated back-propagation through time) and stays quiet"
 )
 
 RULE = Rule(CODE, NAME, SUMMARY, MESSAGE, False, "", WRONG, RIGHT, check, notes=NOTES)

@@ -58,6 +58,9 @@ CASES = {
     ),
     "call_in_place_of_forward": ("BRN005", "model.py", "in data.py:7"),
     "nested_function": ("BRN005", "model.py", "in data.py:8"),
+    "keyword_dict_factory": ("BRN004", "model.py", "bidirect=True from preference.py:2"),
+    "truncated_bptt": ("BRN007", "model.py", "the loop that carries the state is at run.py:9"),
+    "one_sentence_per_call": ("BRN005", "model.py", "in data.py:8"),
 }
 
 
