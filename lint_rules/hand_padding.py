@@ -140,6 +140,45 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
             yield node.lineno, evidence
 
 
+def padded_lengths(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
+    """(line, name) of the length each pad call or filler of one scope pads to, its last name
+    read through a name the scope binds (``length = self.wav_length``; ``F.pad(x, (0, length -
+    x.size(1)))`` pads to ``wav_length``): what ``feature_padding`` compares with input sizes."""
+    nodes = list(nodes)
+    assignments = [node for node in nodes if isinstance(node, ast.Assign)]
+    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
+    measures |= _shape_names(assignments)
+    bound = {
+        target.id: node.value
+        for node in assignments
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for call in nodes:
+        if not isinstance(call, ast.Call):
+            continue
+        name = dotted(call.func) or ""
+        if name in _PADDERS:
+            widths = call.args[1:2] + [
+                k.value for k in call.keywords if k.arg in ("pad", "pad_width")
+            ]
+        elif name.rsplit(".", 1)[-1] in _ALLOCATORS:
+            widths = call.args[:1]
+        else:
+            continue
+        for width in widths:
+            for part in ast.walk(width):
+                deficit = bound.get(part.id) if isinstance(part, ast.Name) else part
+                deficit = _unclamped(deficit) if deficit is not None else None
+                if deficit is not None and _is_deficit(deficit, measures):
+                    target = deficit.left  # type: ignore[attr-defined]
+                    if isinstance(target, ast.Name) and target.id in bound:
+                        target = bound[target.id]
+                    last = _last_name(target)
+                    if last:
+                        yield call.lineno, last
+
+
 def pads_to_a_length(widths: str) -> bool:
     """Whether pad widths (an expression's source) are a target length minus the current one,
     written out: ``(0, 0, 0, self.max_len - x.size(1))``."""

@@ -19,6 +19,8 @@ from lint_rules.ast_names import dotted
 from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.entry_points import entry_name
+from lint_rules.feature_padding import FEATURE_PADDING_TYPES
+from lint_rules.feature_padding import read_scope as read_feature_padding
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
 from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
 from lint_rules.keras_padding import keras_padding
@@ -142,6 +144,10 @@ class ModuleSummary:
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
     grid_true: list[tuple[str, int]] = field(default_factory=list)  # {"key": [True, ...]}
+    # (line, name) of the length a pad call pads to, and the names given as input sizes
+    # (``feature_padding``: padding to an input size pads features, not steps)
+    padded_lengths: list[tuple[int, str]] = field(default_factory=list)
+    input_sizes: set[str] = field(default_factory=set)
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -275,6 +281,7 @@ class _Reader:
             scope = self.nodes.scope(tree if function is None else function)
             padded_before = len(self.summary.padding)
             nested_scopes = self._scope(scope, body, owner, function)
+            read_feature_padding(scope.of(*FEATURE_PADDING_TYPES), self.summary)
             if len(self.summary.padding) > padded_before:
                 self._drop_merged_padding(scope, padded_before)
             for nested, nested_owner in nested_scopes:

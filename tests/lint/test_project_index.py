@@ -52,6 +52,12 @@ CASES = {
         "filled per sequence up to its length in data.py:12",
     ),
     "call_in_place_of_forward": ("BRN005", "model.py", "in data.py:7"),
+    "token_buffer": (
+        "BRN005",
+        "model.py",
+        "filled token by token up to the sequence's end in data.py:9",
+    ),
+    "waveform_features": ("BRN005", "model.py", "in data.py:14"),
 }
 
 
