@@ -8,7 +8,8 @@ The forms, each one that only sequence padding takes:
   sequence at a time up to that sequence's length: ``padded[i, :len(seq)] = seq``,
   ``padded[i][:lengths[i]] = ...``, or time-major, ``inputs[:len(seq), i] = seq`` (the
   sample's index a name: ``buf[:n, 0]`` fills a column);
-- a pad value written into an element of a 2-D batch: ``batch.data[i][j] = padding_id``;
+- a pad value written into an element of a 2-D batch: ``batch.data[i][j] = padding_id``, or a
+  pad id looked up by the pad token, ``batch[i][j] = vocab.stoi['<pad>']``;
 - a list padded in front, ``[PAD] * (max_len - len(seq)) + seq``, or behind through a length
   bound to a name (``n = len(seq)``; ``seq + [PAD] * (max_len - n)``);
 - a pad width, or a filler block's size, that is a target length minus the current length:
@@ -30,7 +31,9 @@ The batch may be one sample's worth (``o = torch.zeros(shape)`` with ``shape = (
 then ``o[:, :, :x.shape[2]] = x``): a size bound to a name one statement earlier is read through
 it, and a row may be filled up to a measured length (``x.shape[k]``, ``x.size(k)``, capped as
 ``min(max_len, x.shape[0])``) as well as up to ``len(seq)`` or a ``length`` name, with
-whole-dimension slices (or ``...``) after it.
+whole-dimension slices (or ``...``) after it, or one channel of them
+(``padded[i, :f.shape[0], 0] = f``). A length may be unpacked from a shape (``L, D = x.shape``).
+The forms written one position at a time in a loop are ``indexed_padding``'s.
 
 Forms that put the padding in front (``[PAD] * n + seq``, widths before the sequence, a filler
 block first in a concatenation) say so in their evidence (``padding_sides``).
