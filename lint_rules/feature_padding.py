@@ -3,11 +3,13 @@
 features. Padding there gives no step of padding for a direction to start on.
 
 The signal is cheap and general: the length a pad call pads to (``F.pad(x, (0, length -
-x.size(1)))`` with ``length = self.wav_length``) has the name that the same program gives an
-input size (``nn.LSTM(wav_length, ...)``, ``input_size=n_samples``, ``{"input_size":
-dataset.wav_length}``, ``self.input_dim = cfg.wav_length``): the padded axis is as long as each
-step's features. Only names are compared, their last parts (``wav_length``): a literal
-(``input_size=40``) equal to a literal length may be a coincidence.
+x.size(1)))`` with ``length = self.wav_length``) has the name of what the same program gives an
+RNN as its input size: ``nn.LSTM(wav_length, ...)`` itself, or the model's constructor argument
+that reaches its RNN's input size (``nn.LSTM(input_size, ...)`` in ``AudioLSTM.__init__(self,
+input_size, ...)``, built as ``AudioLSTM(params["input_size"])`` with ``{"input_size":
+dataset.wav_length}``). Only what reaches an RNN counts: a model's ``input_size=max_len`` that
+its ``nn.LSTM(embedding_dim, ...)`` never sees says nothing of the RNN's features. Names are
+compared by their last parts (``wav_length``); literals are not compared.
 """
 
 from __future__ import annotations
@@ -15,65 +17,91 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from lint_rules.ast_names import dotted
 from lint_rules.hand_padding import padded_lengths
 
-# What an RNN's (or a model's) input size is called, as a keyword, a dict key or a name.
-INPUT_SIZE_NAMES = frozenset(("input_size", "input_dim", "n_input", "num_inputs"))
 _RNN_CLASSES = frozenset(("LSTM", "GRU", "RNN"))
 # The node types ``read_scope`` asks a scope for.
 FEATURE_PADDING_TYPES = (ast.Assign, ast.Call, ast.Dict)
 
 
-def read_scope(nodes: Iterable[ast.AST], summary) -> None:
-    """Add one scope's padded lengths and input-size names to a ``ModuleSummary``."""
+def read_scope(nodes: Iterable[ast.AST], summary, owner: str | None) -> None:
+    """Add one scope's padded lengths, RNN input sizes (with ``owner``, the class whose body
+    or method this scope is), model arguments and keyed values to a ``ModuleSummary``."""
     nodes = list(nodes)
     summary.padded_lengths.extend(padded_lengths(nodes))
-    summary.input_sizes.update(input_size_names(nodes))
-
-
-def input_size_names(nodes: Iterable[ast.AST]) -> set[str]:
-    """The last names of the values given as an input size: ``nn.LSTM(wav_length, ...)``'s
-    first argument, ``input_size=x.n_samples``, ``{"input_size": dataset.wav_length}``,
-    ``input_size = cfg.wav_length``, ``params["input_size"] = wav_length``."""
-    found: set[str] = set()
     for node in nodes:
-        values: list[ast.AST] = []
         if isinstance(node, ast.Call):
-            values += [k.value for k in node.keywords if k.arg in INPUT_SIZE_NAMES]
-            if _last(node.func) in _RNN_CLASSES and node.args:
-                values.append(node.args[0])
+            _call(node, summary, owner or "")
         elif isinstance(node, ast.Dict):
-            values += [
-                value
+            summary.keyed_values.update(
+                (key.value, name)
                 for key, value in zip(node.keys, node.values)
-                if isinstance(key, ast.Constant) and key.value in INPUT_SIZE_NAMES
-            ]
-        elif isinstance(node, ast.Assign):
-            if any(_input_size_target(target) for target in node.targets):
-                values.append(node.value)
-        found.update(name for value in values if (name := _last(value)))
-    return found
+                if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                if (name := _last(value))
+            )
+        elif isinstance(node, ast.Assign) and (name := _last(node.value)):
+            for target in node.targets:
+                key = target.slice if isinstance(target, ast.Subscript) else None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    summary.keyed_values.add((key.value, name))  # params["input_size"] = n
+
+
+def _call(call: ast.Call, summary, owner: str) -> None:
+    """An RNN's input size (``nn.LSTM(input_size, ...)``), or a call's arguments by position
+    and keyword as (callee, key, kind, value): a name's last part, or a dict entry's key."""
+    callee = _last(call.func)
+    if callee in _RNN_CLASSES:
+        given = call.args[:1] + [k.value for k in call.keywords if k.arg == "input_size"]
+        summary.rnn_inputs.update((owner, name) for value in given if (name := _last(value)))
+        return
+    if not callee:
+        return
+    arguments = [(str(position), value) for position, value in enumerate(call.args)]
+    arguments += [(k.arg, k.value) for k in call.keywords if k.arg]
+    for key, value in arguments:
+        if name := _last(value):
+            summary.model_arguments.append((callee, key, "name", name))
+        elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
+            if isinstance(value.slice.value, str):
+                summary.model_arguments.append((callee, key, "key", value.slice.value))
 
 
 def pads_features(index, padder: str, line: int) -> bool:
     """The padding at ``padder:line`` pads to a length that ``padder``'s program gives an
-    input size by name: the padded axis is the features of each step."""
+    RNN as its input size: the padded axis is the features of each step."""
     summary = index.summaries[padder]
     lengths = {name for at, name in summary.padded_lengths if at == line}
     if not lengths:
         return False
-    program = {padder} | index.program_of(padder)
-    return any(lengths & index.summaries[path].input_sizes for path in program)
+    program = sorted({padder} | index.program_of(padder))
+    for path in program:
+        for owner, name in index.summaries[path].rnn_inputs:
+            if name in lengths:
+                return True  # nn.LSTM(wav_length, ...)
+            if owner and _given(index, program, path, owner, name) & lengths:
+                return True
+    return False
 
 
-def _input_size_target(target: ast.AST) -> bool:
-    """``input_size``, ``self.input_dim``, ``params["input_size"]``."""
-    if isinstance(target, ast.Subscript):
-        key = target.slice
-        return isinstance(key, ast.Constant) and key.value in INPUT_SIZE_NAMES
-    name = dotted(target) or ""
-    return name.rsplit(".", 1)[-1] in INPUT_SIZE_NAMES
+def _given(index, program: list[str], path: str, owner: str, parameter: str) -> set[str]:
+    """The names the program's calls of ``owner`` give its ``__init__``'s ``parameter``, by
+    keyword or position, a dict entry read through its key's values (``params["input_size"]``
+    with ``{"input_size": dataset.wav_length}`` in the same module)."""
+    classes = [item for item in index.summaries[path].classes if item.name == owner]
+    if not classes or parameter not in classes[0].parameters:
+        return set()
+    keys = {parameter, str(classes[0].parameters.index(parameter))}
+    found: set[str] = set()
+    for caller in program:
+        summary = index.summaries[caller]
+        for callee, key, kind, value in summary.model_arguments:
+            if callee != owner or key not in keys:
+                continue
+            if kind == "name":
+                found.add(value)
+            else:
+                found.update(name for entry, name in summary.keyed_values if entry == value)
+    return found
 
 
 def _last(node: ast.AST) -> str:

@@ -144,10 +144,13 @@ class ModuleSummary:
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
     grid_true: list[tuple[str, int]] = field(default_factory=list)  # {"key": [True, ...]}
-    # (line, name) of the length a pad call pads to, and the names given as input sizes
-    # (``feature_padding``: padding to an input size pads features, not steps)
+    # ``feature_padding``'s facts (padding to an RNN's input size pads features, not steps):
+    # (line, name) of the length a pad call pads to, (class, name) of an RNN's input size,
+    # (callee, key, kind, value) of a call's arguments, (key, name) of dict entries
     padded_lengths: list[tuple[int, str]] = field(default_factory=list)
-    input_sizes: set[str] = field(default_factory=set)
+    rnn_inputs: set[tuple[str, str]] = field(default_factory=set)
+    model_arguments: list[tuple[str, str, str, str]] = field(default_factory=list)
+    keyed_values: set[tuple[str, str]] = field(default_factory=set)
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -281,7 +284,7 @@ class _Reader:
             scope = self.nodes.scope(tree if function is None else function)
             padded_before = len(self.summary.padding)
             nested_scopes = self._scope(scope, body, owner, function)
-            read_feature_padding(scope.of(*FEATURE_PADDING_TYPES), self.summary)
+            read_feature_padding(scope.of(*FEATURE_PADDING_TYPES), self.summary, owner)
             if len(self.summary.padding) > padded_before:
                 self._drop_merged_padding(scope, padded_before)
             for nested, nested_owner in nested_scopes:

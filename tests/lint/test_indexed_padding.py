@@ -179,15 +179,20 @@ class Clips:
 @pytest.mark.parametrize(
     "train",
     [
-        'import data, model\nparams = {"input_size": dataset.wav_length}\n',
-        "import data, model\nnet = model.Model(input_size=cfg.wav_length)\n",
+        "import data, model\n"
+        'params = {"input_size": dataset.wav_length}\n'
+        'net = model.Model(params["input_size"], True)\n',
+        "import data, model\nnet = model.Model(size=cfg.wav_length, bidirectional=True)\n",
         "import data, model\nrnn = nn.LSTM(wav_length, 64, bidirectional=True)\n",
-        "import data, model\nargs.input_size = wav_length\n",
+        "import data, model\n"
+        'params["size"] = wav_length\n'
+        'net = model.Model(params["size"], bidirectional=True)\n',
     ],
 )
 def test_padding_to_the_input_size_pads_features_not_steps(train):
-    """The padded length is the name the program gives the RNN's input size: each step's
-    features are padded (a waveform fed as one step of its samples), no step is."""
+    """The padded length is what the program gives the RNN's input size (``Model(size)`` reaches
+    ``nn.LSTM(size, ...)``): each step's features are padded (a waveform fed as one step of its
+    samples), no step is."""
     assert padding_of(DATASET, train) is None
 
 
@@ -195,8 +200,13 @@ def test_padding_to_the_input_size_pads_features_not_steps(train):
     "train",
     [
         "import data, model\n",
-        'import data, model\nparams = {"input_size": n_mels, "max_len": dataset.wav_length}\n',
-        "import data, model\nnet = model.Model(input_size=40)\n",
+        # an input size no RNN is given: the dict entry reaches no model
+        'import data, model\nparams = {"input_size": dataset.wav_length}\n',
+        # a model argument its RNN never sees (``Model``'s RNN takes ``size``)
+        "import data, model\nnet = model.Model(80, True, input_size=dataset.wav_length)\n",
+        'import data, model\nparams = {"size": n_mels, "max_len": dataset.wav_length}\n'
+        'net = model.Model(params["size"], True)\n',
+        "import data, model\nnet = model.Model(40, True)\n",
     ],
 )
 def test_padding_to_another_length_than_the_input_size_is_padding(train):
