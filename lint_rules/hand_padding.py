@@ -8,7 +8,8 @@ The forms, each one that only sequence padding takes:
   sequence at a time up to that sequence's length: ``padded[i, :len(seq)] = seq``,
   ``padded[i][:lengths[i]] = ...``, or time-major, ``inputs[:len(seq), i] = seq`` (the
   sample's index a name: ``buf[:n, 0]`` fills a column);
-- a pad value written into an element of a 2-D batch: ``batch.data[i][j] = padding_id``;
+- a pad value written into an element of a 2-D batch: ``batch.data[i][j] = padding_id``, or a
+  pad id looked up by the pad token, ``batch[i][j] = vocab.stoi['<pad>']``;
 - a list padded in front, ``[PAD] * (max_len - len(seq)) + seq``, or behind through a length
   bound to a name (``n = len(seq)``; ``seq + [PAD] * (max_len - n)``);
 - a pad width, or a filler block's size, that is a target length minus the current length:
@@ -30,7 +31,9 @@ The batch may be one sample's worth (``o = torch.zeros(shape)`` with ``shape = (
 then ``o[:, :, :x.shape[2]] = x``): a size bound to a name one statement earlier is read through
 it, and a row may be filled up to a measured length (``x.shape[k]``, ``x.size(k)``, capped as
 ``min(max_len, x.shape[0])``) as well as up to ``len(seq)`` or a ``length`` name, with
-whole-dimension slices (or ``...``) after it.
+whole-dimension slices (or ``...``) after it, or one channel of them
+(``padded[i, :f.shape[0], 0] = f``). A length may be unpacked from a shape (``L, D = x.shape``).
+The forms written one position at a time in a loop are ``indexed_padding``'s.
 
 Forms that put the padding in front (``[PAD] * n + seq``, widths before the sequence, a filler
 block first in a concatenation) say so in their evidence (``padding_sides``).
@@ -47,12 +50,15 @@ import re
 from collections.abc import Iterable, Iterator
 
 from lint_rules.ast_names import dotted
+from lint_rules.indexed_padding import allocated_sizes, capped_fill, guarded_copy
 from lint_rules.padding_sides import padded_in_front
 
 # A pad token: `pad`, `PAD`, `pad_id`, `padding_id`, `pad_idx`, `pad_ix`, `PAD_TOKEN`, `padId`,
 # `pad_token_id`; not `padding_value`, which fills missing cells of a table as readily as a
 # batch's tail.
 PAD_NAME = re.compile(r"^_?(pad|padding)(_?(token|tok|word|symbol))?(_?(id|idx|ix|index))?$", re.I)
+# A pad token's text, the key a pad id is looked up by: `'<pad>'`, `'[PAD]'`, `'PAD'`, `'<PAD>'`.
+PAD_TEXT = re.compile(r"^\W{0,2}(pad|padding)\W{0,2}$", re.I)
 # Per-sequence lengths: `len(seq)` or a name such as `length`, `lengths[i]`, `seq_len`.
 LENGTH_NAME = re.compile(r"len", re.I)
 # A maximum length: `max_len`, `max_length`, `maxlen`, `self.max_frames`, `max(lengths)`.
@@ -68,7 +74,10 @@ _PADDERS |= frozenset(("torch.nn.functional.pad",))
 # Joins that put blocks one after another along an axis.
 _JOINS = frozenset(("concatenate", "cat", "concat", "vstack", "hstack", "row_stack"))
 # The node types ``scope_padding`` reads: a caller with nodes filed by type passes only these.
-HAND_PADDING_TYPES = (ast.Assign, ast.AugAssign, ast.BinOp, ast.Call, ast.While)
+HAND_PADDING_TYPES = (
+    (ast.Assign, ast.AugAssign, ast.BinOp, ast.Call, ast.While)
+    + (ast.For, ast.If, ast.IfExp)  # `indexed_padding`'s loops
+)
 
 
 def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
@@ -76,6 +85,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     nodes = list(nodes)
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
     measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
+    measures |= _shape_names(assignments)
     deficits = _names_bound(assignments, lambda value: _is_deficit(_unclamped(value), measures))
     pads = _names_bound(assignments, _is_pad_value)
     sizes = {
@@ -100,6 +110,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
         if (name := dotted(target))
     }
     leading = _leading_fillers(nodes)
+    allocations = allocated_sizes(assignments)
     for node in nodes:
         evidence = None
         if isinstance(node, ast.Assign):
@@ -122,8 +133,53 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
             evidence = _list_padding(node, measures, deficits)
         elif isinstance(node, ast.While):
             evidence = _padding_loop(node, pads)
+        elif isinstance(node, ast.For):
+            evidence = capped_fill(node, allocations)
+        elif isinstance(node, (ast.If, ast.IfExp)):
+            evidence = guarded_copy(
+                node, lambda bound: _is_length(bound) or _is_measure(bound, measures), _fills_in
+            )
         if evidence:
             yield node.lineno, evidence
+
+
+def padded_lengths(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
+    """(line, name) of the length each pad call or filler of one scope pads to, its last name
+    read through a name the scope binds (``length = self.wav_length``; ``F.pad(x, (0, length -
+    x.size(1)))`` pads to ``wav_length``): what ``feature_padding`` compares with input sizes."""
+    nodes = list(nodes)
+    assignments = [node for node in nodes if isinstance(node, ast.Assign)]
+    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
+    measures |= _shape_names(assignments)
+    bound = {
+        target.id: node.value
+        for node in assignments
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for call in nodes:
+        if not isinstance(call, ast.Call):
+            continue
+        name = dotted(call.func) or ""
+        if name in _PADDERS:
+            widths = call.args[1:2] + [
+                k.value for k in call.keywords if k.arg in ("pad", "pad_width")
+            ]
+        elif name.rsplit(".", 1)[-1] in _ALLOCATORS:
+            widths = call.args[:1]
+        else:
+            continue
+        for width in widths:
+            for part in ast.walk(width):
+                deficit = bound.get(part.id) if isinstance(part, ast.Name) else part
+                deficit = _unclamped(deficit) if deficit is not None else None
+                if deficit is not None and _is_deficit(deficit, measures):
+                    target = deficit.left  # type: ignore[attr-defined]
+                    if isinstance(target, ast.Name) and target.id in bound:
+                        target = bound[target.id]
+                    last = _last_name(target)
+                    if last:
+                        yield call.lineno, last
 
 
 def pads_to_a_length(widths: str) -> bool:
@@ -159,7 +215,9 @@ def _batch_write(
         indices = indices[:-1]
     if len(indices) < 2:
         return None  # `boxes[:len(found), :]` fills a table, not one row of a batch
-    if dotted(base) in batches and _fills_one_sequence(indices, measures):
+    if dotted(base) in batches and (
+        _fills_one_sequence(indices, measures) or _fills_one_channel(indices, measures)
+    ):
         return (
             f"`{dotted(base)}`, allocated to a maximum length and filled per sequence up to "
             "its length"
@@ -169,7 +227,50 @@ def _batch_write(
     pad = _last_name(value) or ""
     if PAD_NAME.match(pad):
         return f"`{pad}` written into the elements of a 2-D batch"
+    looked_up = _pad_lookup(value)
+    if looked_up:
+        return f"`{looked_up}` written into the elements of a 2-D batch"
     return None
+
+
+def _fills_one_channel(indices: list[ast.AST], measures: set[str]) -> bool:
+    """``padded[i, :len(seq), 0]``: a row of the batch filled up to the sequence's length in
+    one place of its trailing dimensions (a channel); with no row index before the length
+    (``buf[:n, 0]``) it fills a column of features instead."""
+    core = list(indices)
+    while core and (_whole(core[-1]) or _integer(core[-1])):
+        core.pop()
+    return len(core) >= 2 and len(core) < len(indices) and _fills_one_sequence(core, measures)
+
+
+def _integer(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def _pad_lookup(value: ast.AST) -> str | None:
+    """A pad id looked up in a vocabulary by the pad token (``vocab.stoi['<pad>']``,
+    ``word2id[PAD_TOKEN]``, ``w2i.get('[PAD]')``, ``tokenizer.convert_tokens_to_ids('[PAD]')``):
+    its source, or None."""
+    key = None
+    if isinstance(value, ast.Subscript):
+        key = value.slice
+    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.args:
+        key = value.args[0]
+    if key is None:
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and PAD_TEXT.match(key.value):
+        return ast.unparse(value)
+    if isinstance(key, (ast.Name, ast.Attribute)) and PAD_NAME.match(_last_name(key) or ""):
+        return ast.unparse(value)
+    return None
+
+
+def _fills_in(value: ast.AST) -> bool:
+    """A value given to the positions past a sequence's end: a constant (not ``None``), a pad
+    token's name, or a vocabulary's entry for a token (``w2i['<PAD>']``)."""
+    if isinstance(value, ast.Constant) and value.value is None:
+        return False
+    return _is_pad_value(value) or bool(_pad_lookup(value))
 
 
 def _fills_one_sequence(indices: list[ast.AST], measures: set[str]) -> bool:
@@ -273,6 +374,30 @@ def _indices(target: ast.Subscript) -> tuple[list[ast.AST], ast.AST]:
     if isinstance(node, ast.Attribute) and node.attr == "data":
         node = node.value
     return indices, node
+
+
+def _shape_names(assignments: list[ast.Assign]) -> set[str]:
+    """Names unpacked from a shape, each one a measure: ``L, D = emb.shape``,
+    ``t, _ = x.size()``."""
+    found: set[str] = set()
+    for node in assignments:
+        value = node.value
+        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice):
+            value = value.value  # `x.shape[:2]`
+        shape = (isinstance(value, ast.Attribute) and value.attr == "shape") or (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "size"
+            and not value.args
+        )
+        if not shape:
+            continue
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                found.update(
+                    item.id for item in target.elts if isinstance(item, ast.Name) and item.id != "_"
+                )
+    return found
 
 
 def _names_bound(assignments: list[ast.Assign], test) -> set[str]:

@@ -21,6 +21,8 @@ from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.direction_options import int_switch_default, is_direction_key, switched_on
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.entry_points import entry_name
+from lint_rules.feature_padding import FEATURE_PADDING_TYPES
+from lint_rules.feature_padding import read_scope as read_feature_padding
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
 from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
 from lint_rules.keras_padding import keras_padding
@@ -152,6 +154,13 @@ class ModuleSummary:
     grid_true: list[tuple[str, int]] = field(default_factory=list)  # {"key": [True, ...]}
     # argparse options left off by default that a command line can turn on: (key, line, how)
     switches: list[tuple[str, int, str]] = field(default_factory=list)
+    # ``feature_padding``'s facts (padding to an RNN's input size pads features, not steps):
+    # (line, name) of the length a pad call pads to, (class, name) of an RNN's input size,
+    # (callee, key, kind, value) of a call's arguments, (key, name) of dict entries
+    padded_lengths: list[tuple[int, str]] = field(default_factory=list)
+    rnn_inputs: set[tuple[str, str]] = field(default_factory=set)
+    model_arguments: list[tuple[str, str, str, str]] = field(default_factory=list)
+    keyed_values: set[tuple[str, str]] = field(default_factory=set)
 
 
 def summarise(path: str, text: str) -> ModuleSummary:
@@ -286,6 +295,7 @@ class _Reader:
             scope = self.nodes.scope(tree if function is None else function)
             padded_before = len(self.summary.padding)
             nested_scopes = self._scope(scope, body, owner, function)
+            read_feature_padding(scope.of(*FEATURE_PADDING_TYPES), self.summary, owner)
             if len(self.summary.padding) > padded_before:
                 self._drop_merged_padding(scope, padded_before)
             for nested, nested_owner in nested_scopes:

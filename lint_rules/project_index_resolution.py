@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from lint_rules.data_pipeline import saved_padding
 from lint_rules.direction_options import is_direction_key
+from lint_rules.feature_padding import pads_features
 from lint_rules.keyword_dicts_resolution import unpacked_bindings
 from lint_rules.project_index import ClassSummary, FunctionSummary, ModuleSummary, Value
 from lint_rules.project_index_states_resolution import bidirectional_states
@@ -454,7 +455,12 @@ class ProjectIndex:
         for padder in self._padders:
             if path == padder or path in self.program_of(padder):
                 summary = self.summaries[padder]
-                line, evidence = summary.padding[0]
+                steps = [
+                    entry for entry in summary.padding if not pads_features(self, padder, entry[0])
+                ]
+                if not steps:
+                    continue
+                line, evidence = steps[0]
                 if summary.syntax_error_line:
                     broken = summary.syntax_error_line
                     evidence += f", found although the module has a syntax error at line {broken},"

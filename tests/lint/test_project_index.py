@@ -61,6 +61,12 @@ CASES = {
     "keyword_dict_factory": ("BRN004", "model.py", "bidirect=True from preference.py:2"),
     "truncated_bptt": ("BRN007", "model.py", "the loop that carries the state is at run.py:9"),
     "one_sentence_per_call": ("BRN005", "model.py", "in data.py:8"),
+    "token_buffer": (
+        "BRN005",
+        "model.py",
+        "filled token by token up to the sequence's end in data.py:9",
+    ),
+    "waveform_features": ("BRN005", "model.py", "in data.py:14"),
 }
 
 
