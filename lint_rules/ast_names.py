@@ -27,3 +27,26 @@ def literal_int(node: ast.AST) -> int | None:
         inner = literal_int(node.operand)
         return -inner if inner is not None else None
     return None
+
+
+def last_name(node: ast.AST) -> str:
+    """``c`` for ``a.b.c`` or ``c``; "" for anything else (a call, a subscript)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def subscript_indices(target: ast.Subscript) -> tuple[list[ast.AST], ast.AST]:
+    """The indices of ``x[i][j]`` or ``x[i, j]`` in order, and ``x`` (``x.data`` read as ``x``:
+    writing into a tensor's ``.data`` writes the tensor)."""
+    indices: list[ast.AST] = []
+    node: ast.AST = target
+    while isinstance(node, ast.Subscript):
+        index = node.slice
+        indices[:0] = index.elts if isinstance(index, ast.Tuple) else [index]
+        node = node.value
+    if isinstance(node, ast.Attribute) and node.attr == "data":
+        node = node.value
+    return indices, node

@@ -14,6 +14,7 @@ import libcst as cst
 
 from lint_rules import class_selection, flattened_steps
 from lint_rules import torch_api as api
+from lint_rules.cst_names import last_name
 from lint_rules.direction_halves import directions_reduced, directions_view
 from lint_rules.events import Chunk, Index, LayerUse, Reshape, RnnCall
 from lint_rules.hand_padding import pads_in_front, pads_to_a_length
@@ -82,14 +83,6 @@ class Args:
         return None
 
 
-def _last_name(func: Any) -> str:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return ""
-
-
 def names_in(node: Any) -> frozenset[str]:
     """Dotted names a state argument is made of: ``h``, ``(h, c)``, ``self.hidden``."""
     if node is None:
@@ -121,7 +114,7 @@ class CallInterpreter:
 
     def call(self, node: cst.Call, frame: Frame) -> Any:
         func = node.func
-        if _last_name(func) in api.PACKERS or _last_name(func) == "pad_packed_sequence":
+        if last_name(func) in api.PACKERS or last_name(func) == "pad_packed_sequence":
             frame.scope.packs = True
             self.events.module_packs = True
             self.events.packing_owners.append(frame.owner)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from lint_rules.ast_names import last_name
 from lint_rules.hand_padding import padded_lengths
 
 _RNN_CLASSES = frozenset(("LSTM", "GRU", "RNN"))
@@ -37,9 +38,9 @@ def read_scope(nodes: Iterable[ast.AST], summary, owner: str | None) -> None:
                 (key.value, name)
                 for key, value in zip(node.keys, node.values)
                 if isinstance(key, ast.Constant) and isinstance(key.value, str)
-                if (name := _last(value))
+                if (name := last_name(value))
             )
-        elif isinstance(node, ast.Assign) and (name := _last(node.value)):
+        elif isinstance(node, ast.Assign) and (name := last_name(node.value)):
             for target in node.targets:
                 key = target.slice if isinstance(target, ast.Subscript) else None
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
@@ -49,17 +50,17 @@ def read_scope(nodes: Iterable[ast.AST], summary, owner: str | None) -> None:
 def _call(call: ast.Call, summary, owner: str) -> None:
     """An RNN's input size (``nn.LSTM(input_size, ...)``), or a call's arguments by position
     and keyword as (callee, key, kind, value): a name's last part, or a dict entry's key."""
-    callee = _last(call.func)
+    callee = last_name(call.func)
     if callee in _RNN_CLASSES:
         given = call.args[:1] + [k.value for k in call.keywords if k.arg == "input_size"]
-        summary.rnn_inputs.update((owner, name) for value in given if (name := _last(value)))
+        summary.rnn_inputs.update((owner, name) for value in given if (name := last_name(value)))
         return
     if not callee:
         return
     arguments = [(str(position), value) for position, value in enumerate(call.args)]
     arguments += [(k.arg, k.value) for k in call.keywords if k.arg]
     for key, value in arguments:
-        if name := _last(value):
+        if name := last_name(value):
             summary.model_arguments.append((callee, key, "name", name))
         elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
             if isinstance(value.slice.value, str):
@@ -102,11 +103,3 @@ def _given(index, program: list[str], path: str, owner: str, parameter: str) -> 
             else:
                 found.update(name for entry, name in summary.keyed_values if entry == value)
     return found
-
-
-def _last(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""

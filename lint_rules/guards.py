@@ -11,6 +11,7 @@ from typing import Any
 
 import libcst as cst
 
+from lint_rules.cst_names import literal_int
 from lint_rules.imports import dotted_name
 from lint_rules.values import Tri
 
@@ -42,15 +43,6 @@ def is_direction_flag(name: str) -> bool:
 
 def is_direction_count(name: str) -> bool:
     return "direction" in name and "bidir" not in name or name in ("n_dirs", "num_dirs", "dirs")
-
-
-def _literal_int(node: Any) -> int | None:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value, 0)
-        except ValueError:
-            return None
-    return None
 
 
 def polarity(test: Any) -> Polarity:
@@ -85,7 +77,7 @@ def _comparison_polarity(test: cst.Comparison) -> Polarity:
             return NOT_A_GUARD
         positive = (value == "True") == (operator in (cst.Is, cst.Equal))
         return (True, False) if positive else (False, True)
-    number = _literal_int(target.comparator)
+    number = literal_int(target.comparator)
     if number is None or not is_direction_count(name):
         return NOT_A_GUARD
     if operator in _MORE_THAN_ONE and _MORE_THAN_ONE[operator](number):

@@ -49,7 +49,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
-from lint_rules.ast_names import dotted
+from lint_rules.ast_names import dotted, subscript_indices
 from lint_rules.indexed_padding import allocated_sizes, capped_fill, guarded_copy
 from lint_rules.padding_sides import padded_in_front
 
@@ -210,7 +210,7 @@ def _batch_write(
     of a 2-D batch."""
     if not isinstance(target, ast.Subscript):
         return None
-    indices, base = _indices(target)
+    indices, base = subscript_indices(target)
     while len(indices) > 1 and _whole(indices[-1]):
         indices = indices[:-1]
     if len(indices) < 2:
@@ -325,7 +325,7 @@ def _sample_fill(target: ast.AST, buffers: dict[str, str], lengths: set[str]) ->
     (``buf[:] = x``), in two dimensions (an image crop) or by column is something else."""
     if not isinstance(target, ast.Subscript):
         return None
-    indices, base = _indices(target)
+    indices, base = subscript_indices(target)
     while len(indices) > 1 and _whole(indices[-1]):
         indices = indices[:-1]
     name = dotted(base)
@@ -361,19 +361,6 @@ def _unclamped_min(node: ast.AST) -> ast.AST:
                 if not MAX_NAME.search(_last_name(argument) or ""):
                     return argument
     return node
-
-
-def _indices(target: ast.Subscript) -> tuple[list[ast.AST], ast.AST]:
-    """The indices of ``x[i][j]`` or ``x[i, j]`` in order, and ``x`` (``.data`` dropped)."""
-    indices: list[ast.AST] = []
-    node: ast.AST = target
-    while isinstance(node, ast.Subscript):
-        index = node.slice
-        indices[:0] = index.elts if isinstance(index, ast.Tuple) else [index]
-        node = node.value
-    if isinstance(node, ast.Attribute) and node.attr == "data":
-        node = node.value
-    return indices, node
 
 
 def _shape_names(assignments: list[ast.Assign]) -> set[str]:

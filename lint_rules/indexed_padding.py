@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from lint_rules.ast_names import dotted
+from lint_rules.ast_names import dotted, last_name, subscript_indices
 
 _ALLOCATORS = frozenset(("zeros", "ones", "full", "empty", "new_zeros", "new_full", "new_ones"))
 _ALLOCATORS |= frozenset(("Tensor", "LongTensor", "FloatTensor", "IntTensor"))
@@ -38,9 +38,9 @@ def allocated_sizes(assignments: list[ast.Assign]) -> dict[str, set[str]]:
             if value.func.attr in _ALLOCATORS:
                 break
             value = value.func.value  # `.astype(int)`, `.long()` on the allocation
-        if not isinstance(value, ast.Call) or _last(value.func) not in _ALLOCATORS:
+        if not isinstance(value, ast.Call) or last_name(value.func) not in _ALLOCATORS:
             continue
-        given = value.args[:1] if _last(value.func) in ("full", "new_full") else value.args
+        given = value.args[:1] if last_name(value.func) in ("full", "new_full") else value.args
         given += [k.value for k in value.keywords if k.arg in ("shape", "size")]
         sizes = {
             ast.dump(item)
@@ -83,7 +83,7 @@ def capped_fill(loop: ast.For, allocations: dict[str, set[str]]) -> str | None:
         written = statement.targets[0]
         if not isinstance(written, ast.Subscript):
             continue
-        indices, base = _indices(written)
+        indices, base = subscript_indices(written)
         name = dotted(base)
         if (
             name in allocations
@@ -203,22 +203,3 @@ def _stop_at(body: list[ast.stmt], index: str) -> ast.AST | None:
 
 def _reads(value: ast.AST, name: str) -> bool:
     return any(isinstance(part, ast.Name) and part.id == name for part in ast.walk(value))
-
-
-def _indices(target: ast.Subscript) -> tuple[list[ast.AST], ast.AST]:
-    """The indices of ``x[i][j]`` or ``x[i, j]`` in order, and ``x``."""
-    indices: list[ast.AST] = []
-    node: ast.AST = target
-    while isinstance(node, ast.Subscript):
-        index = node.slice
-        indices[:0] = index.elts if isinstance(index, ast.Tuple) else [index]
-        node = node.value
-    return indices, node
-
-
-def _last(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""

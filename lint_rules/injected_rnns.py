@@ -20,6 +20,8 @@ from typing import Any
 
 import libcst as cst
 
+from lint_rules.cst_names import last_name
+
 _RNN_NAMES = frozenset(("LSTM", "GRU", "RNN"))
 _CONFLICT = object()
 
@@ -77,7 +79,7 @@ def _rnns_built(body: Sequence[Any]) -> dict[str, cst.Call]:
                 and len(small.targets) == 1
                 and isinstance(small.targets[0].target, cst.Name)
                 and isinstance(small.value, cst.Call)
-                and _last_name(small.value.func) in _RNN_NAMES
+                and last_name(small.value.func) in _RNN_NAMES
             ):
                 built[small.targets[0].target.value] = small.value
     return built
@@ -129,9 +131,3 @@ def _init_of(node: cst.ClassDef) -> cst.FunctionDef | None:
 
 def _name(node: Any) -> str:
     return node.value if isinstance(node, cst.Name) else ""
-
-
-def _last_name(func: Any) -> str:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""

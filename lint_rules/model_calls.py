@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from lint_rules.ast_names import dotted, literal_int
+from lint_rules.ast_names import dotted, last_name, literal_int
 
 _LOADERS = frozenset(("pickle.load", "torch.load", "joblib.load", "dill.load"))
 # Callees that take a model without calling it.
@@ -73,7 +73,7 @@ def model_calls(body: list[ast.stmt]) -> list[ModelCall]:
             if node.args and not node.keywords:
                 axes = _single_axes(node.args[0], values)
             found.extend(ModelCall(cls, node.lineno, axes) for cls in sorted(models[func.id]))
-        elif _last(func) in _HARMLESS:
+        elif last_name(func) in _HARMLESS:
             harmless.update(id(arg) for arg in node.args)
     for node in nodes:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -187,14 +187,6 @@ def _producer(node: ast.AST, values: dict[str, ast.AST], layers: dict[str, list[
 def _walk(body: list[ast.stmt]):
     for statement in body:
         yield from ast.walk(statement)
-
-
-def _last(func: ast.AST) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
 
 
 def _model_class(value: ast.AST | None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from lint_rules.cst_names import literal_int
 from lint_rules.statements import statements
 
 _CODE = cst.Module([])
@@ -34,7 +35,7 @@ def _one_step(node: cst.BaseExpression, time_axis: int) -> bool:
         and isinstance(node.func, cst.Attribute)
         and node.func.attr.value == "unsqueeze"
         and len(node.args) == 1
-        and _integer(node.args[0].value) == time_axis
+        and literal_int(node.args[0].value) == time_axis
         and isinstance(node.func.value, cst.Subscript)
     ):
         item = _item_at(node.func.value, time_axis)
@@ -60,19 +61,13 @@ def _one_long(item: cst.Slice) -> bool:
     if item.step is not None or item.upper is None:
         return False
     if item.lower is None:
-        return _integer(item.upper) == 1
+        return literal_int(item.upper) == 1
     upper = item.upper
     if not (isinstance(upper, cst.BinaryOperation) and isinstance(upper.operator, cst.Add)):
         return False
     lower = _CODE.code_for_node(item.lower)
     left, right = _CODE.code_for_node(upper.left), _CODE.code_for_node(upper.right)
     return (left == lower and right == "1") or (right == lower and left == "1")
-
-
-def _integer(node: cst.BaseExpression) -> int | None:
-    if isinstance(node, cst.Integer):
-        return int(node.value)
-    return None
 
 
 def _bindings(function: cst.FunctionDef, name: str) -> list[cst.BaseExpression]:

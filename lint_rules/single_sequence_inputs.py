@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from lint_rules.cst_names import literal_int
+
 
 def is_batch_of_one(node: cst.BaseExpression | None, batch_first: bool | None) -> bool:
     """Whether ``node`` puts a batch axis of size 1 where the RNN reads its batch: axis 1
@@ -23,16 +25,7 @@ def is_batch_of_one(node: cst.BaseExpression | None, batch_first: bool | None) -
     batch_axis = 0 if batch_first else 1
     method = func.attr.value
     if method == "unsqueeze" and len(node.args) == 1:
-        return _integer(node.args[0].value) == batch_axis
+        return literal_int(node.args[0].value) == batch_axis
     if method in ("view", "reshape") and len(node.args) == 3:
-        return _integer(node.args[batch_axis].value) == 1
+        return literal_int(node.args[batch_axis].value) == 1
     return False
-
-
-def _integer(node: cst.BaseExpression) -> int | None:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value, 0)
-        except ValueError:
-            return None
-    return None
