@@ -8,6 +8,7 @@ passes the text prefilter.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -66,7 +67,7 @@ class Settings:
     mode: str = Mode.REPORT
 
     def enabled_codes(self, display_path: str) -> frozenset[str]:
-        return self.selection.enabled_codes(self._ignored_for(display_path))
+        return _enabled_codes(self.selection, self._ignored_for(display_path))
 
     def _ignored_for(self, display_path: str) -> tuple[str, ...]:
         if not self.per_file_ignores:
@@ -85,6 +86,13 @@ class Settings:
             ):
                 ignored.extend(codes)
         return tuple(ignored)
+
+
+@functools.lru_cache(maxsize=256)
+def _enabled_codes(selection: Selection, ignored: tuple[str, ...]) -> frozenset[str]:
+    """Once per selection and per-file ignore list, not once per file: matching every code
+    against every prefix cost a seventh of a run over 10,000 small files."""
+    return selection.enabled_codes(ignored)
 
 
 @dataclass(frozen=True)
@@ -406,7 +414,9 @@ def _fix(
             new_file_text = unit.notebook.rebuild(fixed_text)
         except NotebookFixRefused as refusal:
             report.notes.append(f"{unit.display}: not fixed: {refusal}")
-            report.findings = _place(unit, unit.text, findings_for(unit.text, settings, enabled, facts))
+            report.findings = _place(
+                unit, unit.text, findings_for(unit.text, settings, enabled, facts)
+            )
             return
         diff = _notebook_diff(unit, fixed_text)
     else:

@@ -9,6 +9,9 @@ it reads, ``index.scope(function).of(ast.Call, ast.Assign)``, and gets them in s
 (the order a pre-order walk meets them), so its output is the same as when it walked. A
 collector that reads a whole definition in ``ast.walk``'s order (``__init__`` with the functions
 nested in it) asks ``index.walked(init, ast.Assign)``: one walk however many collectors ask.
+
+Expression contexts and operators (``Load``, ``Add``, ``Eq``: a third of a module's nodes,
+without children) are not filed: no collector asks for them, and asking raises.
 """
 
 from __future__ import annotations
@@ -18,6 +21,39 @@ from collections.abc import Sequence
 
 _DEFINITIONS = frozenset((ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
 _LAMBDA_ENDS = object()  # pushed under a lambda's children: popping it leaves the lambda
+# Fields that hold only expression contexts and operators (and a module's type-ignore comments).
+_NOT_FILED_FIELDS = frozenset(("ctx", "op", "ops", "type_ignores"))
+_NOT_FILED_TYPES = (ast.expr_context, ast.operator, ast.cmpop, ast.boolop, ast.unaryop)
+_fields_of: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """``kind``'s fields in declared order (``ast.iter_child_nodes``'), less the unfiled ones."""
+    fields = _fields_of.get(kind)
+    if fields is None:
+        fields = _fields_of[kind] = tuple(
+            name
+            for name in kind._fields
+            if name not in _NOT_FILED_FIELDS  # type: ignore[attr-defined]
+        )
+    return fields
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes(node)`` less expression contexts and operators, as a list."""
+    children: list[ast.AST] = []
+    for name in _child_fields(type(node)):
+        value = getattr(node, name, None)
+        if type(value) is list:
+            children += [item for item in value if isinstance(item, ast.AST)]
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
+
+
+def _refuse_unfiled(types: tuple[type, ...]) -> None:
+    if any(issubclass(kind, _NOT_FILED_TYPES) for kind in types):
+        raise ValueError(f"expression contexts and operators are not filed: {types}")
 
 
 class ScopeNodes:
@@ -39,6 +75,7 @@ class ScopeNodes:
         key = (types, in_lambdas)
         found = self._of.get(key)
         if found is None:
+            _refuse_unfiled(types)
             wanted = frozenset(types)
             found = [node for node in self.nodes if type(node) in wanted]
             if not in_lambdas and self._in_lambdas:
@@ -68,9 +105,10 @@ class NodeIndex:
         """The nodes of these types in ``node``'s whole subtree (nested definitions, its own
         arguments and decorators included), in ``ast.walk``'s breadth-first order, for the
         collectors whose answer depends on that order; the walk is made once per node."""
+        _refuse_unfiled(types)
         every = self._walked.get(id(node))
         if every is None:
-            every = self._walked[id(node)] = list(ast.walk(node))
+            every = self._walked[id(node)] = _breadth_first(node)
         wanted = frozenset(types)
         return [item for item in every if type(item) in wanted]
 
@@ -96,14 +134,24 @@ def _file(body: Sequence[ast.stmt]) -> ScopeNodes:
             pending.append(_LAMBDA_ENDS)
         if lambdas_open:
             in_lambdas.add(id(node))
-        children: list = []
-        for name in node._fields:
+        children: list = []  # _children(node), inlined: this loop meets every node
+        for name in _fields_of.get(kind) or _child_fields(kind):
             value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
+            if type(value) is list:
+                children += [item for item in value if isinstance(item, ast.AST)]
+            elif isinstance(value, ast.AST):
                 children.append(value)
-            elif isinstance(value, list):
-                children.extend(item for item in value if isinstance(item, ast.AST))
         if children:
             children.reverse()
             pending.extend(children)
     return scope
+
+
+def _breadth_first(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(node))`` less expression contexts and operators, in the same order."""
+    every = [node]
+    position = 0
+    while position < len(every):
+        every.extend(_children(every[position]))
+        position += 1
+    return every

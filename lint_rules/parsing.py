@@ -42,11 +42,13 @@ def _switch_installed() -> bool:
         return False
 
     @functools.wraps(original)
-    def post_init(self: Any) -> None:
-        if _parsing_thread is None or _parsing_thread != threading.get_ident():
-            original(self)
-        else:
+    def post_init(self: Any, _thread: Any = threading.get_ident) -> None:
+        # runs for every node of every parse: the thread's id is read without an attribute
+        # lookup (a default bound once), and the test for "no parse running" comes second
+        if _parsing_thread == _thread():
             _built.append(self)
+        else:
+            original(self)
 
     CSTNode.__post_init__ = post_init  # type: ignore[method-assign]
     return True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from lint_rules.node_index import NodeIndex
 
 SOURCE = """
@@ -61,6 +63,28 @@ def test_a_scope_holds_the_nodes_a_preorder_walk_of_its_statements_meets():
         node = pending.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        if isinstance(node, UNFILED):
+            continue
         expected.append(node)
         pending.extend(reversed(list(ast.iter_child_nodes(node))))
     assert NodeIndex(tree).scope(function).nodes == expected
+
+
+UNFILED = (ast.expr_context, ast.operator, ast.cmpop, ast.boolop, ast.unaryop)
+
+
+def test_walked_is_ast_walk_less_contexts_and_operators():
+    tree = ast.parse(SOURCE + "z = -a + b if a < b and not c else d[e]\n")
+    kinds = (ast.Assign, ast.Call, ast.Name, ast.Subscript, ast.BinOp, ast.Lambda, ast.ClassDef)
+    expected = [node for node in ast.walk(tree) if isinstance(node, kinds)]
+    assert NodeIndex(tree).walked(tree, *kinds) == expected
+    assert NodeIndex(tree).walked(tree, *kinds)  # asked twice: the same walk
+
+
+def test_asking_for_contexts_or_operators_raises():
+    tree = ast.parse("a = b + c\n")
+    index = NodeIndex(tree)
+    with pytest.raises(ValueError):
+        index.scope(tree).of(ast.Add)
+    with pytest.raises(ValueError):
+        index.walked(tree, ast.Load)
