@@ -4,7 +4,8 @@ statements): the forms need the scope's assignments, which one node does not sho
 The forms, each one that only sequence padding takes:
 
 - a batch preallocated to a maximum length (``torch.zeros(len(seqs), max_len)``, ``np.full``,
-  ``torch.ones(max_len, N)``, ``torch.LongTensor(B, max_len).fill_(pad)``) and filled one
+  ``torch.ones(max_len, N)``, ``torch.LongTensor(B, max_len).fill_(pad)``, Keras's old
+  ``(np.ones((n, maxlen)) * value).astype(dtype)``: ``allocations``) and filled one
   sequence at a time up to that sequence's length: ``padded[i, :len(seq)] = seq``,
   ``padded[i][:lengths[i]] = ...``, or time-major, ``inputs[:len(seq), i] = seq`` (the
   sample's index a name: ``buf[:n, 0]`` fills a column);
@@ -49,6 +50,8 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
+from lint_rules.allocations import ALLOCATORS as _ALLOCATORS
+from lint_rules.allocations import allocation_call
 from lint_rules.ast_names import dotted, subscript_indices
 from lint_rules.indexed_padding import allocated_sizes, capped_fill, guarded_copy
 from lint_rules.padding_sides import padded_in_front
@@ -65,10 +68,6 @@ LENGTH_NAME = re.compile(r"len", re.I)
 MAX_NAME = re.compile(r"max", re.I)
 # What a maximum sequence length is measured in: `max_len`, `mel_max_len`, `max_frames`.
 SEQUENCE_WORD = re.compile(r"len|frame|step|time|seq", re.I)
-_ALLOCATORS = frozenset(
-    ("zeros", "ones", "full", "empty", "new_zeros", "new_full", "new_ones")
-    + ("Tensor", "LongTensor", "FloatTensor", "IntTensor")
-)
 _PADDERS = frozenset(("np.pad", "numpy.pad", "F.pad", "functional.pad", "nn.functional.pad"))
 _PADDERS |= frozenset(("torch.nn.functional.pad",))
 # Joins that put blocks one after another along an axis.
@@ -625,13 +624,8 @@ def _max_length_allocation(value: ast.AST, sizes: dict[str, ast.AST]) -> bool:
     """``torch.zeros(B, max_len)``, ``np.full((B, max_len), pad)``,
     ``torch.LongTensor(B, max(lengths)).fill_(pad)``: a batch as long as its longest member;
     a size may be a tuple bound to a name in the scope (``torch.zeros(shape)``)."""
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-        if value.func.attr in _ALLOCATORS:
-            break
-        value = value.func.value  # `.fill_(pad)`, `.long()`, `.to(device)` on the allocation
-    if not isinstance(value, ast.Call):
-        return False
-    if (_last_name(value.func) or "") not in _ALLOCATORS:
+    value = allocation_call(value)  # `.fill_(pad)`, `(np.ones(...) * pad).astype(int)`
+    if value is None:
         return False
     given = value.args if _last_name(value.func) not in ("full", "new_full") else value.args[:1]
     given = [sizes.get(size.id, size) if isinstance(size, ast.Name) else size for size in given]
@@ -648,13 +642,8 @@ def _sequence_buffer(value: ast.AST, sizes: dict[str, ast.AST]) -> str | None:
     a shape bound to a name, ``.astype(...)`` after it) when it names a maximum sequence length:
     ``max`` and a word for length or time (``len``, ``frame``, ``step``, ``time``, ``seq``);
     ``max_boxes`` or ``max_objects`` sizes a table of detections, not a sequence."""
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-        if value.func.attr in _ALLOCATORS:
-            break
-        value = value.func.value
-    if not isinstance(value, ast.Call) or (_last_name(value.func) or "") not in _ALLOCATORS:
-        return None
-    if not value.args:
+    value = allocation_call(value)
+    if value is None or not value.args:
         return None
     first = value.args[0]
     first = sizes.get(first.id, first) if isinstance(first, ast.Name) else first

@@ -20,10 +20,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from lint_rules.allocations import allocation_call
 from lint_rules.ast_names import dotted, last_name, subscript_indices
-
-_ALLOCATORS = frozenset(("zeros", "ones", "full", "empty", "new_zeros", "new_full", "new_ones"))
-_ALLOCATORS |= frozenset(("Tensor", "LongTensor", "FloatTensor", "IntTensor"))
 
 Test = Callable[[ast.AST], bool]
 
@@ -33,12 +31,8 @@ def allocated_sizes(assignments: list[ast.Assign]) -> dict[str, set[str]]:
     ``np.full((n,), pad)``), the dumps of its sizes that are names or attributes."""
     found: dict[str, set[str]] = {}
     for node in assignments:
-        value = node.value
-        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-            if value.func.attr in _ALLOCATORS:
-                break
-            value = value.func.value  # `.astype(int)`, `.long()` on the allocation
-        if not isinstance(value, ast.Call) or last_name(value.func) not in _ALLOCATORS:
+        value = allocation_call(node.value)  # `.astype(int)`, `np.ones(n) * pad`
+        if value is None:
             continue
         given = value.args[:1] if last_name(value.func) in ("full", "new_full") else value.args
         given += [k.value for k in value.keywords if k.arg in ("shape", "size")]
