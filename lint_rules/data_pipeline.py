@@ -11,7 +11,14 @@ training script that loads the same file, although neither imports the other. Pr
 a file joins two programs only when: it is an array container (``.pkl``, ``.npy``, ``.npz``;
 checkpoints and text files are shared by programs that pad nothing), the function that writes
 it is the one that pads, and the two modules are in one folder tree (sibling folders are
-separate projects whose files may merely share a name)."""
+separate projects whose files may merely share a name).
+
+A path is a literal or a name the project binds to one: a module constant
+(``PICKLE_PATH = ROOT + '/data/train.pkl'``), or a class attribute of a configuration class
+(``class DefaultConfig: pickle_path = './data.pkl'``) read through the class
+(``DefaultConfig.pickle_path``, ``DefaultConfig().pickle_path``) or through a module-level
+instance of it (``opt = DefaultConfig()``; ``from config import opt``; ``open(opt.pickle_path)``),
+the common way a training script names its data in a ``config.py``."""
 
 from __future__ import annotations
 
@@ -117,6 +124,10 @@ def _refs(node: ast.AST) -> list[FileRef]:
             name = dotted(part)
             if name:
                 found.append(("name", name))
+            elif isinstance(part, ast.Attribute) and isinstance(part.value, ast.Call):
+                made = dotted(part.value.func)  # `DefaultConfig().pickle_path`
+                if made:
+                    found.append(("name", f"{made}.{part.attr}"))
         elif isinstance(part, ast.Call):
             pending.extend(part.args)
             pending.extend(keyword.value for keyword in part.keywords)
@@ -135,11 +146,14 @@ def _keyword(call: ast.Call, name: str) -> ast.AST | None:
 @dataclass(frozen=True)
 class DataFiles:
     """The data files one module loads, the ones it saves from a function that pads, and the
-    module-level constants that name data files (``PICKLE_PATH = ROOT + '/data/train.pkl'``)."""
+    module-level constants and class attributes that name data files (``PICKLE_PATH = ROOT +
+    '/data/train.pkl'``, ``Config.pickle_path``, and ``opt.pickle_path`` for ``opt = Config()``),
+    and the module-level instances of classes that may hold such attributes (``opt = Config()``)."""
 
     reads: tuple[tuple[int, FileRef], ...] = ()
     padded_writes: tuple[tuple[int, FileRef, int], ...] = ()  # (line, file, padding's line)
     constants: tuple[tuple[str, str], ...] = ()
+    instances: tuple[tuple[str, str], ...] = ()  # (name, class as written)
 
 
 class FileCollector:
@@ -149,6 +163,7 @@ class FileCollector:
         self.reads: list[tuple[int, FileRef]] = []
         self.writes: list[tuple[int, list[FileRef]]] = []
         self.constants: list[tuple[str, str]] = []
+        self.instances: list[tuple[str, str]] = []
 
     def call(self, node: ast.Call) -> None:
         access = file_access(node)
@@ -160,21 +175,43 @@ class FileCollector:
         else:
             self.reads.extend((node.lineno, ref) for ref in refs)
 
-    def constant(self, statement: ast.Assign | ast.AnnAssign) -> None:
+    def constant(self, statement: ast.Assign | ast.AnnAssign, owner: str | None = None) -> None:
+        """A module-level assignment, or a class attribute when ``owner`` names the class."""
         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-        named = constant_file(statement.value) if statement.value is not None else None
-        if named is not None:
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    self.constants.append((target.id, named))
+        value = statement.value
+        named = constant_file(value) if value is not None else None
+        prefix = f"{owner}." if owner else ""
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if named is not None:
+                self.constants.append((prefix + target.id, named))
+            elif owner is None and isinstance(value, ast.Call) and not value.args:
+                made = dotted(value.func)  # `opt = DefaultConfig()`
+                if made:
+                    self.instances.append((target.id, made))
+
+    def class_constants(self, node: ast.ClassDef) -> None:
+        """``class DefaultConfig: pickle_path = './data.pkl'``."""
+        for statement in node.body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                self.constant(statement, node.name)
 
     def finish(self, body: list[ast.stmt], padding_lines: list[int]) -> DataFiles | None:
         if not (self.reads or self.writes or self.constants):
             return None
+        constants = list(self.constants)
+        for name, made in self.instances:  # `opt = DefaultConfig()`: `opt.pickle_path`
+            constants.extend(
+                (name + constant[len(made) :], file_name)
+                for constant, file_name in self.constants
+                if constant.startswith(made + ".")
+            )
         return DataFiles(
             tuple(self.reads),
             tuple(_padded_writes(body, padding_lines, self.writes)),
-            tuple(self.constants),
+            tuple(constants),
+            tuple(self.instances),
         )
 
 
@@ -255,17 +292,22 @@ def _within(folder: str, ancestor: str) -> bool:
     return not ancestor or folder == ancestor or folder.startswith(ancestor + os.sep)
 
 
-def _resolve(index, path: str, ref: FileRef) -> list[str]:
-    """The data file a reference names: a literal, or a module constant of this module or of
-    the project module it is imported from (``config.PICKLE_PATH``, ``from config import X``)."""
+def _resolve(index, path: str, ref: FileRef, through_instance: bool = True) -> list[str]:
+    """The data file a reference names: a literal, or a module constant or class attribute of
+    this module or of the project module it is imported from (``config.PICKLE_PATH``, ``from
+    config import X``, ``from config import opt``; ``opt.pickle_path``), read through a
+    module-level instance of an imported class (``opt = DefaultConfig()``) too."""
     kind, value = ref
     if kind == "file":
         return [value]
+    own = _constant(index, path, value)
+    if own is not None:
+        return [own]
     head, _, rest = value.partition(".")
-    if not rest:
-        own = _constant(index, path, head)
-        if own is not None:
-            return [own]
+    files = index.summaries[path].data_files
+    instances = dict(files.instances) if files else {}
+    if rest and through_instance and head in instances:
+        return _resolve(index, path, ("name", f"{instances[head]}.{rest}"), False)
     for item in index.summaries[path].imports:
         if item.local != head:
             continue
@@ -276,6 +318,9 @@ def _resolve(index, path: str, ref: FileRef) -> list[str]:
         elif item.name not in (None, "*"):
             submodule = f"{item.module}.{item.name}" if item.module else item.name
             module, constant = index.module_path(path, submodule, item.level), rest
+            if not module:  # `from config import opt`: an object of the module, not a module
+                module = index.module_path(path, item.module, item.level)
+                constant = f"{item.name}.{rest}"
         else:
             continue
         found = _constant(index, module, constant) if module else None

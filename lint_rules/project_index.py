@@ -341,6 +341,7 @@ class _Reader:
             self._import(statement)
         elif isinstance(statement, ast.ClassDef):
             self._class(statement)
+            self.files.class_constants(statement)
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._function(statement)
         elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
