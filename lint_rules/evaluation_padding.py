@@ -86,7 +86,7 @@ def _scoring(call: ast.Call) -> bool:
     return bool(_words(name) & _SCORING_WORDS)
 
 
-def _core(node: ast.AST) -> ast.AST:
+def _core(node: ast.expr) -> ast.expr:
     """``pad(...)`` of ``pad(...).to(device).long()``."""
     while (
         isinstance(node, ast.Call)
@@ -97,7 +97,7 @@ def _core(node: ast.AST) -> ast.AST:
     return node
 
 
-def _binding(nodes: list[ast.AST], line: int) -> tuple[str, ast.AST] | None:
+def _binding(nodes: list[ast.AST], line: int) -> tuple[str, ast.expr] | None:
     """(name, value) of ``name = <padding at line>``."""
     for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -135,10 +135,10 @@ def _uses(nodes: list[ast.AST]) -> list[tuple[ast.Name, str]]:
             for argument in (*node.args, *(keyword.value for keyword in node.keywords)):
                 for name in _names_in(argument):
                     kind_of.setdefault(id(name), kind)
-            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
-            if isinstance(receiver, ast.Name):
-                method = node.func.attr  # type: ignore[union-attr]
-                kind_of.setdefault(id(receiver), "scored" if method in _MEASURES else "handed")
+            method = node.func
+            if isinstance(method, ast.Attribute) and isinstance(method.value, ast.Name):
+                measured = method.attr in _MEASURES
+                kind_of.setdefault(id(method.value), "scored" if measured else "handed")
         elif isinstance(node, ast.Compare):
             for operand in (node.left, *node.comparators):
                 if isinstance(operand, ast.Name):
