@@ -38,7 +38,11 @@ _SCORING_WORDS = frozenset(
     + ("recall", "confusion", "cer", "wer", "bleu", "levenshtein", "edit", "distance", "print")
     + ("logger", "logging", "error")
 )
-_LIBRARIES = frozenset(("torch", "np", "numpy", "math", "F", "tf"))
+# Modules whose functions score or compute, never run a project's model.
+_LIBRARIES = frozenset(
+    ("torch", "np", "numpy", "math", "F", "tf", "nn", "sklearn", "metrics", "torchmetrics")
+    + ("jiwer", "editdistance", "Levenshtein", "nltk")
+)
 # Methods and functions that measure a value without handing its steps on.
 _MEASURES = frozenset(("size", "dim", "numel", "tolist", "item", "len", "shape"))
 # Methods that move or convert the padded value where it is made (``pad_sequence(...).to(d)``).
@@ -77,13 +81,21 @@ def _words(name: str) -> set[str]:
 
 
 def _scoring(call: ast.Call) -> bool:
-    """A loss, metric or printing call; ``log`` only as a logger's (``self.log``), not
-    ``torch.log``."""
+    """A loss, metric or printing call: a function, ``self``'s or a library's callable named
+    for scoring (``criterion``, ``accuracy_fn``, ``self.ctc_loss``, ``F.ctc_loss``), or any
+    method of an object named so (``self.test_accuracy.update``, ``logger.info``). A
+    scoring method of another object (``self.decoder.cal_loss``, ``model.loss``) may run that
+    model on its arguments: teacher-forced targets go in there. ``log`` only as a logger's
+    (``self.log``), not ``torch.log``."""
     name = dotted(call.func) or ""
     owner, _, last = name.rpartition(".")
     if last == "log" and owner not in _LIBRARIES:
         return True
-    return bool(_words(name) & _SCORING_WORDS)
+    if _words(owner.rpartition(".")[2]) & _SCORING_WORDS:
+        return True
+    if not owner or owner == "self" or owner.split(".", 1)[0] in _LIBRARIES:
+        return bool(_words(last) & _SCORING_WORDS)
+    return False
 
 
 def _core(node: ast.expr) -> ast.expr:

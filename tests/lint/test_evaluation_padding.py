@@ -54,6 +54,12 @@ FED = [  # (code, the padding's line)
         "    return criterion(out, trg[:, 1:])\n",
         2,
     ),
+    (  # targets handed to a decoder's own loss method, which teacher-forces them
+        "def cal_loss(self, source, targets):\n"
+        "    padded = pad_sequence(targets, batch_first=True).to(device)\n"
+        "    return self.decoder.cal_loss(self.encoder(source), padded, teacher_force=True)\n",
+        2,
+    ),
     (  # padded inline as the model's argument, inside a loss call
         "def run(model, xs):\n    return criterion(model(pad_sequence(xs)), 0)\n",
         2,
