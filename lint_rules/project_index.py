@@ -21,6 +21,7 @@ from lint_rules.data_pipeline import DataFiles, FileCollector, padding_evidence
 from lint_rules.direction_options import int_switch_default, is_direction_key, switched_on
 from lint_rules.dynamic_imports import dynamic_import
 from lint_rules.entry_points import entry_name
+from lint_rules.evaluation_padding import EVALUATION_PADDING_TYPES, evaluation_padding_lines
 from lint_rules.feature_padding import FEATURE_PADDING_TYPES
 from lint_rules.feature_padding import read_scope as read_feature_padding
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
@@ -298,6 +299,7 @@ class _Reader:
             read_feature_padding(scope.of(*FEATURE_PADDING_TYPES), self.summary, owner)
             if len(self.summary.padding) > padded_before:
                 self._drop_merged_padding(scope, padded_before)
+                self._drop_evaluation_padding(scope, padded_before)
             for nested, nested_owner in nested_scopes:
                 if isinstance(nested, ast.ClassDef):
                     if is_model_class(nested):
@@ -317,6 +319,18 @@ class _Reader:
             found[first:] = [
                 (line, evidence) for line, evidence in found[first:] if line not in merged
             ]
+
+    def _drop_evaluation_padding(self, scope: ScopeNodes, first: int) -> None:
+        """Forget the padding this scope found (entries from ``first`` on) that serves
+        evaluation only (``evaluation_padding``): predictions and targets padded to score them."""
+        found = self.summary.padding
+        lines = [line for line, _ in found[first:]]
+        if lines:
+            scored = evaluation_padding_lines(scope.of(*EVALUATION_PADDING_TYPES), lines)
+            if scored:
+                found[first:] = [
+                    (line, evidence) for line, evidence in found[first:] if line not in scored
+                ]
 
     def _node(self, node: ast.AST) -> None:
         """Facts any node may hold, wherever it is."""

@@ -956,6 +956,12 @@ NOTES = (
     "reduced across them into one sequence and not read again unreduced (the tracks of a MIDI "
     "file merged by `np.array(tracks).max(axis=0)`, audio stems mixed by "
     "`np.sum(padded, axis=0)`); "
+    "nor padding that serves evaluation: a padded value only scored, compared, measured or "
+    "printed (`criterion(out, pad_sequence(targets))`, `confusion_matrix(padded_preds, "
+    "padded_targets)`, `padded.size(1)`), or the model's own predictions padded (derived in "
+    "the same function from an `argmax`, a decoding call such as `crf.decode(...)` or a model "
+    "call) and handed to no call but a scoring one; padding handed to any other call (a model, "
+    "a decoder's teacher-forced targets, a rescorer) or returned from data code still counts; "
     "in a module that imports the model's module, is imported by it, or shares "
     "an importer with it (a module loaded by a computed name, "
     '`importlib.import_module("models." + name)`, is imported with its whole package); '

@@ -52,6 +52,7 @@ CASES = {
     "init_state_caller": ("BRN001", "model.py", "bidirectional=True from train.py:5"),
     "keras_padding": ("BRN005", "model.py", "padding in front: Keras `pad_sequences`"),
     "merged_tracks": ("BRN005", "model.py", "in data.py:10"),
+    "evaluation_padding": ("BRN005", "model.py", "in train.py:9"),
     "time_major_batch": (
         "BRN005",
         "model.py",
