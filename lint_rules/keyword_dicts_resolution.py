@@ -78,15 +78,10 @@ def _sites(index: ProjectIndex) -> tuple[dict, dict]:
             ]  # a parameter of the caller passed on: maybe a dict its own callers give it
             if not (site.unpacked or site.dict_arguments or forwarded):
                 continue
-            target = index.resolve_class(path, site.callee)
-            if target is not None:
-                parameters = index._classes[target[0]][target[1]].parameters
-            else:
-                target = index.resolve_function(path, site.callee)
-                if target is None:
-                    continue
-                function = index._functions[target[0]][target[1]]
-                parameters = function.parameters[: function.positional]
+            called = index.callee_parameters(path, site.callee)
+            if called is None:
+                continue
+            target, parameters = called
             owner = site.enclosing_class or site.enclosing_function
             enclosing = (path, owner) if owner else None
             origin = f"{path}:{site.line}"

@@ -167,6 +167,20 @@ class ProjectIndex:
         """(module path, function name) of the module-level function ``name`` means in ``path``."""
         return self._resolve(path, name, self._functions)
 
+    def callee_parameters(
+        self, path: str, callee: str
+    ) -> tuple[tuple[str, str], tuple[str, ...]] | None:
+        """What a call of ``callee`` in ``path`` builds or runs (a project class, else a
+        module-level function) and the parameters its positional arguments bind, in order."""
+        target = self.resolve_class(path, callee)
+        if target is not None:
+            return target, self._classes[target[0]][target[1]].parameters
+        target = self.resolve_function(path, callee)
+        if target is None:
+            return None
+        function = self._functions[target[0]][target[1]]
+        return target, function.parameters[: function.positional]
+
     def _resolve(
         self, path: str, name: str, defined: dict, depth: int = 0
     ) -> tuple[str, str] | None:
@@ -299,15 +313,10 @@ class ProjectIndex:
         raw: dict[tuple[str, str, str], list[tuple[Value, str, tuple[str, str] | None]]] = {}
         for path, summary in self.summaries.items():
             for site in summary.instantiations:
-                target = self.resolve_class(path, site.callee)
-                if target is not None:
-                    parameters = self._classes[target[0]][target[1]].parameters
-                else:
-                    target = self.resolve_function(path, site.callee)
-                    if target is None:
-                        continue
-                    function = self._functions[target[0]][target[1]]
-                    parameters = function.parameters[: function.positional]
+                called = self.callee_parameters(path, site.callee)
+                if called is None:
+                    continue
+                target, parameters = called
                 owner = site.enclosing_class or site.enclosing_function
                 enclosing = (path, owner) if owner else None
                 bound = list(zip(parameters, site.positional)) + list(site.keywords)
