@@ -28,6 +28,7 @@ from lint_rules.last_real_steps import one_sequence
 from lint_rules.own_stepping import stepping_calls
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
 from lint_rules.scopes import MISSING, ClassContext, Frame, FunctionResult
+from lint_rules.stacked_layers import interchangeable_outputs, residual_sum
 from lint_rules.values import (
     Alternatives,
     Builder,
@@ -383,8 +384,22 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
             self.assign(statement.target, self.evaluate(statement.value, frame), frame)
 
     def _augmented_assign(self, statement: cst.AugAssign, frame: Frame) -> None:
-        self.evaluate(statement.value, frame)
-        self.assign(statement.target, None, frame)
+        value = self.evaluate(statement.value, frame)
+        self.assign(statement.target, self._added_in_place(statement, value, frame), frame)
+
+    def _added_in_place(self, statement: cst.AugAssign, value: Any, frame: Frame) -> Any:
+        """``x += mid`` of an RNN's output: a residual sum (``stacked_layers``), or the output
+        itself when what is added is not known to be a tensor of steps (``x + pe`` alike)."""
+        if not isinstance(statement.operator, cst.AddAssign):
+            return None
+        if not isinstance(statement.target, cst.Name):
+            return None
+        current = frame.lookup(statement.target.value)
+        if not isinstance(current, TensorFact) or current.role not in ("output", "per_step"):
+            return None
+        if isinstance(value, TensorFact):
+            return residual_sum(current, value)
+        return current
 
     def _expression(self, statement: cst.Expr, frame: Frame) -> None:
         self.evaluate(statement.value, frame)
@@ -674,6 +689,8 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
             merged[name] = merge_rnns(value, other)
         elif _alike_results(value, other) or _alike_layers(value, other):
             merged[name] = value
+        elif interchangeable_outputs(value, other):
+            merged[name] = other  # a loop's: the RNN its body ran last (stacked_layers)
         elif _layer_on_one_path(value, other):
             merged[name] = value if value.role == "per_step" else other
         elif _padded_on_one_path(value, other):

@@ -509,13 +509,21 @@ class CallInterpreter:
         return None
 
     def apply_sequential(self, container: Container, args: Args, frame: Frame) -> Any:
+        """Passthroughs, then the first layer; what it computed at every step of an output
+        (``nn.Sequential(nn.Linear(H2, H2), nn.ReLU())``) when only passthroughs follow it."""
         if container.kind != "Sequential":
             return None
-        for item in container.items:
+        for position, item in enumerate(container.items):
             if isinstance(item, Layer) and item.kind == "passthrough":
                 continue
-            if isinstance(item, Layer):
-                return self.apply_layer(item, args, frame) and None
+            if not isinstance(item, Layer):
+                return None
+            result = self.apply_layer(item, args, frame)
+            rest = container.items[position + 1 :]
+            if not all(isinstance(later, Layer) and later.kind == "passthrough" for later in rest):
+                return None
+            if isinstance(result, TensorFact) and result.role == "per_step":
+                return result
             return None
         return args.get(0, "input")
 

@@ -23,6 +23,7 @@ from lint_rules.last_real_steps import (
     one_sequence,
 )
 from lint_rules.scopes import MISSING, Frame
+from lint_rules.stacked_layers import residual_sum
 from lint_rules.values import (
     OPAQUE,
     ClassRef,
@@ -327,7 +328,7 @@ class ExpressionEvaluator:
             folded = fold(operator, left, right)
             return Sym(folded.key, folded.truth, node)
         if operator == "+":
-            combined = combined_halves(left, right)
+            combined = combined_halves(left, right) or residual_sum(left, right)
             if combined is not None:
                 return combined
         if operator in ("*", "+", "-", "/"):

@@ -67,6 +67,8 @@ PASSTHROUGH_LAYERS = frozenset(
         "SiLU",
         "PReLU",
         "Hardtanh",
+        # each value stays at its step and feature, shifted and scaled by batch statistics
+        "BatchNorm1d",
     )
 )
 

@@ -229,6 +229,84 @@ class TweetClassifier(nn.Module):
         scores = self.fc(rows).view(batch_size, -1)
         return scores[:, -1]
 ''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class StackedWindowClassifier(nn.Module):
+    """Time-major windows through a bidirectional LSTM and then a stack of same-sized ones, the
+    output rebound in a loop; the last step is then taken as the window's summary."""
+
+    def __init__(self, n_features, hidden, n_upper, n_classes):
+        super().__init__()
+        self.n_upper = n_upper
+        self.first = nn.LSTM(n_features, hidden, bidirectional=True)
+        self.upper = nn.LSTM(2 * hidden, hidden, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, windows):
+        x, _ = self.first(windows.permute(1, 0, 2))
+        for _ in range(self.n_upper):
+            x, _ = self.upper(x)
+            x = F.relu(x)
+        return self.fc(x[-1])
+''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ResidualStack(nn.Module):
+    """A helper adds each upper layer's input back to its output (a residual connection) and
+    returns the sum; the caller takes its last step."""
+
+    def __init__(self, n_features, hidden, n_blocks, n_classes):
+        super().__init__()
+        self.n_blocks = n_blocks
+        self.first = nn.LSTM(n_features, hidden, bidirectional=True)
+        self.upper = nn.LSTM(2 * hidden, hidden, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def add_residual_blocks(self, x):
+        for _ in range(self.n_blocks):
+            mid = F.relu(x)
+            x, _ = self.upper(mid)
+            x += mid
+        return x
+
+    def forward(self, frames):
+        x, _ = self.first(frames)
+        x = self.add_residual_blocks(x)
+        return self.fc(x[-1])
+''',
+    '''
+import torch.nn as nn
+
+
+class ProjectedBlocks(nn.Module):
+    """A block projects each step of a bidirectional output (Linear and ReLU in a Sequential),
+    adds it to a second LSTM's projected output and batch-normalises the sum; the last step of
+    the result is the summary."""
+
+    def __init__(self, n_features, hidden, batch_size, n_classes):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, bidirectional=True)
+        self.inner = nn.LSTM(2 * hidden, hidden, bidirectional=True)
+        self.project = nn.Sequential(nn.Linear(2 * hidden, 2 * hidden), nn.ReLU())
+        self.norm = nn.BatchNorm1d(batch_size)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def block(self, x):
+        mid, _ = self.lstm(x)
+        mid = self.project(mid)
+        out, _ = self.inner(mid)
+        return self.norm(mid + self.project(out))
+
+    def forward(self, x):
+        x = self.block(x.permute(1, 0, 2))
+        return self.fc(x[-1])
+''',
 )
 
 RIGHT = (
@@ -466,6 +544,86 @@ class TweetTagger(nn.Module):
         out, _ = self.rnn(embedded)
         rows = out.contiguous().view(-1, self.hidden_dim * 2)
         return self.fc(rows).view(batch_size, -1)
+''',
+
+    '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class StackedWindowClassifier(nn.Module):
+    """The stack's output summarised where each direction has read the whole window."""
+
+    def __init__(self, n_features, hidden, n_upper, n_classes):
+        super().__init__()
+        self.hidden = hidden
+        self.n_upper = n_upper
+        self.first = nn.LSTM(n_features, hidden, bidirectional=True)
+        self.upper = nn.LSTM(2 * hidden, hidden, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, windows):
+        x, _ = self.first(windows.permute(1, 0, 2))
+        for _ in range(self.n_upper):
+            x, _ = self.upper(x)
+            x = F.relu(x)
+        H = self.hidden
+        return self.fc(torch.cat((x[-1, :, :H], x[0, :, H:]), dim=1))
+''',
+    '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ResidualStack(nn.Module):
+    """The residual stack's output read by a unidirectional LSTM on top: its last step has
+    read the whole sequence."""
+
+    def __init__(self, n_features, hidden, n_blocks, n_classes):
+        super().__init__()
+        self.n_blocks = n_blocks
+        self.first = nn.LSTM(n_features, hidden, bidirectional=True)
+        self.upper = nn.LSTM(2 * hidden, hidden, bidirectional=True)
+        self.top = nn.LSTM(2 * hidden, hidden)
+        self.fc = nn.Linear(hidden, n_classes)
+
+    def add_residual_blocks(self, x):
+        for _ in range(self.n_blocks):
+            mid = F.relu(x)
+            x, _ = self.upper(mid)
+            x += mid
+        return x
+
+    def forward(self, frames):
+        x, _ = self.first(frames)
+        x, _ = self.top(self.add_residual_blocks(x))
+        return self.fc(x[-1])
+''',
+    '''
+import torch.nn as nn
+
+
+class ProjectedBlocks(nn.Module):
+    """The blocks' per-step result averaged over time: every step counts."""
+
+    def __init__(self, n_features, hidden, batch_size, n_classes):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, bidirectional=True)
+        self.inner = nn.LSTM(2 * hidden, hidden, bidirectional=True)
+        self.project = nn.Sequential(nn.Linear(2 * hidden, 2 * hidden), nn.ReLU())
+        self.norm = nn.BatchNorm1d(batch_size)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def block(self, x):
+        mid, _ = self.lstm(x)
+        mid = self.project(mid)
+        out, _ = self.inner(mid)
+        return self.norm(mid + self.project(out))
+
+    def forward(self, x):
+        x = self.block(x.permute(1, 0, 2))
+        return self.fc(x.mean(0))
 ''',
 )
 
@@ -863,7 +1021,14 @@ NOTES = (
     "(`out, bz = pad_packed_sequence(packed)`; `out[rows, bz - 1]`). An RNN built outside the "
     "model class and handed to its constructor (`lstm = nn.LSTM(...)` in a factory function, then "
     "`Classifier(lstm, ...)` storing `self.lstm = lstm`, also handed on to another class of the "
-    "module) is the class's RNN, unless the module hands that parameter two different RNNs"
+    "module) is the class's RNN, unless the module hands that parameter two different RNNs. "
+    "Stacked layers are followed: an output rebound in a loop or a branch to the output of "
+    "another RNN alike in direction flag, output size and layout (`for _ in range(n): x, _ = "
+    "self.upper(x)`), a residual sum of two such step-by-step tensors (`x += mid`, `mid + "
+    "self.project(out)`), `nn.Sequential(nn.Linear(...), nn.ReLU())` as a layer at every step, "
+    "and `BatchNorm1d`, which keeps each value at its step; an RNN of another kind in between "
+    "(unidirectional, another size), a reduction over time or attention pooling leaves the "
+    "chain"
 )
 
 
