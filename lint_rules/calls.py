@@ -26,6 +26,7 @@ from lint_rules.last_real_steps import (
     SequenceLengths,
     gathered_items,
     index_method,
+    length_element,
     lengths_method,
     one_sequence,
     sort_result,
@@ -336,9 +337,9 @@ class CallInterpreter:
                 return Container(
                     "enumerate", tuple(TupleValue((None, item)) for item in container.items)
                 )
-            sequence = one_sequence(container)
-            if sequence is not None:
-                return Container("enumerate", (TupleValue((None, sequence)),))
+            element = one_sequence(container) or length_element(container)
+            if element is not None:
+                return Container("enumerate", (TupleValue((None, element)),))
         return None
 
     # -- RNNs -------------------------------------------------------------------------------

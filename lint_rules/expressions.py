@@ -112,6 +112,19 @@ def _single_element(iterable: Any) -> Any:
     return first if all(item is first for item in iterable.items) else None
 
 
+def _comprehension_bindings(target: cst.BaseExpression, element: Any) -> dict[str, Any]:
+    """The loop names of a comprehension bound to its element: ``x`` to the element, ``(i, l)``
+    of ``enumerate(lengths)`` to the counter (unknown) and the element."""
+    if isinstance(target, cst.Name):
+        return {target.value: element}
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(element, TupleValue):
+        return {}
+    names = [item.value for item in target.elements]
+    if len(names) != len(element.items) or not all(isinstance(name, cst.Name) for name in names):
+        return {}
+    return {name.value: item for name, item in zip(names, element.items)}
+
+
 def describe_index(element: cst.SubscriptElement, value: Any) -> tuple:
     """One index of a subscript as the rules see it."""
     index = element.slice
@@ -296,8 +309,8 @@ class ExpressionEvaluator:
         iterable = self.evaluate(for_in.iter, frame)
         element = _single_element(iterable) or one_sequence(iterable)
         saved = frame.env
-        if isinstance(for_in.target, cst.Name) and element is not None:
-            frame.env = {**saved, for_in.target.value: element}
+        if element is not None:
+            frame.env = {**saved, **_comprehension_bindings(for_in.target, element)}
         for condition in for_in.ifs:
             self._visit_any(condition, frame)
         if for_in.inner_for_in is not None:

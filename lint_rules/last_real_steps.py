@@ -1,11 +1,12 @@
 """Indices of each sequence's last real step, and batch permutations that keep a batch whole.
 
 Padded batches are summarised at ``lengths - 1``: ``out[torch.arange(B), lengths - 1]``,
-``out.gather(1, (lengths - 1).view(-1, 1, 1).expand(-1, 1, out.size(2)))``, or
-``o[real_length - 1]`` for each ``o`` of the batch. The analysis marks ``X - 1`` as such an
-index when ``X`` names a length (an identifier with the word ``len``, ``length`` or ``lens`` in
-it, ``len(...)``, or a mask's ``.sum(...)``): a name is the only evidence a linter has, and
-code that counts a sequence's real steps says so. Sorting a batch by length and undoing the sort
+``out.gather(1, (lengths - 1).view(-1, 1, 1).expand(-1, 1, out.size(2)))``,
+``o[real_length - 1]`` for each ``o`` of the batch, or ``out[i, int(l) - 1]`` for each ``i, l``
+of ``enumerate(lengths)``. The analysis marks ``X - 1`` as such an index when ``X`` names a
+length (an identifier with the word ``len``, ``length`` or ``lens`` in it, ``len(...)``, or a
+mask's ``.sum(...)``): a name is the only evidence a linter has, and code that counts a
+sequence's real steps says so. Sorting a batch by length and undoing the sort
 (``out[torch.sort(order)[1]]``) reorders whole sequences: ``Permutation`` keeps the output's
 meaning through it. One sequence of a batch read on its own is a sequence too, time first: an
 element of a batch-first output, and a batch of one with its batch axis squeezed or viewed away.
@@ -60,7 +61,9 @@ class LastRealSteps(Sym):
 @dataclass(frozen=True)
 class SequenceLengths(Sym):
     """The lengths ``pad_packed_sequence`` returns beside the padded output: each sequence's real
-    length by construction, whatever the code names it (``out, bz = pad_packed_sequence(o)``)."""
+    length by construction, whatever the code names it (``out, bz = pad_packed_sequence(o)``);
+    also one of them, or of a batch's lengths, paired with its position by ``enumerate``
+    (``length_element``)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,19 @@ def _identifiers(node: cst.CSTNode) -> list[str]:
 
 def _is_one(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Integer) and node.value == "1"
+
+
+def length_element(lengths: Any) -> SequenceLengths | None:
+    """The element ``enumerate`` pairs with each sequence's position (``[out[i, int(l) - 1] for
+    i, l in enumerate(lens_unpacked)]``): that sequence's real length, so ``l - 1`` is its last
+    real step. The lengths are those ``pad_packed_sequence`` returned, or a name that says it
+    holds lengths (``lengths``, ``x_lens``): a collection that is enumerated is not one length."""
+    if isinstance(lengths, SequenceLengths):
+        return lengths
+    if isinstance(lengths, Sym) and lengths.key[0] == "name" and type(lengths) is Sym:
+        if _is_length_word(str(lengths.key[1]).rsplit(".", 1)[-1]):
+            return SequenceLengths(OPAQUE, None, None)
+    return None
 
 
 def lengths_method(lengths: SequenceLengths, method: str) -> SequenceLengths | None:

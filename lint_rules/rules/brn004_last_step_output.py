@@ -307,6 +307,50 @@ class ProjectedBlocks(nn.Module):
         x = self.block(x.permute(1, 0, 2))
         return self.fc(x[-1])
 ''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class StayEncoder(nn.Module):
+    """Each stay's last real step, picked one sequence at a time with the lengths
+    `pad_packed_sequence` returned."""
+
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, stays, stay_lengths):
+        packed = pack_padded_sequence(stays, stay_lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, sizes = pad_packed_sequence(out, batch_first=True)
+        last = torch.stack([out[i, int(n) - 1] for i, n in enumerate(sizes)])
+        return self.fc(last)
+''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class ClipEncoder(nn.Module):
+    """Each clip's last real step, picked in a loop over the lengths it was packed with."""
+
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.gru = nn.GRU(n_features, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, clips, lengths):
+        packed = pack_padded_sequence(clips, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True)
+        rows = []
+        for i, n in enumerate(lengths):
+            rows.append(out[i, n - 1])
+        return self.fc(torch.stack(rows))
+''',
 )
 
 RIGHT = (
@@ -624,6 +668,55 @@ class ProjectedBlocks(nn.Module):
     def forward(self, x):
         x = self.block(x.permute(1, 0, 2))
         return self.fc(x.mean(0))
+''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class StayEncoder(nn.Module):
+    """The forward half at each stay's last real step, the backward half at step 0."""
+
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, stays, stay_lengths):
+        packed = pack_padded_sequence(stays, stay_lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, sizes = pad_packed_sequence(out, batch_first=True)
+        H = self.hidden
+        last = torch.stack(
+            [torch.cat((out[i, int(n) - 1, :H], out[i, 0, H:])) for i, n in enumerate(sizes)]
+        )
+        return self.fc(last)
+''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class ClipEncoder(nn.Module):
+    """The forward half at each clip's last real step, the backward half at step 0."""
+
+    def __init__(self, n_features, hidden, n_classes):
+        super().__init__()
+        self.hidden = hidden
+        self.gru = nn.GRU(n_features, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, clips, lengths):
+        packed = pack_padded_sequence(clips, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True)
+        H = self.hidden
+        rows = []
+        for i, n in enumerate(lengths):
+            rows.append(torch.cat((out[i, n - 1, :H], out[i, 0, H:])))
+        return self.fc(torch.stack(rows))
 ''',
 )
 
@@ -990,7 +1083,9 @@ NOTES = (
     "`out[:, -1].chunk(2, -1)[0]` is right. Each sequence's last real step is a last step too: "
     "`out[torch.arange(B), lengths - 1]`, `out.gather(1, (lengths - 1).view(-1, 1, 1).expand("
     "-1, 1, out.size(2)))` (also after the batch is sorted and the sort undone), and "
-    "`o[real_length - 1]` or `o[-1]` for each `o` of a batch-first output (`for o in out`); "
+    "`o[real_length - 1]` or `o[-1]` for each `o` of a batch-first output (`for o in out`), and "
+    "`out[i, int(l) - 1]` for `i, l` of `enumerate(lengths)` (a comprehension or a loop; the "
+    "lengths `pad_packed_sequence` returned or a name that says it holds lengths); "
     "`X - 1` counts as such an index when X names a length (an identifier ending in `len`, "
     "`lens`, `length` or `lengths`, `len(...)`, a mask's `.sum(...)`), and the read is right "
     "when it takes the forward half only (`[..., :H]`, a gather index expanded to H). "
