@@ -36,6 +36,7 @@ from lint_rules.model_calls import (
     returned_single_axes,
 )
 from lint_rules.node_index import NodeIndex, ScopeNodes
+from lint_rules.packing_helpers import returned_packing
 from lint_rules.padding_sides import pad_sequence_evidence
 from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
@@ -55,6 +56,7 @@ _LIBRARY_ROOTS = frozenset(("nn", "torch", "F", "tf", "keras"))  # layers no pro
 # ``_Reader._node``'s facts, the instantiation sites and loops, and ``hand_padding``'s forms.
 _NODE_TYPES = frozenset((ast.Call, ast.BinOp, ast.Dict, ast.Import, ast.ImportFrom, ast.AugAssign))
 _SCOPE_TYPES = (ast.Assign, ast.For, ast.While)
+_PACKING_TYPES = (ast.Assign, ast.AnnAssign, ast.Return)  # what ``returned_packing`` reads
 # Frames of headroom the margin parse gives up on Python 3.11 (``_parse_with_margin``): more
 # than the checker's stack is deeper than pass 1's, in one process or in a worker.
 _NESTING_MARGIN = 50
@@ -96,6 +98,7 @@ class FunctionSummary:
     positional: int  # how many of them a positional argument can fill
     defaults: tuple[tuple[str, bool], ...] = ()  # parameters whose default is a bool
     returned_keys: tuple = ()  # (key, value, line) of the dict literals it returns (keyword_dicts)
+    returned_packing: tuple = ()  # what it returns packed, or from a function (packing_helpers)
 
 
 @dataclass(frozen=True)
@@ -393,7 +396,8 @@ class _Reader:
         arguments = node.args
         positional = [arg.arg for arg in arguments.posonlyargs + arguments.args]
         named = tuple(positional + [arg.arg for arg in arguments.kwonlyargs])
-        returns = self.nodes.scope(node).of(ast.Return)
+        scope = self.nodes.scope(node)
+        returns = scope.of(ast.Return)
         self.summary.functions.append(
             FunctionSummary(
                 node.name,
@@ -402,6 +406,7 @@ class _Reader:
                 len(positional),
                 _bool_defaults(arguments),
                 keyword_dicts.returned_keys(returns, set(named), _value) if returns else (),
+                returned_packing(node, scope.of(*_PACKING_TYPES)) if returns else (),
             )
         )
 

@@ -294,6 +294,28 @@ class SpanReader(nn.Module):
         m, _ = self.model_lstm(self.embed(words))
         return output_layer(m)
 ''',
+    '''
+import torch
+import torch.nn as nn
+
+
+def sort_by_length(batch, lengths):
+    """Sorts the batch longest first, as packing needs, but returns it padded."""
+    order = torch.argsort(lengths, descending=True)
+    return batch[order], torch.argsort(order)
+
+
+class SortedTagger(nn.Module):
+    def __init__(self, vocab_size, dim):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim)
+        self.lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, lengths):
+        batch, restore = sort_by_length(self.embed(words), lengths)
+        out, _ = self.lstm(batch)
+        return out[restore]
+''',
 )
 
 RIGHT = (
@@ -573,6 +595,32 @@ class SpanReader(nn.Module):
 
         m, _ = self.model_lstm(self.embed(words))
         return output_layer(m)
+''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+def sort_and_pack(batch, lengths):
+    """Packs the batch longest first; the second value restores its order."""
+    order = torch.argsort(lengths, descending=True)
+    packed = pack_padded_sequence(batch[order], lengths[order].cpu(), batch_first=True)
+    return packed, torch.argsort(order)
+
+
+class SortedTagger(nn.Module):
+    """The helper packs (also when it is imported from another module of the project)."""
+
+    def __init__(self, vocab_size, dim):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim)
+        self.lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, lengths):
+        batch, restore = sort_and_pack(self.embed(words), lengths)
+        packed_out, _ = self.lstm(batch)
+        return packed_out, restore
 ''',
 )
 
@@ -976,7 +1024,11 @@ NOTES = (
     "else, whatever its parameters are named (`predict(self, wav)` calling `self.step(chunk, h)` "
     "on one recording's chunks); a data "
     "module with a syntax error counts by the parts that parse alone, and the message says it "
-    "has one; where no packing can reach that RNN: packing in data "
+    "has one; where no packing can reach that RNN: a batch packed by a function of the "
+    "project (of the module, a method, or imported from another module: one that calls "
+    "`pack_padded_sequence` and returns the packed batch, alone or in the tuple it returns, "
+    "such as `packed, order = pack_rnn_input(embedded, lengths)`, also through another such "
+    "function up to three deep) is packed; packing in data "
     "or training code (outside model classes) or in the calling class silences it, another "
     "model class's `forward` packing its own input does not; the message names the padding "
     "module; the message says what the padding does by the side it is on: behind (or not known "
