@@ -115,10 +115,14 @@ class CallInterpreter:
 
     def call(self, node: cst.Call, frame: Frame) -> Any:
         func = node.func
-        if last_name(func) in api.PACKERS or last_name(func) == "pad_packed_sequence":
+        if last_name(func) in api.PACKERS:
             frame.scope.packs = True
             self.events.module_packs = True
             self.events.packing_owners.append(frame.owner)
+        elif last_name(func) == "pad_packed_sequence":
+            frame.scope.unpacks = True
+            self.events.module_packs = True
+            self.events.unpacking_owners.append(frame.owner)
         packed = self.call_packing_helper(node, frame)
         if packed is not None:
             return packed

@@ -18,6 +18,7 @@ needs none of this.
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from typing import Any
 
 from lint_rules.ast_names import dotted, literal_int
@@ -37,9 +38,12 @@ Source = tuple
 ReturnedPacking = tuple[int, int, Source]
 
 
-def returned_packing(function: ast.AST, nodes: list[ast.AST]) -> tuple[ReturnedPacking, ...]:
+def returned_packing(
+    function: ast.AST, nodes: list[ast.AST], hollow: Collection[int] = ()
+) -> tuple[ReturnedPacking, ...]:
     """What ``function`` returns that may be packed; ``nodes`` are its scope's ``Return``,
-    ``Assign`` and ``AnnAssign`` nodes in source order (``node_index``)."""
+    ``Assign`` and ``AnnAssign`` nodes in source order (``node_index``), ``hollow`` the ids
+    of its packs that pack nothing (``hollow_packing``)."""
     arguments = getattr(function, "args", None)
     local = (
         {arg.arg for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
@@ -57,18 +61,18 @@ def returned_packing(function: ast.AST, nodes: list[ast.AST]) -> tuple[ReturnedP
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                for name, source in _bound(target, node.value, local):
+                for name, source in _bound(target, node.value, local, hollow):
                     bindings.setdefault(name, []).append(((node.lineno, node.col_offset), source))
         elif isinstance(node, ast.Return) and node.value is not None:
             at = (node.lineno, node.col_offset)
             if isinstance(node.value, ast.Tuple):
                 items = node.value.elts
                 for position, item in enumerate(items):
-                    source = _returned(item, at, bindings, local)
+                    source = _returned(item, at, bindings, local, hollow)
                     if source is not None:
                         found.append((len(items), position, source))
             else:
-                source = _returned(node.value, at, bindings, local)
+                source = _returned(node.value, at, bindings, local, hollow)
                 if source is not None:
                     found.append((_WHOLE, 0, source))
     return tuple(found)
@@ -82,37 +86,37 @@ def _names(target: ast.AST) -> list[ast.Name]:
     return []
 
 
-def _bound(target: ast.AST, value: ast.AST, local: set[str]):
+def _bound(target: ast.AST, value: ast.AST, local: set[str], hollow: Collection[int]):
     """(name, source) for each name an assignment binds; source None when not a packing one."""
     if isinstance(target, ast.Name):
-        yield target.id, _source(value, local)
+        yield target.id, _source(value, local, hollow)
     elif isinstance(target, (ast.Tuple, ast.List)):
         for position, element in enumerate(target.elts):
             if not isinstance(element, ast.Name):
                 continue
             if isinstance(value, ast.Tuple) and len(value.elts) == len(target.elts):
-                yield element.id, _source(value.elts[position], local)
+                yield element.id, _source(value.elts[position], local, hollow)
             else:
                 callee = _callee(value, local)
                 yield element.id, ("call", callee, position) if callee else None
 
 
 def _returned(
-    node: ast.AST, at: tuple[int, int], bindings: dict, local: set[str]
+    node: ast.AST, at: tuple[int, int], bindings: dict, local: set[str], hollow: Collection[int]
 ) -> Source | None:
     """The source of a returned expression: a call, or a name as its last binding before the
     ``return`` left it (``x = pack_padded_sequence(x, ...)``, then ``return x``)."""
     if isinstance(node, ast.Name):
         before = [source for where, source in bindings.get(node.id, ()) if where < at]
         return before[-1] if before else None
-    return _source(node, local)
+    return _source(node, local, hollow)
 
 
-def _source(node: ast.AST, local: set[str]) -> Source | None:
+def _source(node: ast.AST, local: set[str], hollow: Collection[int]) -> Source | None:
     if isinstance(node, ast.Call):
         name = dotted(node.func) or ""
         if name.rsplit(".", 1)[-1] in _PACKERS:
-            return ("pack",)
+            return None if id(node) in hollow else ("pack",)
         callee = _callee(node, local)
         return ("call", callee, None) if callee else None
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call):
