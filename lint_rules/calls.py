@@ -33,6 +33,7 @@ from lint_rules.last_real_steps import (
     squeezed_batch,
     viewed_as_one_sequence,
 )
+from lint_rules.packing_helpers import packed_result
 from lint_rules.padding_sides import pad_sequence_evidence, padded_in_front
 from lint_rules.readouts import HandedToReadout, Readout, readout_named
 from lint_rules.scopes import MISSING, Frame
@@ -115,10 +116,17 @@ class CallInterpreter:
 
     def call(self, node: cst.Call, frame: Frame) -> Any:
         func = node.func
-        if last_name(func) in api.PACKERS or last_name(func) == "pad_packed_sequence":
+        if last_name(func) in api.PACKERS:
             frame.scope.packs = True
             self.events.module_packs = True
             self.events.packing_owners.append(frame.owner)
+        elif last_name(func) == "pad_packed_sequence":
+            frame.scope.unpacks = True
+            self.events.module_packs = True
+            self.events.unpacking_owners.append(frame.owner)
+        packed = self.call_packing_helper(node, frame)
+        if packed is not None:
+            return packed
         if isinstance(func, cst.Attribute):
             base_node = func.value
             root = base_node
@@ -145,6 +153,20 @@ class CallInterpreter:
             return self.call_method(base, method, node, self.arguments(node, frame), frame)
         callee = self.evaluate(func, frame)
         return self.call_value(callee, node, self.arguments(node, frame), frame)
+
+    def call_packing_helper(self, node: cst.Call, frame: Frame) -> Any:
+        """What a call of a function imported from another module of the project gives when
+        that function packs its argument (``packing_helpers``): a packed batch, alone or in
+        the tuple it returns; None for any other call."""
+        if not self.facts.packing_helpers:
+            return None
+        called = dotted_name(node.func)
+        if called is None or frame.lookup(called.split(".", 1)[0]) is not MISSING:
+            return None  # a local name, or a function of this module, is no imported helper
+        packed = packed_result(self.facts.packing_helpers, called)
+        if packed is not None:
+            self.arguments(node, frame)  # what the arguments do still happens
+        return packed
 
     def dictionary_get(self, owner: str, args: Args, node: cst.Call) -> Sym | None:
         """``config.get("bidirectional")``, ``kwargs.get("bidirectional", True)``: a config read,

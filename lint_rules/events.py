@@ -19,6 +19,7 @@ class Scope:
     node: Any
     names: set[str] = field(default_factory=set)
     packs: bool = False
+    unpacks: bool = False  # calls ``pad_packed_sequence``: it reads a batch packed elsewhere
 
 
 @dataclass(eq=False)
@@ -97,6 +98,7 @@ class Events:
     module_packs: bool = False  # the module packs sequences somewhere (so may its callers)
     # the class (ClassContext) of each method that packs, None for code outside classes
     packing_owners: list = field(default_factory=list)
+    unpacking_owners: list = field(default_factory=list)  # the same for ``pad_packed_sequence``
     project_padding: tuple[str, str] | None = None  # (evidence, "data.py:12") from the index
     project_packs: bool = False  # another module of the project packs sequences
     # calls returning a bidirectional RNN's h_n that the index found (BidirectionalState)

@@ -25,6 +25,7 @@ from lint_rules.evaluation_padding import EVALUATION_PADDING_TYPES, evaluation_p
 from lint_rules.feature_padding import FEATURE_PADDING_TYPES
 from lint_rules.feature_padding import read_scope as read_feature_padding
 from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
+from lint_rules.hollow_packing import hollow_packs
 from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
 from lint_rules.keras_padding import keras_padding
 from lint_rules.merged_padding import MERGED_PADDING_TYPES, merged_padding_lines
@@ -36,6 +37,7 @@ from lint_rules.model_calls import (
     returned_single_axes,
 )
 from lint_rules.node_index import NodeIndex, ScopeNodes
+from lint_rules.packing_helpers import returned_packing
 from lint_rules.padding_sides import pad_sequence_evidence
 from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
@@ -55,6 +57,7 @@ _LIBRARY_ROOTS = frozenset(("nn", "torch", "F", "tf", "keras"))  # layers no pro
 # ``_Reader._node``'s facts, the instantiation sites and loops, and ``hand_padding``'s forms.
 _NODE_TYPES = frozenset((ast.Call, ast.BinOp, ast.Dict, ast.Import, ast.ImportFrom, ast.AugAssign))
 _SCOPE_TYPES = (ast.Assign, ast.For, ast.While)
+_PACKING_TYPES = (ast.Assign, ast.AnnAssign, ast.Return)  # what ``returned_packing`` reads
 # Frames of headroom the margin parse gives up on Python 3.11 (``_parse_with_margin``): more
 # than the checker's stack is deeper than pass 1's, in one process or in a worker.
 _NESTING_MARGIN = 50
@@ -96,6 +99,7 @@ class FunctionSummary:
     positional: int  # how many of them a positional argument can fill
     defaults: tuple[tuple[str, bool], ...] = ()  # parameters whose default is a bool
     returned_keys: tuple = ()  # (key, value, line) of the dict literals it returns (keyword_dicts)
+    returned_packing: tuple = ()  # what it returns packed, or from a function (packing_helpers)
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,7 @@ class _Reader:
         self.nodes = nodes
         self.in_model = False  # the scope being read is a model class's or one of its methods
         self.summarised: set[int] = set()  # tokenizer calls of the scope no RNN can read
+        self.hollow: dict[int, str] = {}  # the scope's packs that pack nothing (hollow_packing)
         self.module_values: dict[str, Value] = {}  # module-level names set to a flag's value
 
     def read(self, tree: ast.Module) -> None:
@@ -393,7 +398,9 @@ class _Reader:
         arguments = node.args
         positional = [arg.arg for arg in arguments.posonlyargs + arguments.args]
         named = tuple(positional + [arg.arg for arg in arguments.kwonlyargs])
-        returns = self.nodes.scope(node).of(ast.Return)
+        scope = self.nodes.scope(node)
+        returns = scope.of(ast.Return)
+        packing = returned_packing(node, scope.of(*_PACKING_TYPES), _hollow(scope)) if returns else ()
         self.summary.functions.append(
             FunctionSummary(
                 node.name,
@@ -402,6 +409,7 @@ class _Reader:
                 len(positional),
                 _bool_defaults(arguments),
                 keyword_dicts.returned_keys(returns, set(named), _value) if returns else (),
+                packing,
             )
         )
 
@@ -463,11 +471,13 @@ class _Reader:
         name = dotted(node.func) or ""
         last = name.rsplit(".", 1)[-1]
         if last in _PACKERS:
-            self.summary.packs = self.summary.packs or not self.in_model
+            if id(node) not in self.hollow:  # a pack with the padded rows' lengths packs nothing
+                self.summary.packs = self.summary.packs or not self.in_model
         elif last == "pad_sequence":
             side = next((k.value for k in node.keywords if k.arg == "padding_side"), None)
             written = side.value if isinstance(side, ast.Constant) else None
-            self.summary.padding.append((node.lineno, pad_sequence_evidence(written)))
+            evidence = self.hollow.get(id(node)) or pad_sequence_evidence(written)
+            self.summary.padding.append((node.lineno, evidence))
         elif last == KERAS_FUNCTION:
             evidence = keras_padding(node, self.summary.imports)
             if evidence is not None:
@@ -574,6 +584,7 @@ class _Reader:
     ):
         """Read one scope; return the functions and classes nested in it, to read next."""
         nested = scope.nested
+        self.hollow = hollow_packs(scope.of(ast.Assign, ast.Call))
         if isinstance(function, ast.ClassDef):
             self.summarised = summarised_tokenizer_calls(scope.nodes)
             for node in scope.of(*_NODE_TYPES):
@@ -663,6 +674,11 @@ class _Reader:
                 local = local_classes.get(loop_call[0])
                 self.summary.loops.append(SteppingLoop(loop_call[0], loop_call[1], owner, local))
         return [(item, None if isinstance(item, ast.ClassDef) else owner) for item in nested]
+
+
+def _hollow(scope: ScopeNodes) -> set[int]:
+    """The ids of the scope's packs that pack nothing (``hollow_packing``)."""
+    return set(hollow_packs(scope.of(ast.Assign, ast.Call)))
 
 
 def _walk_scope(body: list[ast.stmt], nested: list | None = None):

@@ -25,6 +25,7 @@ from lint_rules.data_pipeline import saved_padding
 from lint_rules.direction_options import is_direction_key
 from lint_rules.feature_padding import pads_features
 from lint_rules.keyword_dicts_resolution import unpacked_bindings
+from lint_rules.packing_helpers import packing_helpers_for
 from lint_rules.project_index import ClassSummary, FunctionSummary, ModuleSummary, Value
 from lint_rules.project_index_states_resolution import bidirectional_states
 from lint_rules.readouts import readouts_for
@@ -65,6 +66,7 @@ class ModuleFacts:
     bidirectional_states: tuple = ()
     single_step: tuple[tuple[str, tuple[int, ...], Origin], ...] = ()  # every call feeds 1 step
     readouts: tuple[tuple[str, int, Origin, str], ...] = ()  # classes whose forward takes x[:, -1]
+    packing_helpers: tuple = ()  # imported functions that return a packed batch (packing_helpers)
 
     def parameter(self, class_name: str, parameter: str) -> Resolved | None:
         for owner, name, value, origin in self.parameters:
@@ -537,6 +539,7 @@ class ProjectIndex:
             bidirectional_states=bidirectional_states(self, path),
             single_step=single_step_classes(self, path),
             readouts=readouts_for(self, path),
+            packing_helpers=packing_helpers_for(self, path),
         )
 
     def _stepped(self) -> dict[tuple[str, str], Origin]:

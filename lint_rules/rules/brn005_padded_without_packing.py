@@ -27,6 +27,8 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lint_rules.entry_points import entry_name
+from lint_rules.hollow_packing import FIX as HOLLOW_FIX
+from lint_rules.hollow_packing import is_hollow
 from lint_rules.lineage import Lineage, names_read
 from lint_rules.mask_sources import made_from_output, size_names
 from lint_rules.one_step_inputs import holds_one_step
@@ -58,6 +60,13 @@ PADDED_IN_FRONT = (
     "direction ends on it; pad behind the sequences instead and pack them "
     f"({_PACK} keeps each sequence's first `length` steps)"
 )
+
+# A pack in the data code with the padded rows' own lengths (``hollow_packing``) packs nothing.
+MESSAGE_HOLLOW = (
+    "bidirectional `{rnn}` reads a padded batch ({evidence}) packed with every row's padded "
+    "length, which keeps every padded step: {consequence}"
+)
+PACKED_HOLLOW = f"its backward direction starts on the padding all the same; {HOLLOW_FIX}"
 
 # Per-sequence lengths are plural (`lengths`, `src_lengths`, `x_lens`); `seq_len` is one number.
 LENGTHS_NAME = re.compile(r"(lens|lengths)$", re.IGNORECASE)
@@ -293,6 +302,28 @@ class SpanReader(nn.Module):
 
         m, _ = self.model_lstm(self.embed(words))
         return output_layer(m)
+''',
+    '''
+import torch
+import torch.nn as nn
+
+
+def sort_by_length(batch, lengths):
+    """Sorts the batch longest first, as packing needs, but returns it padded."""
+    order = torch.argsort(lengths, descending=True)
+    return batch[order], torch.argsort(order)
+
+
+class SortedTagger(nn.Module):
+    def __init__(self, vocab_size, dim):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim)
+        self.lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, lengths):
+        batch, restore = sort_by_length(self.embed(words), lengths)
+        out, _ = self.lstm(batch)
+        return out[restore]
 ''',
 )
 
@@ -574,6 +605,32 @@ class SpanReader(nn.Module):
         m, _ = self.model_lstm(self.embed(words))
         return output_layer(m)
 ''',
+    '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+def sort_and_pack(batch, lengths):
+    """Packs the batch longest first; the second value restores its order."""
+    order = torch.argsort(lengths, descending=True)
+    packed = pack_padded_sequence(batch[order], lengths[order].cpu(), batch_first=True)
+    return packed, torch.argsort(order)
+
+
+class SortedTagger(nn.Module):
+    """The helper packs (also when it is imported from another module of the project)."""
+
+    def __init__(self, vocab_size, dim):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, dim)
+        self.lstm = nn.LSTM(dim, dim, batch_first=True, bidirectional=True)
+
+    def forward(self, words, lengths):
+        batch, restore = sort_and_pack(self.embed(words), lengths)
+        packed_out, _ = self.lstm(batch)
+        return packed_out, restore
+''',
 )
 
 
@@ -651,7 +708,10 @@ def _project_evidence(call, events, module: cst.Module) -> tuple[str, str] | Non
     whose method calls the RNN; another model's ``forward`` packs its own RNN's input only."""
     if events.project_padding is None or events.project_packs:
         return None
-    if any(_packing_may_reach(owner, call) for owner in events.packing_owners):
+    owners = events.packing_owners
+    if not _packed_hollow(events):
+        owners = owners + events.unpacking_owners  # unpacking reads a batch packed elsewhere
+    if any(_packing_may_reach(owner, call) for owner in owners):
         return None
     if call.owner is None:
         return None
@@ -797,7 +857,10 @@ def check(context: RuleContext) -> Iterator[RawFinding]:
         if evidence is None or _one_step_per_call(call):
             continue
         consequence = PADDED_IN_FRONT if in_front(evidence) else PADDED_BEHIND
-        message = MESSAGE.format(
+        template = MESSAGE
+        if is_hollow(evidence):
+            template, consequence = MESSAGE_HOLLOW, PACKED_HOLLOW
+        message = template.format(
             rnn=call.site.rnn.label, evidence=evidence, consequence=consequence
         )
         yield RawFinding(call.site.node, message, origin=call.site.rnn.origin)
@@ -817,6 +880,8 @@ def _call_evidence(call, context: RuleContext, lineages, seen: frozenset) -> str
     """What shows that an RNN call (of either direction) reads a padded batch unpacked."""
     if call.scope.packs or isinstance(call.input, Packed):
         return None
+    if call.scope.unpacks and not _packed_hollow(context.events):
+        return None  # the batch comes packed from elsewhere
     seen = seen | {id(call)}
     if isinstance(call.input, TensorFact):
         # another RNN's output: padded where that RNN's input is
@@ -832,6 +897,14 @@ def _call_evidence(call, context: RuleContext, lineages, seen: frozenset) -> str
         # names alone are weak evidence where the module packs elsewhere
         return _carried_evidence(call, context, lineages, seen)
     return evidence
+
+
+def _packed_hollow(events) -> bool:
+    """The program's only packing is a pack of the data code that packs nothing
+    (``hollow_packing``): a ``pad_packed_sequence`` beside the RNN unpacks what is still
+    padded."""
+    padding = events.project_padding
+    return padding is not None and not events.project_packs and is_hollow(padding[0])
 
 
 def _carried_evidence(call, context: RuleContext, lineages, seen: frozenset) -> str | None:
@@ -976,7 +1049,17 @@ NOTES = (
     "else, whatever its parameters are named (`predict(self, wav)` calling `self.step(chunk, h)` "
     "on one recording's chunks); a data "
     "module with a syntax error counts by the parts that parse alone, and the message says it "
-    "has one; where no packing can reach that RNN: packing in data "
+    "has one; where no packing can reach that RNN: a batch packed by a function of the "
+    "project (of the module, a method, or imported from another module: one that calls "
+    "`pack_padded_sequence` and returns the packed batch, alone or in the tuple it returns, "
+    "such as `packed, order = pack_rnn_input(embedded, lengths)`, also through another such "
+    "function up to three deep) is packed; a pack in the data code whose lengths are read "
+    "off the rows `pad_sequence(..., batch_first=True)` returned, `padded = pad_sequence(xs, "
+    "batch_first=True)`, `pack_padded_sequence(padded, [len(p) for p in padded], "
+    "batch_first=True)` (also `p.size(0)`, `p.shape[0]`, in a tensor), packs nothing: every "
+    "length is the longest, and the message says so "
+    f'("{MESSAGE_HOLLOW.format(rnn="...", evidence="...", consequence=PACKED_HOLLOW)}"), also '
+    "for a model that unpacks such a batch with `pad_packed_sequence`; packing in data "
     "or training code (outside model classes) or in the calling class silences it, another "
     "model class's `forward` packing its own input does not; the message names the padding "
     "module; the message says what the padding does by the side it is on: behind (or not known "

@@ -69,6 +69,8 @@ CASES = {
         "filled token by token up to the sequence's end in data.py:9",
     ),
     "waveform_features": ("BRN005", "model.py", "in data.py:14"),
+    "packing_helper": ("BRN005", "model.py", ""),
+    "hollow_pack": ("BRN005", "model.py", "whose pack takes its lengths from the padded rows"),
 }
 
 
@@ -843,3 +845,45 @@ def test_padding_reaches_forward_not_a_helper_that_only_predict_calls(tmp_path, 
     (tmp_path / "model.py").write_text(called_by_forward)
     reported = lint_project(capsys, tmp_path)
     assert [line.split(":")[:2] for line in reported] == [["model.py", "17"]], reported
+
+
+PACKER = """
+from torch.nn.utils.rnn import pack_padded_sequence
+
+def pack(x, lengths):
+    x = x[lengths.argsort(descending=True)]
+    x = pack_padded_sequence(x, lengths.sort(descending=True)[0].cpu(), batch_first=True)
+    return x
+
+def pack_with_order(x, lengths):
+    return pack(x, lengths), lengths.argsort()
+
+def run_and_unpack(rnn, x, lengths):
+    x = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    x, _ = rnn(x)
+    return x
+
+def first_of(x, lengths):
+    return pack_with_order(x, lengths)[0]
+
+def ping(x):
+    return pong(x)
+
+def pong(x):
+    return ping(x)
+"""
+
+
+def test_functions_that_return_a_packed_batch_are_followed_across_modules():
+    """What a project function returns packed (the whole value, or one element of its tuple,
+    also through another such function) reaches the modules importing it; a name packed and
+    then rebound (the RNN's output) is not packed, and a cycle packs nothing."""
+    user = "import utils\nfrom utils import pack, ping, run_and_unpack\n"
+    found = facts({"utils.py": PACKER, "model.py": user}, "model.py").packing_helpers
+    assert {name: positions for name, positions, _ in found} == {
+        "pack": ((0, 0),),
+        "utils.pack": ((0, 0),),
+        "utils.pack_with_order": ((2, 0),),
+        "utils.first_of": ((0, 0),),
+    }
+    assert dict((name, origin) for name, _, origin in found)["pack"] == "utils.py:4"
