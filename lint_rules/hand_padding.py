@@ -85,7 +85,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
     measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
     measures |= _shape_names(assignments)
-    deficits = _names_bound(assignments, lambda value: _is_deficit(_unclamped(value), measures))
+    deficits = _names_bound(assignments, lambda value: _is_deficit(unclamped(value), measures))
     pads = _names_bound(assignments, _is_pad_value)
     sizes = {
         target.id: node.value
@@ -171,7 +171,7 @@ def padded_lengths(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
         for width in widths:
             for part in ast.walk(width):
                 deficit = bound.get(part.id) if isinstance(part, ast.Name) else part
-                deficit = _unclamped(deficit) if deficit is not None else None
+                deficit = unclamped(deficit) if deficit is not None else None
                 if deficit is not None and _is_deficit(deficit, measures):
                     target = deficit.left  # type: ignore[attr-defined]
                     if isinstance(target, ast.Name) and target.id in bound:
@@ -562,7 +562,7 @@ def _mentions_deficit(node: ast.AST, deficits: set[str], measures: set[str]) -> 
     )
 
 
-def _unclamped(node: ast.AST) -> ast.AST:
+def unclamped(node: ast.AST) -> ast.AST:
     """``x`` of ``max(0, x)`` or ``max(x, 0)``: a deficit kept from going negative."""
     if (
         isinstance(node, ast.Call)

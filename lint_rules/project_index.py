@@ -24,7 +24,7 @@ from lint_rules.entry_points import entry_name
 from lint_rules.evaluation_padding import EVALUATION_PADDING_TYPES, evaluation_padding_lines
 from lint_rules.feature_padding import FEATURE_PADDING_TYPES
 from lint_rules.feature_padding import read_scope as read_feature_padding
-from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
+from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding, unclamped
 from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
 from lint_rules.keras_padding import keras_padding
 from lint_rules.merged_padding import MERGED_PADDING_TYPES, merged_padding_lines
@@ -120,6 +120,7 @@ class ConfigDefault:
     value: bool
     line: int
     how: str  # "argparse default", "config attribute", ...
+    note: str = ""  # how the value follows, where the declaration does not spell it
 
 
 @dataclass(frozen=True)
@@ -502,8 +503,10 @@ class _Reader:
             elif keyword.arg == "fix_length" and last == "Field":
                 self.summary.padding.append((node.lineno, "torchtext's `Field(fix_length=...)`"))
 
-    def _default(self, key: str, value: bool, line: int, how: str) -> None:
-        self.summary.config_defaults.append(ConfigDefault(normalise_key(key), value, line, how))
+    def _default(self, key: str, value: bool, line: int, how: str, note: str = "") -> None:
+        self.summary.config_defaults.append(
+            ConfigDefault(normalise_key(key), value, line, how, note)
+        )
 
     def _argument(self, node: ast.Call) -> None:
         flags = [
@@ -520,6 +523,7 @@ class _Reader:
         key = normalise_key(key or long_flags[0])
         action = keywords.get("action")
         action_name = action.value if isinstance(action, ast.Constant) else None
+        note = ""
         if "default" in keywords:
             value = _bool_of(keywords["default"])
             if value is None and is_direction_key(key) and not key.startswith("no_"):
@@ -528,6 +532,8 @@ class _Reader:
             value = False
         elif action_name == "store_false":
             value = True
+            if not normalise_key(long_flags[0]).startswith("no_"):  # `--bidirectional` turns it off
+                note = f", `store_false`: True unless `{long_flags[0]}` is given"
         else:
             value = None
         if value is not True and not key.startswith("no_"):
@@ -538,7 +544,7 @@ class _Reader:
             return
         if key.startswith("no_") and dest is None:
             key = key[3:]  # `--no-bidirectional`, store_false: bidirectional defaults to True
-        self._default(key, value, node.lineno, "argparse default")
+        self._default(key, value, node.lineno, "argparse default", note)
 
     def _dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values):
@@ -553,13 +559,15 @@ class _Reader:
                 self.summary.grid_true.append((normalise_key(key.value), value.lineno))
 
     def _manual_padding(self, node: ast.BinOp) -> None:
-        """``seq + [PAD] * (max_len - len(seq))``."""
+        """``seq + [PAD] * (max_len - len(seq))``, the count also kept from going negative
+        (``[PAD] * max(0, max_len - len(seq))``, after ``seq[:max_len]``)."""
         if not isinstance(node.op, ast.Add) or not isinstance(node.right, ast.BinOp):
             return
         right = node.right
         if not isinstance(right.op, ast.Mult):
             return
         for side, count in ((right.left, right.right), (right.right, right.left)):
+            count = unclamped(count)
             if isinstance(side, ast.List) and len(side.elts) == 1 and isinstance(count, ast.BinOp):
                 if isinstance(count.op, ast.Sub) and _calls_len(count.right):
                     self.summary.padding.append(
@@ -760,13 +768,16 @@ def _value(
 def _keyword_dicts(
     call: ast.Call, parameters: set[str], local_dicts: dict[str, tuple]
 ) -> tuple[tuple, tuple]:
-    """The dicts of keywords ``call`` passes on by keyword (``build(param=params)``) or a
-    literal by position, and those it unpacks with ``**`` (``keyword_dicts``)."""
+    """The dicts of keywords ``call`` passes on by keyword (``build(param=params)``) or by
+    position (a literal, or a name the scope binds once to one: ``load(path, params)``), and
+    those it unpacks with ``**`` (``keyword_dicts``)."""
     passed: list[tuple[str | int, tuple]] = []
     unpacked: list[tuple] = []
     for position, arg in enumerate(call.args):
-        if isinstance(arg, (ast.Dict, ast.Call)):
-            source = keyword_dicts.source_of(arg, parameters, {}, _value)
+        if isinstance(arg, ast.Starred):
+            break  # `*args`: the positions after it are not known
+        if isinstance(arg, (ast.Dict, ast.Call, ast.Name)):
+            source = keyword_dicts.source_of(arg, parameters, local_dicts, _value)
             if source is not None and source[0] == "dict":
                 passed.append((position, source))
     for keyword in call.keywords:

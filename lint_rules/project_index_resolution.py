@@ -248,12 +248,17 @@ class ProjectIndex:
 
     def _collect_config(self) -> None:
         seen: dict[str, list[Resolved]] = {}
+        declared: dict[str, Resolved] = {}  # the first argparse declaration of each key
         for path, summary in self.summaries.items():
             for default in summary.config_defaults:
-                seen.setdefault(default.key, []).append((default.value, f"{path}:{default.line}"))
+                found = (default.value, f"{path}:{default.line}{default.note}")
+                seen.setdefault(default.key, []).append(found)
+                if default.how == "argparse default":
+                    declared.setdefault(default.key, found)
         for key, values in seen.items():
             agreed = {value for value, _ in values}
-            self._config[key] = values[0] if len(agreed) == 1 else None
+            # where the defaults agree, the parser's is the value `args.key` reads: named first
+            self._config[key] = declared.get(key, values[0]) if len(agreed) == 1 else None
         # A direction flag is bidirectional where the program can run so (as `_choose` says of
         # call sites): in the program of a hyper-parameter grid that lists True, of a script
         # that a shell script of the project runs with the flag, or of a module declaring an

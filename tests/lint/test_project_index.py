@@ -69,6 +69,12 @@ CASES = {
         "filled token by token up to the sequence's end in data.py:9",
     ),
     "waveform_features": ("BRN005", "model.py", "in data.py:14"),
+    "store_false_direction": (
+        "BRN005",
+        "model.py",
+        "bidirectional=True from train.py:10, `store_false`: True unless `--bidirectional` is given",
+    ),
+    "subclass_rnn": ("BRN004", "models.py", "bidirectional=True from evaluate.py:6"),
 }
 
 
@@ -157,6 +163,20 @@ class Model(nn.Module):
 def test_argparse_defaults(argument, expected):
     train = f"import argparse\np = argparse.ArgumentParser()\n{argument}\n"
     assert index({"train.py": train}).config_value("bidirectional") == (expected, "train.py:3")
+
+
+def test_a_store_false_option_is_on_by_default_and_the_origin_says_why():
+    train = (
+        "import argparse\np = argparse.ArgumentParser()\n"
+        'DEFAULTS = {"bidirectional": True}\n'
+        'p.add_argument("--bidirectional", action="store_false")\n'
+    )
+    assert index({"train.py": train}).config_value("bidirectional") == (
+        True,
+        "train.py:4, `store_false`: True unless `--bidirectional` is given",
+    )  # the parser's default is named before the dict's, which agrees
+    off = train.replace('action="store_false"', 'action="store_false", default=False')
+    assert index({"train.py": off}).config_value("bidirectional") is None  # 3 says True, 4 False
 
 
 def test_config_defaults_that_disagree_say_nothing():
@@ -361,6 +381,11 @@ def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_s
             "    pad_len = max(0, seq_len - len(ids))\n"
             "    ids += [PAD_ID] * pad_len",
             "`seq += [PAD] * pad_len`",
+        ),
+        (
+            "def encode(ids, seq_len):\n"
+            "    return ids[:seq_len] + [PAD_ID] * max(0, seq_len - len(ids))",
+            "`seq + [PAD] * (max_len - len(seq))`",
         ),
         (
             "def encode(ids, seq_len):\n"
