@@ -83,8 +83,7 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     """(line, evidence) for each hand-written padding among one scope's nodes."""
     nodes = list(nodes)
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
-    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
-    measures |= _shape_names(assignments)
+    measures = _measures(assignments)
     deficits = _names_bound(assignments, lambda value: _is_deficit(unclamped(value), measures))
     pads = _names_bound(assignments, _is_pad_value)
     sizes = {
@@ -148,8 +147,7 @@ def padded_lengths(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     x.size(1)))`` pads to ``wav_length``): what ``feature_padding`` compares with input sizes."""
     nodes = list(nodes)
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
-    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
-    measures |= _shape_names(assignments)
+    measures = _measures(assignments)
     bound = {
         target.id: node.value
         for node in assignments
@@ -384,6 +382,15 @@ def _shape_names(assignments: list[ast.Assign]) -> set[str]:
                     item.id for item in target.elts if isinstance(item, ast.Name) and item.id != "_"
                 )
     return found
+
+
+def _measures(assignments: list[ast.Assign]) -> set[str]:
+    """Names bound to a sequence's measure (``n = len(seq)``, ``L, D = x.shape``), less those
+    named as a maximum: ``max_len = len(ids[0])`` of a batch sorted longest first is the
+    length the others are padded to, not one sequence's own."""
+    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
+    measures |= _shape_names(assignments)
+    return {name for name in measures if not MAX_NAME.search(name)}
 
 
 def _names_bound(assignments: list[ast.Assign], test) -> set[str]:

@@ -41,6 +41,7 @@ from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
 from lint_rules.truncated_bptt import detaches_state
+from lint_rules.yaml_configs import YamlRead, calls_a_loader, might_load_yaml, yaml_reads
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
@@ -154,6 +155,11 @@ class ModuleSummary:
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
     grid_true: list[tuple[str, int]] = field(default_factory=list)  # {"key": [True, ...]}
+    # YAML configs (yaml_configs): paths handed to a loader, whether the module calls a YAML
+    # loader, and the module-level functions that do
+    yaml_reads: list[YamlRead] = field(default_factory=list)
+    loads_yaml: bool = False
+    yaml_loaders: list[str] = field(default_factory=list)
     # argparse options left off by default that a command line can turn on: (key, line, how)
     switches: list[tuple[str, int, str]] = field(default_factory=list)
     # ``feature_padding``'s facts (padding to an RNN's input size pads features, not steps):
@@ -186,7 +192,7 @@ def summarise(path: str, text: str) -> ModuleSummary:
 
     try:
         nodes = NodeIndex(tree)  # one walk, shared by every collector below
-        _Reader(summary, nodes).read(tree)
+        _Reader(summary, nodes, might_load_yaml(text)).read(tree)
         summary.states = summarise_states(tree, nodes)
     except RecursionError:
         pass
@@ -272,9 +278,10 @@ def is_model_class(node: ast.ClassDef) -> bool:
 
 
 class _Reader:
-    def __init__(self, summary: ModuleSummary, nodes: NodeIndex) -> None:
+    def __init__(self, summary: ModuleSummary, nodes: NodeIndex, names_yaml: bool = False) -> None:
         self.summary = summary
         self.nodes = nodes
+        self.names_yaml = names_yaml  # the text mentions YAML: its loads are looked for
         self.in_model = False  # the scope being read is a model class's or one of its methods
         self.summarised: set[int] = set()  # tokenizer calls of the scope no RNN can read
         self.module_values: dict[str, Value] = {}  # module-level names set to a flag's value
@@ -575,6 +582,14 @@ class _Reader:
                     )
                     return
 
+    def _yaml(self, calls: list[ast.AST], assignments: list[ast.Assign], function) -> None:
+        """The YAML paths the scope hands on, and whether it parses YAML itself."""
+        if calls_a_loader(calls):
+            self.summary.loads_yaml = True
+            if id(function) in self.module_functions:
+                self.summary.yaml_loaders.append(function.name)
+        self.summary.yaml_reads.extend(yaml_reads(calls, assignments))
+
     # -- functions: instantiation sites and stepping loops ---------------------------------
 
     def _scope(
@@ -627,6 +642,8 @@ class _Reader:
                 loops.append(node)
         if any(binds_a_model(node, called) for node in assignments):
             self.summary.model_calls.extend(model_calls(body))
+        if self.names_yaml:
+            self._yaml(scope.of(ast.Call), assignments, function)
         local_values = _local_values(assignments)
         if function is None:
             self.module_values = local_values

@@ -75,6 +75,11 @@ CASES = {
         "bidirectional=True from train.py:10, `store_false`: True unless `--bidirectional` is given",
     ),
     "subclass_rnn": ("BRN004", "models.py", "bidirectional=True from evaluate.py:6"),
+    "yaml_config": (
+        "BRN004",
+        "nets/tagger/model.py",
+        "bidirectional=True from nets/tagger/config.yml:4",
+    ),
 }
 
 
@@ -388,6 +393,13 @@ def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_s
             "`seq + [PAD] * (max_len - len(seq))`",
         ),
         (
+            "def collate(batch):\n"
+            "    batch = sorted(batch, key=len, reverse=True)\n"
+            "    max_len = len(batch[0])\n"
+            "    return [np.pad(ids, (0, max_len - len(ids)), constant_values=0) for ids in batch]",
+            "`np.pad` by a target length minus the current one",
+        ),
+        (
             "def encode(ids, seq_len):\n"
             "    pad_len = seq_len - len(ids)\n"
             "    ids.extend([0] * pad_len)",
@@ -469,6 +481,7 @@ def test_padding_in_data_code(code, evidence):
         "image = np.pad(image, ((2, 2), (2, 2)), mode='reflect')",
         "x = F.pad(x, (self.kernel_size - 1, 0))",
         "diff = skip.size(2) - x.size(2)\nx = F.pad(x, (diff // 2, diff - diff // 2))",
+        "width = skip.size(3)\nx = F.pad(x, (0, width - x.size(3)))",
         "out = torch.zeros(batch, seq_len)\nfor i in range(batch):\n    out[i, :length] = x[i]",
         "self.t[self.padding_id, :] = -10000",
         "weights[pad_idx] = 0",
