@@ -23,7 +23,7 @@ from lint_rules.expressions import ExpressionEvaluator, install_handlers
 from lint_rules.flag_branches import keep_taken_rnns
 from lint_rules.fragments import unbound_torch_nn
 from lint_rules.imports import ImportTable, canonical
-from lint_rules.injected_rnns import injected_rnn_calls
+from lint_rules.injected_rnns import InjectedRnn, injected_rnns
 from lint_rules.last_real_steps import one_sequence
 from lint_rules.own_stepping import stepping_calls
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts
@@ -80,7 +80,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         self.module_frame = Frame(env={}, scope=Scope(module))
         self.module_function_ids: set[int] = set()  # module-level functions (their calls bind)
         self.closure_ids: set[int] = set()  # defs inside a function body: no self parameter
-        self.injected: dict[tuple[str, str], cst.Call] = {}  # injected_rnns
+        self.injected: dict[tuple[str, str], tuple[InjectedRnn, ...]] = {}  # injected_rnns
         self.injected_values: dict[int, Any] = {}
         self.enclosing_functions: dict[int, Any] = {}  # closure id -> the function around it
 
@@ -101,7 +101,7 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
                 self.module_frame.env[statement.name.value] = self._function_value(statement)
             elif isinstance(statement, cst.ClassDef):
                 self._register_class(statement)
-        self.injected = injected_rnn_calls(self.module)
+        self.injected = injected_rnns(self.module)
         self.run_block(body, self.module_frame)
         for context in list(self.classes.values()):
             self.process_class(context)
@@ -348,13 +348,31 @@ class Analysis(ExpressionEvaluator, CallInterpreter):
         if closure and enclosing_self not in frame.scope.names:
             frame.self_name = enclosing_self  # `self.lstm` in a def nested in forward
 
-    def _injected_rnn(self, call: cst.Call) -> RnnModule | None:
-        """The RNN module a constructor call of the module passes (``injected_rnns``), built
-        once per call so that every class it is handed to shares it."""
-        if id(call) not in self.injected_values:
-            value = self.evaluate(call, self.module_frame)
-            self.injected_values[id(call)] = value if isinstance(value, RnnModule) else None
-        return self.injected_values[id(call)]
+    def _injected_rnn(self, candidates: tuple[InjectedRnn, ...]) -> RnnModule | None:
+        """The RNN module handed to a constructor's parameter (``injected_rnns``): the one the
+        module's code passes, or among those subclasses build, the first that is bidirectional
+        (each subclass is a way to build the model; others leave the parameter unknown)."""
+        built = [self._built_rnn(candidate) for candidate in candidates]
+        if len(built) == 1:
+            return built[0]
+        return next((rnn for rnn in built if rnn and rnn.rnn.bidirectional is True), None)
+
+    def _built_rnn(self, injected: InjectedRnn) -> RnnModule | None:
+        """One injected RNN, built once so that every class it is handed to shares it: in the
+        module's frame, or in a frame of the subclass's ``__init__`` that builds it, whose
+        parameters the project binds (``bidirectional=True from train.py:8``)."""
+        if id(injected.call) not in self.injected_values:
+            frame = self.module_frame
+            if injected.subclass is not None and injected.init is not None:
+                owner = self._register_class(injected.subclass)
+                init = injected.init
+                frame = Frame(env={}, scope=Scope(init), parent=self.module_frame, owner=owner)
+                frame.is_init = True
+                self.injected_values[id(injected.call)] = None  # a subclass handed its own RNN
+                self._bind_parameters(init, frame, owner)
+            value = self.evaluate(injected.call, frame)
+            self.injected_values[id(injected.call)] = value if isinstance(value, RnnModule) else None
+        return self.injected_values[id(injected.call)]
 
     # -- statements ------------------------------------------------------------------------
 

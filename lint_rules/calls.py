@@ -781,8 +781,11 @@ def _output_beside_other_features(facts: tuple, dim: int) -> TensorFact | None:
 
 
 def unpack_padded(args: Args) -> Any:
+    """``pad_packed_sequence(out)``: the padded output and its lengths. An output whose input
+    the analysis did not see packed (a parameter of ``forward``: the caller packs) was packed
+    all the same, or the call would fail."""
     packed = args.get(0, "sequence")
-    if not isinstance(packed, TensorFact) or packed.role != "packed":
+    if not isinstance(packed, TensorFact) or packed.role not in ("packed", "output"):
         return None
     batch_first = args.get(1, "batch_first")
     truth = (

@@ -219,6 +219,11 @@ class ExpressionEvaluator:
             if base.key[0] == "name":
                 return self.config_read(f"{base.key[1]}.{attribute}", attribute, node)
             return None
+        if base is None and isinstance(base_node, cst.Name):
+            # a local set from what the analysis does not follow (`config = read_yaml(path)`):
+            # read as a config when the project gives the key a default, as `config["key"]` is
+            read = self.config_read(f"{base_node.value}.{attribute}", attribute, node)
+            return read if read.truth is not None else None
         if isinstance(base, RnnModule):
             return self._rnn_attribute(base, attribute, node)
         if isinstance(base, ClassRef):

@@ -83,9 +83,8 @@ def scope_padding(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     """(line, evidence) for each hand-written padding among one scope's nodes."""
     nodes = list(nodes)
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
-    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
-    measures |= _shape_names(assignments)
-    deficits = _names_bound(assignments, lambda value: _is_deficit(_unclamped(value), measures))
+    measures = _measures(assignments)
+    deficits = _names_bound(assignments, lambda value: _is_deficit(unclamped(value), measures))
     pads = _names_bound(assignments, _is_pad_value)
     sizes = {
         target.id: node.value
@@ -148,8 +147,7 @@ def padded_lengths(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
     x.size(1)))`` pads to ``wav_length``): what ``feature_padding`` compares with input sizes."""
     nodes = list(nodes)
     assignments = [node for node in nodes if isinstance(node, ast.Assign)]
-    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
-    measures |= _shape_names(assignments)
+    measures = _measures(assignments)
     bound = {
         target.id: node.value
         for node in assignments
@@ -171,7 +169,7 @@ def padded_lengths(nodes: Iterable[ast.AST]) -> Iterator[tuple[int, str]]:
         for width in widths:
             for part in ast.walk(width):
                 deficit = bound.get(part.id) if isinstance(part, ast.Name) else part
-                deficit = _unclamped(deficit) if deficit is not None else None
+                deficit = unclamped(deficit) if deficit is not None else None
                 if deficit is not None and _is_deficit(deficit, measures):
                     target = deficit.left  # type: ignore[attr-defined]
                     if isinstance(target, ast.Name) and target.id in bound:
@@ -386,6 +384,15 @@ def _shape_names(assignments: list[ast.Assign]) -> set[str]:
     return found
 
 
+def _measures(assignments: list[ast.Assign]) -> set[str]:
+    """Names bound to a sequence's measure (``n = len(seq)``, ``L, D = x.shape``), less those
+    named as a maximum: ``max_len = len(ids[0])`` of a batch sorted longest first is the
+    length the others are padded to, not one sequence's own."""
+    measures = _names_bound(assignments, lambda value: _is_measure(value, set()))
+    measures |= _shape_names(assignments)
+    return {name for name in measures if not MAX_NAME.search(name)}
+
+
 def _names_bound(assignments: list[ast.Assign], test) -> set[str]:
     return {
         target.id
@@ -562,7 +569,7 @@ def _mentions_deficit(node: ast.AST, deficits: set[str], measures: set[str]) -> 
     )
 
 
-def _unclamped(node: ast.AST) -> ast.AST:
+def unclamped(node: ast.AST) -> ast.AST:
     """``x`` of ``max(0, x)`` or ``max(x, 0)``: a deficit kept from going negative."""
     if (
         isinstance(node, ast.Call)

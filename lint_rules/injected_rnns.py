@@ -9,13 +9,22 @@ name. A constructor that hands the parameter on to another class of the module
 (``Encoder(lstm=lstm)``) binds that class's parameter too. A parameter passed two different RNNs
 is left unknown.
 
-Cheap by design: only assignments at the top level of the module's functions (and of the module)
-are read for RNNs, and only functions that build one are searched for constructor calls.
+A subclass may build the RNN in its own ``__init__`` and hand it to its base's
+(``recurrent = nn.GRU(..., bidirectional=bidirectional)``; ``super().__init__(recurrent, ...)``,
+also ``super(GRU, self).__init__`` or ``Base.__init__(self, ...)``), so the base's ``forward``
+runs it. Such an RNN is read in the subclass's ``__init__`` (its parameters bound as the
+project binds them), and each subclass is one way to build the model: the base's parameter
+keeps every subclass's RNN, for the analysis to choose among (``InjectedRnn``).
+
+Cheap by design: only assignments at the top level of the module's functions (and of the module,
+and of its classes' ``__init__``) are read for RNNs, and only functions that build one are
+searched for constructor calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
@@ -24,6 +33,72 @@ from lint_rules.cst_names import last_name
 
 _RNN_NAMES = frozenset(("LSTM", "GRU", "RNN"))
 _CONFLICT = object()
+
+
+@dataclass(frozen=True, eq=False)
+class InjectedRnn:
+    """An ``nn.LSTM(...)`` call whose module is handed to a class's constructor; ``subclass``
+    builds it in its ``__init__`` (``init``) and hands it to its base's (None: the module's own
+    code or functions build it)."""
+
+    call: cst.Call
+    subclass: cst.ClassDef | None = None
+    init: cst.FunctionDef | None = None
+
+
+def injected_rnns(module: cst.Module) -> dict[tuple[str, str], tuple[InjectedRnn, ...]]:
+    """(class name, ``__init__`` parameter) -> the RNNs handed to it: one built by the module's
+    code, or one per subclass that builds its own."""
+    found: dict[tuple[str, str], tuple[InjectedRnn, ...]] = {
+        key: (InjectedRnn(call),) for key, call in injected_rnn_calls(module).items()
+    }
+    for key, inherited in _handed_to_bases(module).items():
+        found.setdefault(key, inherited)
+    return found
+
+
+def _handed_to_bases(module: cst.Module) -> dict[tuple[str, str], tuple[InjectedRnn, ...]]:
+    """The RNNs subclasses build in ``__init__`` and hand to their base's ``__init__``."""
+    classes = {
+        statement.name.value: statement
+        for statement in module.body
+        if isinstance(statement, cst.ClassDef)
+    }
+    found: dict[tuple[str, str], list[InjectedRnn]] = {}
+    for subclass in classes.values():
+        init = _init_of(subclass)
+        built = _rnns_built(init.body.body) if init is not None else {}
+        if not built:
+            continue
+        bases = [base.value.value for base in subclass.bases if isinstance(base.value, cst.Name)]
+        for call in _calls_in(init.body.body):
+            target = _base_init_called(call, subclass.name.value, bases)
+            if target is None or target[0] not in classes:
+                continue
+            handed: dict[tuple[str, str], Any] = {}
+            base, skipped = target
+            _bind(call, classes, built, handed, base, skipped)
+            for key, rnn in handed.items():
+                if rnn is not _CONFLICT:
+                    found.setdefault(key, []).append(InjectedRnn(rnn, subclass, init))
+    return {key: tuple(rnns) for key, rnns in found.items()}
+
+
+def _base_init_called(call: cst.Call, subclass: str, bases: list[str]) -> tuple[str, int] | None:
+    """(base class, leading arguments that are not its parameters) when ``call`` runs a base's
+    ``__init__``: ``super().__init__(...)``, ``super(Sub, self).__init__(...)`` (the first
+    base), ``Base.__init__(self, ...)``."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "__init__":
+        return None
+    owner = func.value
+    if isinstance(owner, cst.Name) and owner.value in bases:
+        return owner.value, 1
+    if not (isinstance(owner, cst.Call) and _name(owner.func) == "super" and bases):
+        return None
+    if owner.args and _name(owner.args[0].value) != subclass:
+        return None  # `super(Other, self)`: the class after Other in the order, not known here
+    return bases[0], 0
 
 
 def injected_rnn_calls(module: cst.Module) -> dict[tuple[str, str], cst.Call]:
@@ -85,12 +160,22 @@ def _rnns_built(body: Sequence[Any]) -> dict[str, cst.Call]:
     return built
 
 
-def _bind(call: cst.Call, classes: dict, rnns: dict[str, Any], found: dict) -> None:
+def _bind(
+    call: cst.Call,
+    classes: dict,
+    rnns: dict[str, Any],
+    found: dict,
+    target: str | None = None,
+    skipped: int = 0,
+) -> None:
     """Record the RNNs ``call`` passes by name (``rnns``: name -> its ``nn.LSTM(...)`` call) to
-    a class's ``__init__`` parameters."""
-    if not isinstance(call.func, cst.Name) or call.func.value not in classes:
-        return
-    init = _init_of(classes[call.func.value])
+    a class's ``__init__`` parameters: the class called, or ``target`` whose ``__init__`` the
+    call runs after ``skipped`` leading arguments (``Base.__init__(self, ...)``)."""
+    if target is None:
+        if not isinstance(call.func, cst.Name) or call.func.value not in classes:
+            return
+        target = call.func.value
+    init = _init_of(classes[target])
     if init is None:
         return
     params = [param.name.value for param in init.params.params][1:]
@@ -100,11 +185,12 @@ def _bind(call: cst.Call, classes: dict, rnns: dict[str, Any], found: dict) -> N
             return  # `*args`: positions after it are not known
         name = arg.keyword.value if arg.keyword is not None else None
         if name is None:
-            name = params[position] if position < len(params) else None
+            position -= skipped
+            name = params[position] if 0 <= position < len(params) else None
         rnn = rnns.get(_name(arg.value))
         if name is None or name not in keywords or rnn is None:
             continue
-        key = (call.func.value, name)
+        key = (target, name)
         earlier = found.get(key)
         found[key] = rnn if earlier is None or earlier is rnn else _CONFLICT
 

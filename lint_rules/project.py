@@ -19,6 +19,7 @@ from lint_rules.parallel import Workers
 from lint_rules.project_index import ModuleSummary, summarise
 from lint_rules.project_index_resolution import NO_FACTS, ModuleFacts, build_index
 from lint_rules.run_scripts import RunFlag
+from lint_rules.yaml_configs import read_config_file
 
 # Modules the rules skip are read for the index only up to this size: data and config code is
 # small, and a generated module of megabytes would cost more to summarise than it can tell.
@@ -100,7 +101,9 @@ def lint_project(
         ):
             summaries[position] = summary
             cache.put_summary(units[position].display, digests[position], summary)
-        index = build_index((summary for summary in summaries if summary is not None), run_flags)
+        index = build_index(
+            (summary for summary in summaries if summary is not None), run_flags, read_config_file
+        )
 
         reports: dict[int, FileReport] = {}
         fingerprints: dict[int, str] = {}

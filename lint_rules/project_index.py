@@ -24,7 +24,7 @@ from lint_rules.entry_points import entry_name
 from lint_rules.evaluation_padding import EVALUATION_PADDING_TYPES, evaluation_padding_lines
 from lint_rules.feature_padding import FEATURE_PADDING_TYPES
 from lint_rules.feature_padding import read_scope as read_feature_padding
-from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding
+from lint_rules.hand_padding import HAND_PADDING_TYPES, scope_padding, unclamped
 from lint_rules.hollow_packing import hollow_packs
 from lint_rules.keras_padding import FUNCTION as KERAS_FUNCTION
 from lint_rules.keras_padding import keras_padding
@@ -43,6 +43,7 @@ from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
 from lint_rules.truncated_bptt import detaches_state
+from lint_rules.yaml_configs import YamlRead, calls_a_loader, might_load_yaml, yaml_reads
 
 # A value as a call site or a config passes it on: ("bool", True), ("param", name) for a
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
@@ -124,6 +125,7 @@ class ConfigDefault:
     value: bool
     line: int
     how: str  # "argparse default", "config attribute", ...
+    note: str = ""  # how the value follows, where the declaration does not spell it
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,11 @@ class ModuleSummary:
     states: Any = None  # project_index_states.StateSummary: RNN states returned across modules
     model_calls: list[ModelCall] = field(default_factory=list)  # model(x) of a model built here
     grid_true: list[tuple[str, int]] = field(default_factory=list)  # {"key": [True, ...]}
+    # YAML configs (yaml_configs): paths handed to a loader, whether the module calls a YAML
+    # loader, and the module-level functions that do
+    yaml_reads: list[YamlRead] = field(default_factory=list)
+    loads_yaml: bool = False
+    yaml_loaders: list[str] = field(default_factory=list)
     # argparse options left off by default that a command line can turn on: (key, line, how)
     switches: list[tuple[str, int, str]] = field(default_factory=list)
     # ``feature_padding``'s facts (padding to an RNN's input size pads features, not steps):
@@ -189,7 +196,7 @@ def summarise(path: str, text: str) -> ModuleSummary:
 
     try:
         nodes = NodeIndex(tree)  # one walk, shared by every collector below
-        _Reader(summary, nodes).read(tree)
+        _Reader(summary, nodes, might_load_yaml(text)).read(tree)
         summary.states = summarise_states(tree, nodes)
     except RecursionError:
         pass
@@ -275,9 +282,10 @@ def is_model_class(node: ast.ClassDef) -> bool:
 
 
 class _Reader:
-    def __init__(self, summary: ModuleSummary, nodes: NodeIndex) -> None:
+    def __init__(self, summary: ModuleSummary, nodes: NodeIndex, names_yaml: bool = False) -> None:
         self.summary = summary
         self.nodes = nodes
+        self.names_yaml = names_yaml  # the text mentions YAML: its loads are looked for
         self.in_model = False  # the scope being read is a model class's or one of its methods
         self.summarised: set[int] = set()  # tokenizer calls of the scope no RNN can read
         self.hollow: dict[int, str] = {}  # the scope's packs that pack nothing (hollow_packing)
@@ -512,8 +520,10 @@ class _Reader:
             elif keyword.arg == "fix_length" and last == "Field":
                 self.summary.padding.append((node.lineno, "torchtext's `Field(fix_length=...)`"))
 
-    def _default(self, key: str, value: bool, line: int, how: str) -> None:
-        self.summary.config_defaults.append(ConfigDefault(normalise_key(key), value, line, how))
+    def _default(self, key: str, value: bool, line: int, how: str, note: str = "") -> None:
+        self.summary.config_defaults.append(
+            ConfigDefault(normalise_key(key), value, line, how, note)
+        )
 
     def _argument(self, node: ast.Call) -> None:
         flags = [
@@ -530,6 +540,7 @@ class _Reader:
         key = normalise_key(key or long_flags[0])
         action = keywords.get("action")
         action_name = action.value if isinstance(action, ast.Constant) else None
+        note = ""
         if "default" in keywords:
             value = _bool_of(keywords["default"])
             if value is None and is_direction_key(key) and not key.startswith("no_"):
@@ -538,6 +549,8 @@ class _Reader:
             value = False
         elif action_name == "store_false":
             value = True
+            if not normalise_key(long_flags[0]).startswith("no_"):  # `--bidirectional` turns it off
+                note = f", `store_false`: True unless `{long_flags[0]}` is given"
         else:
             value = None
         if value is not True and not key.startswith("no_"):
@@ -548,7 +561,7 @@ class _Reader:
             return
         if key.startswith("no_") and dest is None:
             key = key[3:]  # `--no-bidirectional`, store_false: bidirectional defaults to True
-        self._default(key, value, node.lineno, "argparse default")
+        self._default(key, value, node.lineno, "argparse default", note)
 
     def _dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values):
@@ -563,19 +576,29 @@ class _Reader:
                 self.summary.grid_true.append((normalise_key(key.value), value.lineno))
 
     def _manual_padding(self, node: ast.BinOp) -> None:
-        """``seq + [PAD] * (max_len - len(seq))``."""
+        """``seq + [PAD] * (max_len - len(seq))``, the count also kept from going negative
+        (``[PAD] * max(0, max_len - len(seq))``, after ``seq[:max_len]``)."""
         if not isinstance(node.op, ast.Add) or not isinstance(node.right, ast.BinOp):
             return
         right = node.right
         if not isinstance(right.op, ast.Mult):
             return
         for side, count in ((right.left, right.right), (right.right, right.left)):
+            count = unclamped(count)
             if isinstance(side, ast.List) and len(side.elts) == 1 and isinstance(count, ast.BinOp):
                 if isinstance(count.op, ast.Sub) and _calls_len(count.right):
                     self.summary.padding.append(
                         (node.lineno, "`seq + [PAD] * (max_len - len(seq))`")
                     )
                     return
+
+    def _yaml(self, calls: list[ast.AST], assignments: list[ast.Assign], function) -> None:
+        """The YAML paths the scope hands on, and whether it parses YAML itself."""
+        if calls_a_loader(calls):
+            self.summary.loads_yaml = True
+            if id(function) in self.module_functions:
+                self.summary.yaml_loaders.append(function.name)
+        self.summary.yaml_reads.extend(yaml_reads(calls, assignments))
 
     # -- functions: instantiation sites and stepping loops ---------------------------------
 
@@ -630,6 +653,8 @@ class _Reader:
                 loops.append(node)
         if any(binds_a_model(node, called) for node in assignments):
             self.summary.model_calls.extend(model_calls(body))
+        if self.names_yaml:
+            self._yaml(scope.of(ast.Call), assignments, function)
         local_values = _local_values(assignments)
         if function is None:
             self.module_values = local_values
@@ -776,13 +801,16 @@ def _value(
 def _keyword_dicts(
     call: ast.Call, parameters: set[str], local_dicts: dict[str, tuple]
 ) -> tuple[tuple, tuple]:
-    """The dicts of keywords ``call`` passes on by keyword (``build(param=params)``) or a
-    literal by position, and those it unpacks with ``**`` (``keyword_dicts``)."""
+    """The dicts of keywords ``call`` passes on by keyword (``build(param=params)``) or by
+    position (a literal, or a name the scope binds once to one: ``load(path, params)``), and
+    those it unpacks with ``**`` (``keyword_dicts``)."""
     passed: list[tuple[str | int, tuple]] = []
     unpacked: list[tuple] = []
     for position, arg in enumerate(call.args):
-        if isinstance(arg, (ast.Dict, ast.Call)):
-            source = keyword_dicts.source_of(arg, parameters, {}, _value)
+        if isinstance(arg, ast.Starred):
+            break  # `*args`: the positions after it are not known
+        if isinstance(arg, (ast.Dict, ast.Call, ast.Name)):
+            source = keyword_dicts.source_of(arg, parameters, local_dicts, _value)
             if source is not None and source[0] == "dict":
                 passed.append((position, source))
     for keyword in call.keywords:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lint_rules.data_pipeline import saved_padding
@@ -26,11 +26,18 @@ from lint_rules.direction_options import is_direction_key
 from lint_rules.feature_padding import pads_features
 from lint_rules.keyword_dicts_resolution import unpacked_bindings
 from lint_rules.packing_helpers import packing_helpers_for
-from lint_rules.project_index import ClassSummary, FunctionSummary, ModuleSummary, Value
+from lint_rules.project_index import (
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+    Value,
+    normalise_key,
+)
 from lint_rules.project_index_states_resolution import bidirectional_states
 from lint_rules.readouts import readouts_for
 from lint_rules.run_scripts import RunFlag, script_candidates
 from lint_rules.single_step_resolution import single_step_classes
+from lint_rules.yaml_configs import YamlRead, boolean_values
 
 Origin = str  # "train.py:41"
 Resolved = tuple[bool, Origin]
@@ -100,6 +107,8 @@ class ProjectIndex:
 
     summaries: dict[str, ModuleSummary]
     run_flags: tuple[RunFlag, ...] = ()  # flags the project's shell scripts pass (run_scripts)
+    # the text of a YAML file a module loads (a path as displayed), None where there is none
+    yaml_text: Callable[[str], str | None] | None = None
     _by_suffix: dict[str, list[str]] = field(default_factory=dict)
     _classes: dict[str, dict[str, ClassSummary]] = field(default_factory=dict)
     _functions: dict[str, dict[str, FunctionSummary]] = field(default_factory=dict)
@@ -250,12 +259,19 @@ class ProjectIndex:
 
     def _collect_config(self) -> None:
         seen: dict[str, list[Resolved]] = {}
+        declared: dict[str, Resolved] = {}  # the first argparse declaration of each key
         for path, summary in self.summaries.items():
             for default in summary.config_defaults:
-                seen.setdefault(default.key, []).append((default.value, f"{path}:{default.line}"))
+                found = (default.value, f"{path}:{default.line}{default.note}")
+                seen.setdefault(default.key, []).append(found)
+                if default.how == "argparse default":
+                    declared.setdefault(default.key, found)
         for key, values in seen.items():
             agreed = {value for value, _ in values}
-            self._config[key] = values[0] if len(agreed) == 1 else None
+            # where the defaults agree, the parser's is the value `args.key` reads: named first
+            self._config[key] = declared.get(key, values[0]) if len(agreed) == 1 else None
+        self._defaults = seen
+        self._collect_yaml()
         # A direction flag is bidirectional where the program can run so (as `_choose` says of
         # call sites): in the program of a hyper-parameter grid that lists True, of a script
         # that a shell script of the project runs with the flag, or of a module declaring an
@@ -279,6 +295,37 @@ class ProjectIndex:
                 if is_direction_key(key):
                     found = (True, f"{path}:{line}, when run with `{how}`")
                     self._scoped.setdefault(key, []).append((found, path))
+
+    def _collect_yaml(self) -> None:
+        """The booleans of the YAML files the project loads (``yaml_configs``), each with the
+        module that loads it: they are defaults in that module's program only."""
+        self._yaml: dict[str, list[tuple[Resolved, str]]] = {}
+        if self.yaml_text is None:
+            return
+        files: dict[str, list[tuple[str, bool, int]] | None] = {}
+        for path, summary in self.summaries.items():
+            for read in summary.yaml_reads:
+                if not self._reaches_a_loader(path, read):
+                    continue
+                for candidate in _yaml_candidates(path, read):
+                    if candidate not in files:
+                        text = self.yaml_text(candidate)
+                        files[candidate] = boolean_values(text) if text is not None else None
+                    values = files[candidate]
+                    if values is None:
+                        continue
+                    for key, value, line in values:
+                        found = (value, f"{candidate}:{line}")
+                        self._yaml.setdefault(normalise_key(key), []).append((found, path))
+                    break
+
+    def _reaches_a_loader(self, path: str, read: YamlRead) -> bool:
+        """The path goes to ``open`` or a YAML loader in a module that parses YAML, or to a
+        project function that does."""
+        if read.via is None:
+            return self.summaries[path].loads_yaml
+        target = self.resolve_function(path, read.via)
+        return target is not None and target[1] in self.summaries[target[0]].yaml_loaders
 
     def _program_declaring(self, flag: RunFlag) -> set[str]:
         """The modules of the program ``flag``'s line runs (the script and what it imports),
@@ -309,6 +356,16 @@ class ProjectIndex:
             program = self.program_of(scope) if isinstance(scope, str) else scope
             if path in program or path == scope:
                 return found
+        if path is not None and key in self._yaml:
+            loaded = [found for found, loader in self._yaml[key] if loader == path]
+            loaded += [
+                found
+                for found, loader in self._yaml[key]
+                if loader != path and path in self.program_of(loader)
+            ]  # the module's own YAML named first
+            if loaded:  # a YAML config of this program: it and every other default must agree
+                agreed = {value for value, _ in loaded + self._defaults.get(key, [])}
+                return loaded[0] if len(agreed) == 1 else None
         return self._config.get(key)
 
     def _collect_bindings(self) -> None:
@@ -518,7 +575,8 @@ class ProjectIndex:
         config = tuple(
             (key, *value)
             for key, value in sorted(
-                (key, self.config_value(key, path)) for key in {*self._config, *self._scoped}
+                (key, self.config_value(key, path))
+                for key in {*self._config, *self._scoped, *self._yaml}
             )
             if value is not None and _reads_config_key(key, lowered, imported)
         )
@@ -605,7 +663,20 @@ def _module_names(path: str) -> Iterable[str]:
     return [".".join(parts[start:]) for start in range(len(parts)) if parts[start:]]
 
 
+def _yaml_candidates(path: str, read: YamlRead) -> list[str]:
+    """Where a YAML path of module ``path`` may lie: beside the module, or (a path relative to
+    where the program runs) also from the root."""
+    beside = os.path.normpath(os.path.join(os.path.dirname(path), read.path))
+    if read.anchored:
+        return [beside]
+    return list(dict.fromkeys((beside, os.path.normpath(read.path))))
+
+
 def build_index(
-    summaries: Iterable[ModuleSummary], run_flags: Iterable[RunFlag] = ()
+    summaries: Iterable[ModuleSummary],
+    run_flags: Iterable[RunFlag] = (),
+    yaml_text: Callable[[str], str | None] | None = None,
 ) -> ProjectIndex:
-    return ProjectIndex({summary.path: summary for summary in summaries}, tuple(run_flags))
+    return ProjectIndex(
+        {summary.path: summary for summary in summaries}, tuple(run_flags), yaml_text
+    )

@@ -71,6 +71,17 @@ CASES = {
     "waveform_features": ("BRN005", "model.py", "in data.py:14"),
     "packing_helper": ("BRN005", "model.py", ""),
     "hollow_pack": ("BRN005", "model.py", "whose pack takes its lengths from the padded rows"),
+    "store_false_direction": (
+        "BRN005",
+        "model.py",
+        "bidirectional=True from train.py:10, `store_false`: True unless `--bidirectional` is given",
+    ),
+    "subclass_rnn": ("BRN004", "models.py", "bidirectional=True from evaluate.py:6"),
+    "yaml_config": (
+        "BRN004",
+        "nets/tagger/model.py",
+        "bidirectional=True from nets/tagger/config.yml:4",
+    ),
 }
 
 
@@ -159,6 +170,20 @@ class Model(nn.Module):
 def test_argparse_defaults(argument, expected):
     train = f"import argparse\np = argparse.ArgumentParser()\n{argument}\n"
     assert index({"train.py": train}).config_value("bidirectional") == (expected, "train.py:3")
+
+
+def test_a_store_false_option_is_on_by_default_and_the_origin_says_why():
+    train = (
+        "import argparse\np = argparse.ArgumentParser()\n"
+        'DEFAULTS = {"bidirectional": True}\n'
+        'p.add_argument("--bidirectional", action="store_false")\n'
+    )
+    assert index({"train.py": train}).config_value("bidirectional") == (
+        True,
+        "train.py:4, `store_false`: True unless `--bidirectional` is given",
+    )  # the parser's default is named before the dict's, which agrees
+    off = train.replace('action="store_false"', 'action="store_false", default=False')
+    assert index({"train.py": off}).config_value("bidirectional") is None  # 3 says True, 4 False
 
 
 def test_config_defaults_that_disagree_say_nothing():
@@ -366,6 +391,18 @@ def test_a_function_building_the_rnn_itself_is_bidirectional_where_a_call_says_s
         ),
         (
             "def encode(ids, seq_len):\n"
+            "    return ids[:seq_len] + [PAD_ID] * max(0, seq_len - len(ids))",
+            "`seq + [PAD] * (max_len - len(seq))`",
+        ),
+        (
+            "def collate(batch):\n"
+            "    batch = sorted(batch, key=len, reverse=True)\n"
+            "    max_len = len(batch[0])\n"
+            "    return [np.pad(ids, (0, max_len - len(ids)), constant_values=0) for ids in batch]",
+            "`np.pad` by a target length minus the current one",
+        ),
+        (
+            "def encode(ids, seq_len):\n"
             "    pad_len = seq_len - len(ids)\n"
             "    ids.extend([0] * pad_len)",
             "`seq.extend([PAD] * pad_len)`",
@@ -446,6 +483,7 @@ def test_padding_in_data_code(code, evidence):
         "image = np.pad(image, ((2, 2), (2, 2)), mode='reflect')",
         "x = F.pad(x, (self.kernel_size - 1, 0))",
         "diff = skip.size(2) - x.size(2)\nx = F.pad(x, (diff // 2, diff - diff // 2))",
+        "width = skip.size(3)\nx = F.pad(x, (0, width - x.size(3)))",
         "out = torch.zeros(batch, seq_len)\nfor i in range(batch):\n    out[i, :length] = x[i]",
         "self.t[self.padding_id, :] = -10000",
         "weights[pad_idx] = 0",
