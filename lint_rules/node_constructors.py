@@ -4,10 +4,10 @@ libcst's nodes are frozen dataclasses with slots, so the ``__init__`` that ``dat
 for them stores each field through ``object.__setattr__(self, "name", value)``: a generic
 attribute lookup that walks the class's MRO to find the slot, for every field of every node.
 Parsing a module builds a node for every token and every piece of whitespace, and that lookup
-cost about a tenth of a parse of the RNN-dense bench tree. The constructor written here stores each field
-through its slot's own descriptor, found once per class: the same values in the same slots, the
-same defaults and default factories, then ``__post_init__`` as before (which ``parsing`` may
-have switched off for its own parses). A class whose constructor is not exactly the dataclass
+cost about a tenth of a parse of the RNN-dense bench tree. The constructor written here stores
+each field through its slot's own descriptor, found once per class: the same values in the same
+slots, the same defaults and default factories, then ``__post_init__`` as before (which
+``parsing`` may have switched off for its own parses). A class whose constructor is not exactly the dataclass
 one this expects (other parameters, a field without a slot) keeps libcst's.
 """
 
