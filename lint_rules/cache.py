@@ -12,6 +12,7 @@ read or written (a read-only tree, a corrupt file) is silently off: it is never 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -67,13 +68,21 @@ class Cache:
         self._load()
 
     def _load(self) -> None:
+        """Unpickling a tree's entries builds hundreds of thousands of containers, none of them
+        garbage, and the cycle collector ran over them every 700: with it off while loading, a
+        warm run of the dense tree loads its cache in 0.11 s instead of 0.31-0.49 s."""
         if self.file is None:
             return
+        collecting = gc.isenabled()
+        gc.disable()  # see _load's docstring
         try:
             with open(self.file, "rb") as handle:
                 loaded = pickle.load(handle)
         except Exception:  # noqa: BLE001 - missing, unreadable or corrupt: start empty
             return
+        finally:
+            if collecting:
+                gc.enable()
         if isinstance(loaded, dict):
             self.entries = loaded
 

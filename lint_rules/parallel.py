@@ -152,5 +152,8 @@ class Workers:
                     yield function(self.shared, item)
             return
         tasks = ((function, batch) for batch in _batches(items, size, lines_per_batch))
-        for results in self._pool.imap_unordered(_run_batch, tasks):
-            yield from results
+        # the results come back pickled: unpickling the index's summaries builds as many
+        # containers, none garbage, as parsing does
+        with collector_tuned_for_parsing():
+            for results in self._pool.imap_unordered(_run_batch, tasks):
+                yield from results

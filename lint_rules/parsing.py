@@ -21,6 +21,8 @@ from typing import Any
 import libcst as cst
 from libcst._nodes.base import CSTNode
 
+from lint_rules import node_constructors
+
 _parsing_thread: int | None = None  # the thread whose parse is building nodes now
 _built: list[Any] = []  # the nodes that parse has built, in the order it built them
 
@@ -64,6 +66,7 @@ def parse_module_in_order(source: str) -> tuple[cst.Module, list[Any] | None]:
     the switch is not installed). The parser builds each node after its children, so every
     statement's nodes come just before it, a run of their own (``positions`` uses it to find
     which top-level statement holds a node; it checks what it finds)."""
+    node_constructors.install()
     if not _switch_installed():
         return cst.parse_module(source), None
     global _parsing_thread, _built

@@ -747,9 +747,13 @@ def _stored_names(assignments: list[ast.Assign], loops: list[ast.AST]) -> set[st
     the one a call passes."""
     targets: list[ast.AST] = [target for node in assignments for target in node.targets]
     targets += [loop.target for loop in loops if isinstance(loop, ast.For)]
-    return {
-        node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)
-    }
+    names: set[str] = set()
+    for target in targets:
+        if type(target) is ast.Name:  # most targets: no walk needed
+            names.add(target.id)
+        else:
+            names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
+    return names
 
 
 def _flag_key(node: ast.AST) -> str | None:
