@@ -29,7 +29,15 @@ _TENSOR_OF = frozenset(("tensor", "LongTensor", "as_tensor", "IntTensor", "array
 def hollow_packs(nodes: list[ast.AST]) -> dict[int, str]:
     """id(call) -> evidence, for each ``pad_sequence`` call of one scope whose batch a pack
     of the scope takes with the padded rows' lengths; ``nodes`` are the scope's ``Assign`` and
-    ``Call`` nodes (``node_index``). The pack calls are keyed too (their evidence unused)."""
+    ``Call`` nodes (``node_index``). The pack calls are keyed too (their evidence unused).
+    Pass 1 asks this of every scope: one without a pack is answered before any binding is read."""
+    packs = [
+        node
+        for node in nodes
+        if isinstance(node, ast.Call) and _last(node) == "pack_padded_sequence"
+    ]
+    if not packs:
+        return {}
     values: dict[str, list[ast.AST]] = {}
     for node in nodes:
         if isinstance(node, ast.Assign):
@@ -46,9 +54,7 @@ def hollow_packs(nodes: list[ast.AST]) -> dict[int, str]:
     if not padded:
         return {}
     hollow: dict[int, str] = {}
-    for node in nodes:
-        if not isinstance(node, ast.Call) or _last(node) != "pack_padded_sequence":
-            continue
+    for node in packs:
         batch = _argument(node, 0, "input")
         lengths = _argument(node, 1, "lengths")
         if not isinstance(batch, ast.Name) or batch.id not in padded or lengths is None:
