@@ -22,9 +22,9 @@ from collections.abc import Collection
 from typing import Any
 
 from lint_rules.ast_names import dotted, literal_int
+from lint_rules.torch_api import PACK_CALLS
 from lint_rules.values import Packed, TupleValue
 
-_PACKERS = frozenset(("pack_padded_sequence", "pack_sequence"))
 # Roots of calls that are never a project function (torch's and numpy's own, methods of self).
 _LIBRARY_ROOTS = frozenset(("torch", "nn", "F", "np", "numpy", "tf", "keras", "self", "super"))
 _DEPTH = 3  # helpers calling helpers: how many functions deep a pack is followed
@@ -115,7 +115,7 @@ def _returned(
 def _source(node: ast.AST, local: set[str], hollow: Collection[int]) -> Source | None:
     if isinstance(node, ast.Call):
         name = dotted(node.func) or ""
-        if name.rsplit(".", 1)[-1] in _PACKERS:
+        if name.rsplit(".", 1)[-1] in PACK_CALLS:
             return None if id(node) in hollow else ("pack",)
         callee = _callee(node, local)
         return ("call", callee, None) if callee else None

@@ -42,6 +42,7 @@ from lint_rules.padding_sides import pad_sequence_evidence
 from lint_rules.partial_parse import recovered_module
 from lint_rules.readouts import last_step_read
 from lint_rules.tokenizer_padding import summarised_tokenizer_calls
+from lint_rules.torch_api import PACK_CALLS
 from lint_rules.truncated_bptt import detaches_state
 from lint_rules.yaml_configs import YamlRead, calls_a_loader, might_load_yaml, yaml_reads
 
@@ -49,7 +50,6 @@ from lint_rules.yaml_configs import YamlRead, calls_a_loader, might_load_yaml, y
 # parameter of the enclosing ``__init__``, ("config", key) for ``args.key`` / ``cfg["key"]``.
 Value = tuple
 
-_PACKERS = frozenset(("pack_padded_sequence", "pack_sequence"))
 # A tokenizer's padding modes; `padding=True` too, but not the integer 1 (which equals True in
 # a set): `nn.Conv2d(..., padding=1)` pads space, not sequences.
 _PADDING_MODES = frozenset(("max_length", "longest"))
@@ -478,7 +478,7 @@ class _Reader:
     def _call(self, node: ast.Call) -> None:
         name = dotted(node.func) or ""
         last = name.rsplit(".", 1)[-1]
-        if last in _PACKERS:
+        if last in PACK_CALLS:
             if id(node) not in self.hollow:  # a pack with the padded rows' lengths packs nothing
                 self.summary.packs = self.summary.packs or not self.in_model
         elif last == "pad_sequence":

@@ -203,7 +203,8 @@ SHAPE_KEEPING_FUNCTIONS = frozenset(
 REDUCTIONS = frozenset(("mean", "sum", "max", "min", "amax", "amin", "logsumexp", "nanmean"))
 PAIR_REDUCTIONS = frozenset(("max", "min"))  # with a dim they return (values, indices)
 
-PACKERS = frozenset(("pack_padded_sequence", "pack_sequence", "PackedSequence"))
+PACK_CALLS = frozenset(("pack_padded_sequence", "pack_sequence"))  # calls that return a packed batch
+PACKERS = PACK_CALLS | {"PackedSequence"}
 PAD_SEQUENCE = "torch.nn.utils.rnn.pad_sequence"
 FUNCTIONAL_PAD = "torch.nn.functional.pad"
 PAD_PACKED = "torch.nn.utils.rnn.pad_packed_sequence"
