@@ -23,8 +23,6 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import yaml
-
 from lint_rules.ast_names import dotted
 
 _SUFFIXES = (".yml", ".yaml")
@@ -179,6 +177,8 @@ def boolean_values(text: str) -> list[tuple[str, bool, int]]:
     does not parse."""
     if len(text) > MAX_YAML_CHARS:
         return []
+    import yaml  # here, not at the top: most projects load no YAML, and PyYAML costs ~60 ms
+
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError:
