@@ -361,17 +361,18 @@ def _place(unit: SourceUnit, text: str, findings: Iterable[Finding]) -> list[Rep
     placed = []
     for finding in findings:
         source_line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else None
-        line, cell = finding.line, None
+        line, column, cell = finding.line, finding.column, None
         message = finding.message
         if unit.notebook is not None and unit.notebook.cells:
             cell, line = unit.notebook.locate(finding.line)
+            column += unit.notebook.column_shift(finding.line)
             message = notebook_places(unit.display, unit.notebook, message)
         placed.append(
             Reported(
                 unit.display,
                 finding.code,
                 line,
-                finding.column,
+                column,
                 message,
                 fixable=bool(finding.fix) and finding.code in FIXABLE_CODES,
                 cell=cell,

@@ -5,7 +5,8 @@ misused in cell 5 must be followed. Lines of IPython syntax (``%magic``, ``!shel
 ``obj?``) are replaced by a Python line of the same indentation, so no line moves and positions
 map straight back to ``cell N:line:column``. A cell whose ``%%magic`` makes it another language
 (``%%bash``, ``%%writefile`` ...) is blanked. Cells are numbered 1, 2, ... in notebook order,
-markdown cells included, so ``cell 3`` is the third cell a reader scrolls past.
+markdown cells included, so ``cell 3`` is the third cell a reader scrolls past. A cell whose
+first line is indented loses that indent on every line that has it, as IPython runs it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ class CodeCell:
     replaced: frozenset[int]  # 0-based lines neutralised in the module text
     source_was_list: bool
     ends_with_newline: bool
+    indent: str = ""  # the leading whitespace IPython strips, as the first line has it
+
+    def shift(self, offset: int) -> int:
+        """Columns the module line at ``offset`` lost to the stripped indent."""
+        return len(self.indent) if self.lines[offset].startswith(self.indent) else 0
 
     @property
     def number(self) -> int:
@@ -64,6 +70,14 @@ class NotebookSource:
                 return cell.number, line - cell.first_line + 1
         return (self.cells[0].number if self.cells else 1), line
 
+    def column_shift(self, line: int) -> int:
+        """Columns to add to a 1-based module line's column to place it in its cell."""
+        for cell in reversed(self.cells):
+            if line >= cell.first_line:
+                offset = line - cell.first_line
+                return cell.shift(offset) if offset < len(cell.lines) else 0
+        return 0
+
     def fixed_cells(self, fixed_text: str) -> list[tuple[CodeCell, list[str]]]:
         """Each code cell with its lines after ``fixed_text`` (an edited module), IPython lines
         kept as they were: what ``--fix`` writes and ``--diff`` shows, so the two agree.
@@ -81,13 +95,14 @@ class NotebookSource:
             merged = []
             for offset, (old, new) in enumerate(zip(cell.lines, new_lines, strict=True)):
                 if offset in cell.replaced:
-                    if new != _neutralised_line(old, foreign=False) and new != "":
+                    stand_in = _neutralised_line(old[cell.shift(offset) :], foreign=False)
+                    if new != stand_in and new != "":
                         raise NotebookFixRefused(
                             f"a fix would edit IPython syntax in cell {cell.number}"
                         )
                     merged.append(old)
                 else:
-                    merged.append(new)
+                    merged.append(cell.indent[: cell.shift(offset)] + new if new else new)
             result.append((cell, merged))
         return result
 
@@ -179,6 +194,15 @@ class _Continuation:
                 position += 1
 
 
+def _ipython_indent(lines: list[str]) -> str:
+    """The indent IPython strips from a cell: the first non-blank line's, from every line that
+    starts with it (IPython's ``leading_indent``), so a cell pasted with an indent still runs."""
+    for line in lines:
+        if line.strip():
+            return line[: len(line) - len(line.lstrip(" \t"))]
+    return ""
+
+
 def _detect_indent(raw: str) -> int | None:
     match = re.search(r"\n( +)\S", raw)
     return len(match.group(1)) if match else None
@@ -214,11 +238,14 @@ def parse_notebook(raw: str) -> NotebookSource:
         if ends_with_newline:
             lines.pop()
         first = lines[0].strip() if lines else ""
+        indent = _ipython_indent(lines)
         foreign = first.startswith("%%") and first[2:].split(" ")[0] not in PYTHON_CELL_MAGICS
         replaced = set()
         cell_lines = []
         continuation = _Continuation()
         for offset, line in enumerate(lines):
+            if indent and line.startswith(indent):
+                line = line[len(indent) :]
             if foreign or (continuation.starts_statement() and _is_ipython_line(line)):
                 replaced.add(offset)
                 cell_lines.append(_neutralised_line(line, foreign=foreign))
@@ -233,6 +260,7 @@ def parse_notebook(raw: str) -> NotebookSource:
                 replaced=frozenset(replaced),
                 source_was_list=as_list,
                 ends_with_newline=ends_with_newline,
+                indent=indent,
             )
         )
         module_lines.extend(cell_lines)

@@ -151,3 +151,29 @@ def test_diff_shows_the_cell_as_it_is_and_as_fix_writes_it(notebook_file, capsys
     fixed = json.loads(notebook_file.read_text())
     assert new_side == "".join(fixed["cells"][2]["source"]).splitlines()
     assert "files = !ls" in old_side and "    %time x = 1" in new_side
+
+
+INDENTED = notebook(
+    ("code", "import torch\nrnn = torch.nn.LSTM(4, 8, bidirectional=True)\n"),
+    ("code", "  %matplotlib inline\n  h0 = torch.zeros(num_layers, 2, 8)\n  x = 1\n"),
+)
+
+
+def test_a_cell_pasted_with_an_indent_is_dedented_as_ipython_runs_it():
+    source = parse_notebook(json.dumps(INDENTED))
+    assert source.text.split("\n")[2:5] == ["pass", "h0 = torch.zeros(num_layers, 2, 8)", "x = 1"]
+    compile(source.text, "<notebook>", "exec")
+
+
+def test_findings_and_fixes_in_an_indented_cell_keep_its_indent(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(INDENTED, indent=1) + "\n")
+    assert main(["nb.ipynb"]) == 1
+    assert capsys.readouterr().out == "nb.ipynb:cell 2:2:14: BRN001 h0 lacks directions\n"
+    assert main(["--fix", "nb.ipynb"]) == 0
+    assert json.loads(path.read_text())["cells"][1]["source"] == [
+        "  %matplotlib inline\n",
+        "  h0 = torch.zeros(num_layers * 2, 2, 8)\n",
+        "  x = 1\n",
+    ]
